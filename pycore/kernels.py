@@ -16,7 +16,7 @@ get_kernel(name, size=None, seed=None, *, sigma=None)
 kernel_names()
     The names, in library order.
 kernel_description(name)
-    The one-line description (for UI tooltips).
+    The one-line description (for UI tooltips); ``describe`` is the same function.
 describe_kernels()
     JSON-able list of ``{"name", "description", "default_size", "sizes"}``.
 """
@@ -35,6 +35,7 @@ __all__ = [
     "get_kernel",
     "kernel_names",
     "kernel_description",
+    "describe",
     "describe_kernels",
     "gaussian_sigma",
 ]
@@ -200,6 +201,10 @@ def kernel_description(name: str) -> str:
         For an unknown name (the message lists the valid names).
     """
     return _info(name).description
+
+
+# short alias: pycore.api reads tooltips as kernels.describe(name)
+describe = kernel_description
 
 
 def get_kernel(name: str, size: int | None = None, seed: int | None = None,

@@ -123,3 +123,8 @@ def test_descriptions_are_one_line_and_json_able():
                 "scharr_x", "scharr_y", "prewitt_x", "prewitt_y", "laplacian", "emboss",
                 "outline", "gaussian", "random"}
     assert set(kernel_names()) == expected
+
+
+def test_describe_is_the_tooltip_alias():
+    from pycore.kernels import describe
+    assert describe("edge") == kernel_description("edge")
