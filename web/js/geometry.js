@@ -1,0 +1,57 @@
+// Text for "how big is the output, and why": every number comes from pycore's
+// conv_output_geometry (the one place the formula lives); this only lays it out.
+
+function axisLine(name, g, unit) {
+  const li = document.createElement("li");
+  const code = document.createElement("code");
+  code.textContent = g.formula;
+  li.append(`${name}: `, code);
+  if (g.dropped > 0) {
+    const drop = document.createElement("span");
+    drop.className = "dropped";
+    drop.dataset.testid = "dropped";
+    drop.textContent = ` — the last ${g.dropped} ${unit}${g.dropped === 1 ? "" : "s"} never fit a whole window and are dropped`;
+    li.append(drop);
+  } else if (g.partial > 0) {
+    const part = document.createElement("span");
+    part.className = "dropped";
+    part.textContent = ` — ceil mode keeps a partial window over the last ${g.partial} ${unit}${g.partial === 1 ? "" : "s"}`;
+    li.append(part);
+  }
+  return li;
+}
+
+/**
+ * One block per distinct window size: the output-size formula for rows and columns
+ * with its numbers, and what a floor drops.
+ * @param {{label: string, shape: number[], kernel: number[], geometry: {rows: object, cols: object}}[]} entries
+ * @param {string} what  "Feature map" or "Pooled map"
+ * @param {string} windowWord  "kernel" or "window"
+ * @returns {HTMLElement[]}
+ */
+export function describeGeometry(entries, what, windowWord) {
+  const seen = new Map();
+  for (const e of entries) {
+    const key = `${e.kernel[0]}x${e.kernel[1]}`;
+    if (!seen.has(key)) seen.set(key, { e, labels: [] });
+    seen.get(key).labels.push(e.label);
+  }
+  const blocks = [];
+  for (const { e, labels } of seen.values()) {
+    const div = document.createElement("div");
+    div.className = "geometry";
+    div.dataset.testid = "geometry";
+    div.dataset.shape = e.shape.join(",");
+    const p = document.createElement("p");
+    const names = seen.size > 1 ? ` (${labels.join(", ")})` : "";
+    p.innerHTML = "";
+    const strong = document.createElement("strong");
+    strong.textContent = `${what}: ${e.shape[0]}×${e.shape[1]}`;
+    p.append(strong, ` with a ${e.kernel[0]}×${e.kernel[1]} ${windowWord}${names}. Output size = ⌊(n + padding − dilation·(k−1) − 1) / stride⌋ + 1:`);
+    const ul = document.createElement("ul");
+    ul.append(axisLine("height", e.geometry.rows, "row"), axisLine("width", e.geometry.cols, "column"));
+    div.append(p, ul);
+    blocks.push(div);
+  }
+  return blocks;
+}

@@ -1,0 +1,153 @@
+// Kernel cells are parsed as numbers, never evaluated. Accepted: decimals with an
+// optional exponent ("-0.5", "1e-3", ".25") and simple fractions ("1/16", "-3/8"),
+// because the notebook's blur is written in sixteenths.
+
+const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/**
+ * Parse one kernel cell.
+ * @param {string} text
+ * @returns {{ok: true, value: number} | {ok: false, reason: string}}
+ */
+export function parseCell(text) {
+  const s = String(text).trim().replace(/\u2212/g, "-"); // accept the typographic minus
+  if (s === "") return { ok: false, reason: "is empty" };
+  const parts = s.split("/");
+  if (parts.length > 2) return { ok: false, reason: `"${text}" is not a number` };
+  if (!parts.every((p) => NUMBER.test(p.trim()))) return { ok: false, reason: `"${text}" is not a number` };
+  const value = parts.length === 2 ? Number(parts[0]) / Number(parts[1]) : Number(parts[0]);
+  if (!Number.isFinite(value)) return { ok: false, reason: `"${text}" is not a finite number` };
+  return { ok: true, value };
+}
+
+/** Format a kernel value for a cell: short, exact where it can be. */
+export function cellText(v) {
+  if (Number.isInteger(v)) return String(v);
+  // Small dyadic fractions (the notebook's blur is in sixteenths) read better as a/b.
+  for (const d of [2, 4, 8, 16]) {
+    const n = v * d;
+    if (Math.abs(n - Math.round(n)) < 1e-12 && Math.abs(n) < 1000) return `${Math.round(n)}/${d}`;
+  }
+  return String(Number(v.toPrecision(6)));
+}
+
+export const MAX_KERNEL = 11;
+
+/**
+ * Parse a filter's cells into a Float64Array.
+ * @param {{name: string, rows: number, cols: number, cells: string[]}} filter
+ * @returns {{values: Float64Array, errors: {index: number, reason: string}[]}}
+ */
+export function parseFilter(filter) {
+  const values = new Float64Array(filter.rows * filter.cols);
+  const errors = [];
+  filter.cells.forEach((text, index) => {
+    const r = parseCell(text);
+    if (r.ok) values[index] = r.value;
+    else errors.push({ index, reason: r.reason });
+  });
+  return { values, errors };
+}
+
+/** Resize a filter's grid, keeping the centred overlap of the old values. */
+export function resizeCells(filter, rows, cols) {
+  const cells = new Array(rows * cols).fill("0");
+  const dr = Math.floor((rows - filter.rows) / 2);
+  const dc = Math.floor((cols - filter.cols) / 2);
+  for (let r = 0; r < filter.rows; r++) {
+    for (let c = 0; c < filter.cols; c++) {
+      const nr = r + dr;
+      const nc = c + dc;
+      if (nr >= 0 && nr < rows && nc >= 0 && nc < cols) cells[nr * cols + nc] = filter.cells[r * filter.cols + c];
+    }
+  }
+  return cells;
+}
+
+function sizeSelect(label, value, onChange) {
+  const wrap = document.createElement("label");
+  wrap.className = "inline";
+  wrap.append(label + " ");
+  const sel = document.createElement("select");
+  for (let n = 1; n <= MAX_KERNEL; n++) sel.add(new Option(String(n), String(n)));
+  sel.value = String(value);
+  sel.addEventListener("change", () => onChange(Number(sel.value)));
+  wrap.append(sel);
+  return { wrap, sel };
+}
+
+/**
+ * Build the editor for one filter. The editor owns no state: it reads `filter` and
+ * reports changes through the callbacks; the caller re-renders on structural change.
+ * @returns {HTMLElement}
+ */
+export function renderKernelEditor(filter, index, { onCells, onResize, onRename, onRemove, canRemove }) {
+  const box = document.createElement("fieldset");
+  box.className = "kernel";
+  box.dataset.testid = "kernel";
+  box.dataset.index = String(index);
+  const legend = document.createElement("legend");
+  legend.textContent = `Filter ${index + 1}`;
+  box.append(legend);
+
+  const head = document.createElement("div");
+  head.className = "kernel-head";
+  const nameLabel = document.createElement("label");
+  nameLabel.className = "inline";
+  nameLabel.append("Name ");
+  const name = document.createElement("input");
+  name.type = "text";
+  name.value = filter.name;
+  name.maxLength = 40;
+  name.size = 10;
+  name.dataset.testid = "kernel-name";
+  name.addEventListener("change", () => onRename(name.value.trim() || `filter ${index + 1}`));
+  nameLabel.append(name);
+  head.append(nameLabel);
+  const rows = sizeSelect("Rows", filter.rows, (n) => onResize(n, filter.cols));
+  const cols = sizeSelect("Cols", filter.cols, (n) => onResize(filter.rows, n));
+  rows.sel.dataset.testid = "kernel-rows";
+  cols.sel.dataset.testid = "kernel-cols";
+  head.append(rows.wrap, cols.wrap);
+  if (canRemove) {
+    const rm = document.createElement("button");
+    rm.type = "button";
+    rm.className = "icon";
+    rm.textContent = "Remove";
+    rm.setAttribute("aria-label", `Remove filter ${index + 1} (${filter.name})`);
+    rm.addEventListener("click", onRemove);
+    head.append(rm);
+  }
+  box.append(head);
+
+  const grid = document.createElement("div");
+  grid.className = "kernel-grid";
+  grid.style.gridTemplateColumns = `repeat(${filter.cols}, minmax(2.2rem, 3.2rem))`;
+  grid.setAttribute("role", "group");
+  grid.setAttribute("aria-label", `${filter.name}: ${filter.rows} by ${filter.cols} kernel values`);
+  filter.cells.forEach((text, i) => {
+    const cell = document.createElement("input");
+    cell.type = "text";
+    cell.inputMode = "decimal";
+    cell.autocomplete = "off";
+    cell.spellcheck = false;
+    cell.value = text;
+    cell.dataset.testid = "kernel-cell";
+    cell.dataset.row = String(Math.floor(i / filter.cols));
+    cell.dataset.col = String(i % filter.cols);
+    cell.setAttribute("aria-label", `row ${Math.floor(i / filter.cols) + 1}, column ${(i % filter.cols) + 1}`);
+    const mark = () => {
+      const r = parseCell(cell.value);
+      cell.classList.toggle("invalid", !r.ok);
+      cell.setAttribute("aria-invalid", r.ok ? "false" : "true");
+    };
+    mark();
+    cell.addEventListener("input", () => {
+      mark();
+      onCells(i, cell.value);
+    });
+    grid.append(cell);
+  });
+  box.append(grid);
+  return box;
+}
