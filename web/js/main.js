@@ -5,6 +5,7 @@ import { decodeImage, wireImageSources, ImageInputError } from "./image-input.js
 import { parseFilter, renderKernelEditor, resizeCells, cellText } from "./kernel-editor.js";
 import { COLOR_MODES, drawMap, drawRGBA, drawLegend, modeRange, fmt } from "./render.js";
 import { describeGeometry } from "./geometry.js";
+import { wireTabs } from "./tabs.js";
 
 const $ = (sel, root = document) => root.querySelector(sel);
 const tid = (id, root = document) => root.querySelector(`[data-testid="${id}"]`);
@@ -48,6 +49,7 @@ $(".error-close").addEventListener("click", () => {
 
 // ----------------------------------------------------------------------------- state
 
+const readyListeners = [];
 const state = {
   library: new Map(), // name -> {rows, cols, values: Float32Array, description}
   filters: [], // {name, rows, cols, cells: string[]}
@@ -73,6 +75,7 @@ const client = new CoreClient({
       await loadLibrary();
       setState("ready", "Ready");
       tid("retry").hidden = true;
+      for (const fn of readyListeners) fn();
       if (state.image) await sendImage(state.pendingRGBA);
     } catch (e) {
       setState("error", "Python loaded, but the kernel library did not");
@@ -110,14 +113,22 @@ async function loadLibrary() {
     select.add(opt);
   }
   select.add(new Option("custom (empty 3×3)", "__custom__"));
-  if (state.filters.length === 0) {
-    // The notebook's setup: edge, sharpen and blur, in that order.
-    state.filters = ["edge", "sharpen", "blur"].map(filterFromLibrary);
-    renderFilters();
-  }
+  if (state.filters.length === 0) resetFilters();
 }
 
 // ----------------------------------------------------------------------------- filters
+
+// The notebook's setup: edge, sharpen and blur, in that order.
+const DEFAULT_FILTERS = ["edge", "sharpen", "blur"];
+function resetFilters() {
+  state.filters = DEFAULT_FILTERS.filter((n) => state.library.has(n)).map(filterFromLibrary);
+  state.nextCustom = 1;
+  renderFilters();
+}
+tid("reset-filters").addEventListener("click", () => {
+  resetFilters();
+  schedule();
+});
 
 function renderFilters() {
   const box = tid("filters");
@@ -341,6 +352,7 @@ function drawResult({ meta, arrays, ms }) {
     return card;
   });
   box.replaceChildren(...cards);
+  box.dataset.renders = String(Number(box.dataset.renders || 0) + 1);
   const all = meta.maps.concat(meta.pooled);
   const lo = Math.min(...all.map((m) => modeRange(mode, m.vmin, m.vmax).lo));
   const hi = Math.max(...all.map((m) => modeRange(mode, m.vmin, m.vmax).hi));
@@ -383,6 +395,7 @@ async function onFile(file) {
   }
   setError("image", null);
   const { rgba, ...info } = decoded;
+  for (const fn of imageListeners) fn({ ...info, rgba });
   state.image = info;
   state.pendingRGBA = rgba;
   state.sourceFile = file;
@@ -411,3 +424,16 @@ wireImageSources({
 });
 
 drawLegendFor("gray", 0, 1);
+// What other panels (explorers, builder) get: the one worker client, the current
+// image, and the shared error banner. They mount into their own root element.
+const imageListeners = [];
+export const appContext = {
+  client,
+  setError,
+  getImage: () => (state.image ? { ...state.image, rgba: state.pendingRGBA } : null),
+  onImage: (fn) => imageListeners.push(fn),
+  onReady: (fn) => readyListeners.push(fn),
+  isReady: () => client.ready && statusEl.dataset.state !== "loading",
+};
+
+wireTabs(document.querySelector(".tabs"));

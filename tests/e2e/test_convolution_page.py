@@ -1,0 +1,361 @@
+"""End-to-end: the convolution and pooling panel on a real page in headless Chromium.
+
+The page's numbers are checked against pycore run here, in CPython, on the same pixels:
+the browser decodes an opaque PNG losslessly, so both sides start from identical bytes.
+Expected output sizes are computed in this file from the definition (counting window
+positions), not with pycore's own formula.
+"""
+from __future__ import annotations
+
+import io
+import math
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from pycore import api
+
+CONV_TAB = "[data-testid=tab-convolution]"
+ALERT = "[role=alert][data-testid=error]"
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def make_png(tmp_path, h=30, w=40, seed=0, name="test.png"):
+    """A seeded, opaque RGB test image with edges and noise; returns (path, rgba)."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:h, 0:w]
+    rgb = np.stack(
+        [
+            (xx * 255 // max(1, w - 1)),
+            ((xx // 5 + yy // 5) % 2) * 200 + 20,
+            rng.integers(0, 256, size=(h, w)),
+        ],
+        axis=-1,
+    ).astype(np.uint8)
+    path = tmp_path / name
+    Image.fromarray(rgb, "RGB").save(path)
+    rgba = np.concatenate([rgb, np.full((h, w, 1), 255, np.uint8)], axis=-1)
+    return path, rgba
+
+
+def renders(page) -> int:
+    return int(page.get_attribute("[data-testid=maps]", "data-renders") or 0)
+
+
+def wait_render(page, before: int) -> None:
+    """Wait until a newer result than `before` is drawn and nothing is in flight."""
+    page.wait_for_function(
+        """(n) => {
+            const maps = document.querySelector('[data-testid=maps]');
+            const st = document.querySelector('[data-testid=status]').dataset.state;
+            return Number(maps.dataset.renders || 0) > n && st === 'ready';
+        }""",
+        arg=before,
+        timeout=30_000,
+    )
+
+
+def upload(page, path) -> None:
+    before = renders(page)
+    page.set_input_files("input[type=file][data-testid=upload]", str(path))
+    wait_render(page, before)
+
+
+def set_control(page, testid: str, value: str) -> None:
+    """Change a control as a user would and wait for the redraw."""
+    before = renders(page)
+    el = page.locator(f"[data-testid={testid}]")
+    tag = el.evaluate("e => e.tagName")
+    if tag == "SELECT":
+        el.select_option(value)
+    else:
+        el.fill(value)
+    wait_render(page, before)
+
+
+def fmaps(page, testid="fmap"):
+    """Every drawn map: label, canvas size, data-vmin/vmax and its gray pixel values."""
+    return page.evaluate(
+        """(tid) => [...document.querySelectorAll(`canvas[data-testid=${tid}]`)].map(c => {
+            const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+            const gray = [];
+            for (let i = 0; i < d.length; i += 4) gray.push(d[i]);
+            return {label: c.dataset.label, width: c.width, height: c.height,
+                    vmin: Number(c.dataset.vmin), vmax: Number(c.dataset.vmax), gray};
+        })""",
+        testid,
+    )
+
+
+def expected_maps(rgba, params):
+    """What pycore computes in CPython for the same pixels and settings."""
+    h, w, _ = rgba.shape
+    image = api.prepare_image(rgba.tobytes(), h, w)
+    result = api.convolve(image, params)
+    meta, arrays = result["meta"], result["arrays"]
+    return meta, arrays
+
+
+def gray_levels(a, vmin, vmax):
+    """The page's gray rule (render.js grayLevel): min..max -> 0..255, constant -> 128."""
+    if not vmax > vmin:
+        return np.full(a.shape, 128)
+    return np.clip(np.round((a.astype(np.float64) - vmin) / (vmax - vmin) * 255), 0, 255)
+
+
+def kernel_param(name):
+    from pycore import kernels
+
+    k = kernels.get_kernel(name)
+    return {"name": name, "rows": k.shape[0], "cols": k.shape[1], "values": k.ravel()}
+
+
+def positions(n, k, s, p, d=1):
+    """Count window positions by walking them: the independent output-size check."""
+    span = d * (k - 1) + 1
+    count, start = 0, 0
+    while start + span <= n + 2 * p:
+        count += 1
+        start += s
+    return count
+
+
+def reset(page):
+    """Back to the defaults a fresh page shows, without reloading Python."""
+    page.click(CONV_TAB)
+    for testid, value in [
+        ("channel", "gray"), ("padding-kind", "number"), ("padding-mode", "zeros"),
+        ("activation", "relu"), ("pool-type", "max"),
+    ]:
+        page.select_option(f"[data-testid={testid}]", value)
+    for testid, value in [("stride", "1"), ("dilation", "1"), ("padding", "0"),
+                          ("pool-size", "2"), ("pool-stride", "2"), ("pool-padding", "0")]:
+        page.fill(f"[data-testid={testid}]", value)
+    page.click("[data-testid=reset-filters]")
+    if page.is_checked("[data-testid=pool-ceil]"):
+        page.uncheck("[data-testid=pool-ceil]")
+
+
+@pytest.fixture
+def page(app):
+    reset(app.page)
+    yield app.page
+    reset(app.page)
+
+
+# ----------------------------------------------------------------------------- tests
+
+
+def test_default_setup_is_the_notebooks(page, tmp_path, shot):
+    path, rgba = make_png(tmp_path)
+    upload(page, path)
+    # Grayscale; edge, sharpen, blur in that order; ReLU; stride 1; no padding.
+    assert page.input_value("[data-testid=channel]") == "gray"
+    assert page.input_value("[data-testid=activation]") == "relu"
+    assert page.input_value("[data-testid=stride]") == "1"
+    assert page.input_value("[data-testid=padding]") == "0"
+    assert page.input_value("[data-testid=padding-kind]") == "number"
+    maps = fmaps(page)
+    assert [m["label"] for m in maps] == ["edge", "sharpen", "blur"]
+    for m in maps:
+        assert (m["height"], m["width"]) == (28, 38)
+    assert page.locator("canvas[data-testid=input-image]").evaluate("c => [c.width, c.height]") == [40, 30]
+    caption = page.text_content("[data-testid=image-caption]")
+    assert "40×30" in caption
+    shot(page, "convolution-default")
+
+
+def test_feature_map_pixels_match_pycore_in_cpython(page, tmp_path):
+    path, rgba = make_png(tmp_path, seed=1)
+    upload(page, path)
+    meta, arrays = expected_maps(rgba, {
+        "channel": "gray", "kernels": [kernel_param(n) for n in ("edge", "sharpen", "blur")],
+        "stride": 1, "padding": 0, "activation": "relu", "pool": {"type": "max", "kernel_size": 2},
+    })
+    got = fmaps(page)
+    assert len(got) == 3
+    for m, g in zip(meta["maps"], got):
+        a = arrays[m["array"]]
+        assert (g["height"], g["width"]) == a.shape
+        assert g["vmin"] == pytest.approx(m["vmin"], rel=1e-5, abs=1e-6)
+        assert g["vmax"] == pytest.approx(m["vmax"], rel=1e-5, abs=1e-6)
+        want = gray_levels(a, m["vmin"], m["vmax"]).ravel()
+        diff = np.abs(np.asarray(g["gray"]) - want)
+        assert diff.max() <= 1, f"{g['label']}: {int((diff > 1).sum())} pixels differ by more than one level"
+    pooled = fmaps(page, "pooled")
+    for m, g in zip(meta["pooled"], pooled):
+        a = arrays[m["array"]]
+        assert (g["height"], g["width"]) == a.shape == (14, 19)
+        want = gray_levels(a, m["vmin"], m["vmax"]).ravel()
+        assert np.abs(np.asarray(g["gray"]) - want).max() <= 1
+
+
+def test_custom_kernel_typed_in(page, tmp_path):
+    path, rgba = make_png(tmp_path, seed=2)
+    upload(page, path)
+    page.select_option("[data-testid=add-kernel-select]", "__custom__")
+    before = renders(page)
+    page.click("[data-testid=add-kernel]")
+    wait_render(page, before)
+    editor = page.locator("[data-testid=kernel]").last
+    values = ["1", "0", "-1", "2", "0", "-2", "1/2", "0", "-0.5"]
+    for cell, text in zip(editor.locator("[data-testid=kernel-cell]").all(), values):
+        before = renders(page)
+        cell.fill(text)
+        wait_render(page, before)
+    got = fmaps(page)
+    assert [m["label"] for m in got] == ["edge", "sharpen", "blur", "custom 1"]
+    k = {"name": "custom 1", "rows": 3, "cols": 3,
+         "values": np.array([1, 0, -1, 2, 0, -2, 0.5, 0, -0.5])}
+    meta, arrays = expected_maps(rgba, {"channel": "gray", "kernels": [k], "activation": "relu"})
+    m = meta["maps"][0]
+    a = arrays[m["array"]]
+    g = got[3]
+    assert g["vmax"] == pytest.approx(m["vmax"], rel=1e-5, abs=1e-6)
+    assert np.abs(np.asarray(g["gray"]) - gray_levels(a, m["vmin"], m["vmax"]).ravel()).max() <= 1
+
+
+@pytest.mark.parametrize(
+    "stride,padding,dilation,pool_k,pool_s,ceil",
+    [(2, 0, 1, 2, 2, False), (3, 1, 1, 3, 2, False), (1, 2, 2, 3, 3, True), (2, 0, 1, 2, 1, False)],
+)
+def test_stride_padding_pooling_shapes_follow_the_formula(page, tmp_path, stride, padding, dilation, pool_k, pool_s, ceil):
+    h, w = 31, 45
+    path, _ = make_png(tmp_path, h=h, w=w, seed=3)
+    upload(page, path)
+    set_control(page, "stride", str(stride))
+    set_control(page, "padding", str(padding))
+    set_control(page, "dilation", str(dilation))
+    set_control(page, "pool-size", str(pool_k))
+    set_control(page, "pool-stride", str(pool_s))
+    if ceil:
+        before = renders(page)
+        page.check("[data-testid=pool-ceil]")
+        wait_render(page, before)
+    ho, wo = positions(h, 3, stride, padding, dilation), positions(w, 3, stride, padding, dilation)
+    for m in fmaps(page):
+        assert (m["height"], m["width"]) == (ho, wo)
+    if ceil:
+        # ceil mode: one more window when a partial one starts inside the map.
+        ph = math.ceil((ho - pool_k) / pool_s) + 1
+        pw = math.ceil((wo - pool_k) / pool_s) + 1
+        ph -= (ph - 1) * pool_s >= ho
+        pw -= (pw - 1) * pool_s >= wo
+    else:
+        ph, pw = positions(ho, pool_k, pool_s, 0), positions(wo, pool_k, pool_s, 0)
+    for m in fmaps(page, "pooled"):
+        assert (m["height"], m["width"]) == (ph, pw)
+    # The formula is shown with its numbers and its result.
+    text = page.text_content("[data-testid=conv-formula]")
+    assert f"{ho}×{wo}" in text and f"= {ho}" in text
+    dropped_rows = (h + 2 * padding - (dilation * 2 + 1)) % stride
+    if dropped_rows:
+        assert "dropped" in text
+
+
+def test_same_padding_keeps_the_size(page, tmp_path):
+    path, _ = make_png(tmp_path, h=25, w=33, seed=4)
+    upload(page, path)
+    set_control(page, "padding-kind", "same")
+    for m in fmaps(page):
+        assert (m["height"], m["width"]) == (25, 33)
+    set_control(page, "padding-mode", "reflect")
+    for m in fmaps(page):
+        assert (m["height"], m["width"]) == (25, 33)
+
+
+def test_invalid_kernel_cell_is_marked_and_the_page_recovers(page, tmp_path, shot):
+    path, _ = make_png(tmp_path, seed=5)
+    upload(page, path)
+    cell = page.locator("[data-testid=kernel]").first.locator("[data-testid=kernel-cell]").nth(4)
+    cell.fill("abc")
+    alert = page.locator(ALERT)
+    alert.wait_for(state="visible")
+    text = alert.text_content()
+    assert "row 2, column 2" in text and "abc" in text
+    assert cell.get_attribute("aria-invalid") == "true"
+    shot(page, "convolution-invalid-cell")
+    before = renders(page)
+    cell.fill("0")
+    wait_render(page, before)
+    assert alert.is_hidden()
+    assert cell.get_attribute("aria-invalid") == "false"
+    assert len(fmaps(page)) == 3
+
+
+def test_impossible_parameters_get_a_message_and_the_page_recovers(page, tmp_path):
+    path, _ = make_png(tmp_path, h=8, w=8, seed=6)
+    upload(page, path)
+    alert = page.locator(ALERT)
+    page.fill("[data-testid=stride]", "0")
+    alert.wait_for(state="visible")
+    assert "stride" in alert.text_content().lower()
+    set_control(page, "stride", "1")
+    assert alert.is_hidden()
+    # A dilated kernel larger than the padded input: 3x3 at dilation 5 spans 11 > 8.
+    page.fill("[data-testid=dilation]", "5")
+    alert.wait_for(state="visible")
+    assert "larger" in alert.text_content().lower() or "padded input" in alert.text_content().lower()
+    set_control(page, "dilation", "1")
+    assert alert.is_hidden()
+    assert [m["height"] for m in fmaps(page)] == [6, 6, 6]
+
+
+def test_non_image_and_corrupt_files_show_an_error_and_the_page_recovers(page, tmp_path, shot):
+    good, _ = make_png(tmp_path, seed=7)
+    upload(page, good)
+    alert = page.locator(ALERT)
+    text_file = tmp_path / "notes.txt"
+    text_file.write_text("this is not an image")
+    page.set_input_files("input[type=file][data-testid=upload]", str(text_file))
+    alert.wait_for(state="visible")
+    assert "notes.txt" in alert.text_content() and "not an image" in alert.text_content()
+    corrupt = tmp_path / "broken.png"
+    corrupt.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    page.set_input_files("input[type=file][data-testid=upload]", str(corrupt))
+    page.wait_for_function("() => document.querySelector('[data-testid=error]').textContent.includes('broken.png')")
+    assert "could not be decoded" in alert.text_content()
+    shot(page, "convolution-bad-file")
+    # The previous image and its maps are still there, and a good file works again.
+    assert len(fmaps(page)) == 3
+    other, _ = make_png(tmp_path, h=20, w=24, seed=8, name="other.png")
+    upload(page, other)
+    assert alert.is_hidden()
+    assert (fmaps(page)[0]["height"], fmaps(page)[0]["width"]) == (18, 22)
+
+
+def test_sample_image_and_colour_modes(page, shot):
+    before = renders(page)
+    page.click("[data-testid=sample]")
+    wait_render(page, before)
+    maps = fmaps(page)
+    assert [m["label"] for m in maps] == ["edge", "sharpen", "blur"]
+    assert maps[0]["width"] > 100
+    shot(page, "convolution-sample")
+    for mode in ("diverging", "abs", "gray"):
+        before = renders(page)
+        page.check(f"[data-testid=color-{mode}]")
+        wait_render(page, before)
+    set_control(page, "activation", "none")
+    page.check("[data-testid=color-diverging]")
+    shot(page, "convolution-diverging")
+    page.check("[data-testid=color-gray]")
+
+
+def test_narrow_screen_layout(app, browser, server, shot, tmp_path):
+    """375 px wide: no horizontal scrolling, controls reachable."""
+    context = browser.new_context(viewport={"width": 375, "height": 812}, device_scale_factor=2)
+    try:
+        p = context.new_page()
+        p.goto(server + "/")
+        p.wait_for_selector("[data-testid=status][data-state=ready]", timeout=60_000)
+        p.click("[data-testid=sample]")
+        p.wait_for_selector("canvas[data-testid=fmap]", timeout=30_000)
+        width = p.evaluate("() => document.documentElement.scrollWidth")
+        assert width <= 375, f"page is {width}px wide on a 375px screen"
+        shot(p, "convolution-375px")
+    finally:
+        context.close()
