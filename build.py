@@ -32,6 +32,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -701,9 +702,16 @@ def cmd_build(args) -> int:
     return 0
 
 
+def _raise_keyboard_interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def cmd_serve(args) -> int:
     build()
     server = make_server(DIST_DIR, args.host, args.port)
+    # Ctrl-C stops the server even when started from a script that ignores SIGINT; so does kill.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     log(f"serving {_rel(DIST_DIR)} at {server_url(server)}/  (Ctrl-C stops)")
     try:
         server.serve_forever()

@@ -57,7 +57,14 @@ class App:
         return self.page.get_attribute(STATUS, "data-state")
 
     def wait_state(self, state: str = "ready", timeout_ms: int = READY_TIMEOUT_MS) -> None:
-        self.page.wait_for_selector(f"{STATUS}[data-state={state}]", timeout=timeout_ms)
+        """Wait until the status has data-state=`state`; fail at once if it turns "error"."""
+        sel = f"{STATUS}[data-state={state}]"
+        if state != "error":
+            sel += f", {STATUS}[data-state=error]"
+        self.page.wait_for_selector(sel, timeout=timeout_ms)
+        if self.state() != state:
+            raise AssertionError(f"status is {self.state()!r}, waiting for {state!r}: "
+                                 f"{self.page.inner_text(STATUS)!r}")
 
     def foreign_requests(self) -> list[str]:
         """Request URLs that are neither on this server's origin nor data:/blob:."""
@@ -86,8 +93,8 @@ def open_app(browser, base_url: str, path: str = "/", wait_ready: bool = True) -
             state = app.state()
             context.close()
             raise AssertionError(
-                f"page did not reach {STATUS}[data-state=ready] within "
-                f"{READY_TIMEOUT_MS / 1000:.0f} s; state={state!r}; "
+                f"page did not reach {STATUS}[data-state=ready] (timeout "
+                f"{READY_TIMEOUT_MS / 1000:.0f} s): {exc}; state={state!r}; "
                 f"page errors={app.page_errors}; console errors={app.console_errors}; "
                 f"failed responses={app.failed_responses} (artifacts/app-not-ready.png)"
             ) from exc
