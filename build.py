@@ -480,7 +480,8 @@ def ensure_chromium() -> str:
     if os.name == "posix" and os.geteuid() == 0 and shutil.which("apt-get"):
         log("chromium: not found; installing Debian's chromium with apt-get")
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        for cmd in (["apt-get", "update"], ["apt-get", "install", "-y", "chromium"]):
+        for cmd in (["apt-get", "update"],
+                    ["apt-get", "install", "-y", "-o", "DPkg::Lock::Timeout=600", "chromium"]):
             if run(cmd, env=env, stdin=subprocess.DEVNULL).returncode != 0:
                 raise BuildError(f"{' '.join(cmd)} failed (see above)")
         if os.path.isfile(SYSTEM_CHROMIUM):
