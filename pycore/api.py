@@ -316,3 +316,8 @@ def _pool_one(a: np.ndarray, pool: dict) -> tuple[dict, np.ndarray]:
         raise ValueError(f"unknown pooling type {pool['type']!r}")
     vmin, vmax = _range(out)
     return {"shape": list(out.shape), "vmin": vmin, "vmax": vmax, "geometry": geo}, out
+
+
+# --------------------------------------------------------------------------- panels
+# The explorers and the network builder keep their code in modules of their own;
+# importing their entry points here keeps this module the one face the worker calls.
