@@ -325,7 +325,10 @@ def locked_pyodide_version(root: Path = ROOT) -> str:
 
 
 def ensure_node_modules(root: Path = ROOT) -> Path:
-    """`npm ci` unless node_modules already matches package-lock.json. Returns the pyodide dir."""
+    """`npm ci` unless node_modules already matches package-lock.json. Returns the pyodide dir.
+
+    The stamp is the hash of the whole lock, so a new (dev)dependency, such as a benchmark-only
+    @tensorflow/tfjs, triggers one `npm ci`; only node_modules/pyodide is ever copied to dist/."""
     locked = locked_pyodide_version(root)
     if locked != PYODIDE_VERSION:
         raise BuildError(f"package-lock.json pins pyodide {locked}, build.py expects "
@@ -408,11 +411,14 @@ def _dist_installed(name: str) -> bool:
 
 
 def _pycore_editable_here() -> bool:
+    """pycore is pip-installed in editable mode from this checkout. (The search skips the
+    checkout itself, whose in-tree pycore.egg-info would otherwise be found first.)"""
     import importlib.metadata as md
-    try:
-        text = md.distribution(OWN_PACKAGE).read_text("direct_url.json")
-    except md.PackageNotFoundError:
+    path = [p for p in sys.path if Path(p or ".").resolve() != ROOT]
+    dist = next(iter(md.distributions(name=OWN_PACKAGE, path=path)), None)
+    if dist is None:
         return False
+    text = dist.read_text("direct_url.json")
     try:
         info = json.loads(text or "{}")
     except ValueError:
@@ -735,6 +741,9 @@ def cmd_test(pytest_args: list[str]) -> int:
 
 
 def cmd_bench(bench_args: list[str]) -> int:
+    """Delegates to tools/bench.py: `main(argv: list[str]) -> int`, imported lazily so build.py
+    works without it. It may reuse this module (import build: build(), ensure_node_modules(),
+    serve_in_thread(), find_chromium(), CHROMIUM_ARGS)."""
     try:
         bench = importlib.import_module("tools.bench")
     except ModuleNotFoundError as exc:
