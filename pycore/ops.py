@@ -1,0 +1,1032 @@
+"""Pure array operations of the CNN explorer: convolution, padding, pooling, activations.
+
+Every function follows the ``torch.nn.functional`` function of the same name
+(cross-correlation, torch's padding and pooling rules), but works on numpy
+arrays and needs nothing but numpy, so the same code runs in CPython and in
+Pyodide (numpy 2.0, no BLAS, no SIMD) inside a browser worker.
+
+Layouts
+-------
+Image arrays are ``(C, H, W)`` or batched ``(N, C, H, W)``; a plain ``(H, W)``
+array is one channel.  Convolution weights are ``(C_out, C_in // groups, kH,
+kW)``.
+
+Dtypes
+------
+float32 and float64 arrays keep their dtype; integer and bool arrays are
+promoted to float64 (float16 to float32); complex, object and string arrays
+raise ``TypeError``.  NaN is data: it propagates through every op.
+
+Output size
+-----------
+The output-size formula lives in exactly one place, :func:`conv_output_geometry`
+(wrapped by :func:`conv_output_size`); convolution and both pools call it.
+
+Speed
+-----
+No Python loop runs per pixel.  Convolution copies, for a tile of output
+positions, the kH*kW shifted (strided, dilated) views of the input into one
+small buffer and does a single matrix product per tile ("tiled im2col").  The
+buffer is bounded (about :data:`_TILE_BUDGET_BYTES`), so memory stays near the
+output size even for 1024x1024 inputs.  See ``_conv2d_core`` for the measured
+alternatives.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import numbers
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "ConvGeometry",
+    "as_float_array",
+    "avg_pool2d",
+    "conv2d",
+    "conv_output_geometry",
+    "conv_output_size",
+    "flip_kernel",
+    "leaky_relu",
+    "max_pool2d",
+    "pad",
+    "pair",
+    "relu",
+    "sigmoid",
+    "softmax",
+    "tanh",
+]
+
+PAD_MODES = ("constant", "reflect", "replicate", "circular")
+CONV_PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+
+
+# ---------------------------------------------------------------------------
+# argument helpers
+# ---------------------------------------------------------------------------
+
+
+def _is_int(v: Any) -> bool:
+    # bool is a subclass of int in Python, but stride=True is a bug, not a stride.
+    return isinstance(v, (numbers.Integral, np.integer)) and not isinstance(v, (bool, np.bool_))
+
+
+def pair(v: Any, name: str) -> tuple[int, int]:
+    """Normalise an int-or-pair argument to a ``(rows, cols)`` tuple of ints.
+
+    Parameters
+    ----------
+    v : int or tuple/list of two ints
+        The value as the caller gave it.
+    name : str
+        Argument name used in the error message.
+
+    Returns
+    -------
+    tuple of int, shape (2,)
+        ``(v, v)`` for an int, ``tuple(v)`` for a pair.
+
+    Raises
+    ------
+    TypeError
+        If ``v`` is not an int or a pair of ints (floats such as 1.5 and bools
+        are rejected).  Range checks are the caller's job.
+    """
+    if _is_int(v):
+        return (int(v), int(v))
+    if isinstance(v, (tuple, list)) and len(v) == 2 and all(_is_int(e) for e in v):
+        return (int(v[0]), int(v[1]))
+    raise TypeError(f"{name} must be an int or a pair of ints, got {v!r}")
+
+
+def _check_at_least(values: tuple[int, ...], given: Any, name: str, minimum: int) -> None:
+    if min(values) < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {given!r}")
+
+
+def as_float_array(x: Any, name: str = "x") -> np.ndarray:
+    """Return ``x`` as a float32 or float64 numpy array.
+
+    Parameters
+    ----------
+    x : array_like
+        Any shape.
+    name : str
+        Argument name used in the error message.
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape as ``x``.  float32/float64 input is returned as is (no
+        copy); integer and bool input becomes float64; float16 becomes float32
+        and longer floats float64 (numpy without BLAS has no fast path for
+        either).
+
+    Raises
+    ------
+    TypeError
+        For complex, object, string or other non-real dtypes.
+    """
+    a = np.asarray(x)
+    kind = a.dtype.kind
+    if kind == "f":
+        target = np.float32 if a.dtype.itemsize <= 4 else np.float64
+        # also normalises non-native byte order
+        return a if a.dtype == target else a.astype(target)
+    if kind in "biu":
+        return a.astype(np.float64)
+    raise TypeError(f"{name} must be a real-valued (float, int or bool) array, got dtype {a.dtype}")
+
+
+def _check_mode(mode: Any, allowed: tuple[str, ...], name: str) -> str:
+    if isinstance(mode, str) and mode in allowed:
+        return mode
+    choices = ", ".join(repr(m) for m in allowed)
+    raise ValueError(f"{name} must be one of {choices}, got {mode!r}")
+
+
+def _check_bool(v: Any, name: str) -> bool:
+    if isinstance(v, (bool, np.bool_)):
+        return bool(v)
+    raise TypeError(f"{name} must be a bool, got {v!r}")
+
+
+def _check_real(v: Any, name: str) -> float:
+    if isinstance(v, (numbers.Real, np.floating, np.integer)) and not isinstance(v, (bool, np.bool_)):
+        return float(v)
+    raise TypeError(f"{name} must be a real number, got {v!r}")
+
+
+def _image_ndim_error(name: str, shape: tuple[int, ...]) -> ValueError:
+    return ValueError(
+        f"{name} must have 2, 3 or 4 dimensions ((H, W), (C, H, W) or (N, C, H, W)), got shape {shape}"
+    )
+
+
+# ---------------------------------------------------------------------------
+# output size: the one place the formula lives
+# ---------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class ConvGeometry:
+    """Where the windows of a convolution or pooling fall along one axis.
+
+    Attributes
+    ----------
+    size : int
+        Number of output positions (windows).
+    dropped : int
+        Rows/cols of the padded input at the end that no window covers (the
+        remainder a floor drops; 0 when the windows fit exactly).
+    formula : str
+        The output-size formula with the numbers substituted, e.g.
+        ``"⌊(28 + 2·1 − 1·(3−1) − 1) / 2⌋ + 1 = 14"``.
+    padded : int
+        ``n + pad_before + pad_after``.
+    span : int
+        Effective kernel extent ``dilation·(kernel_size−1) + 1``.
+    overhang : int
+        With ``ceil_mode``, how far the last window reaches past the padded
+        input (those cells are ignored by pooling); 0 otherwise.
+    n, kernel_size, stride, pad_before, pad_after, dilation : int
+        The inputs, normalised.
+    ceil_mode : bool
+    """
+
+    size: int
+    dropped: int
+    formula: str
+    padded: int
+    span: int
+    overhang: int
+    n: int
+    kernel_size: int
+    stride: int
+    pad_before: int
+    pad_after: int
+    dilation: int
+    ceil_mode: bool
+
+    def as_dict(self) -> dict:
+        """Plain ``dict`` of all fields (JSON-serialisable, for the web API)."""
+        return dataclasses.asdict(self)
+
+
+def _check_int_at_least(v: Any, name: str, minimum: int) -> int:
+    if not _is_int(v):
+        raise TypeError(f"{name} must be an int, got {v!r}")
+    if v < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {v!r}")
+    return int(v)
+
+
+def conv_output_geometry(
+    n: int,
+    kernel_size: int,
+    stride: int = 1,
+    padding: int | tuple[int, int] = 0,
+    dilation: int = 1,
+    ceil_mode: bool = False,
+) -> ConvGeometry:
+    """Output size of a convolution or pooling along one axis, with the working.
+
+    ``size = floor_or_ceil((n + p_before + p_after − d·(k−1) − 1) / s) + 1``;
+    with ``ceil_mode`` torch drops the last window when it would start in the
+    right padding, i.e. when ``(size−1)·s >= n + p_before``.
+
+    Parameters
+    ----------
+    n : int
+        Input length along the axis (>= 1).
+    kernel_size : int
+        Kernel length along the axis (>= 1).
+    stride : int
+        Step between windows (>= 1).
+    padding : int or (int, int)
+        Padding on both sides, or ``(before, after)`` (each >= 0).
+    dilation : int
+        Spacing of kernel taps (>= 1).
+    ceil_mode : bool
+        Round up instead of down (pooling), with torch's correction.
+
+    Returns
+    -------
+    ConvGeometry
+        ``size``, ``dropped``, ``formula``, ``padded``, ``span``, ... .
+
+    Raises
+    ------
+    TypeError
+        Non-integer arguments.
+    ValueError
+        Out-of-range arguments, or a kernel extent larger than the padded input.
+    """
+    n = _check_int_at_least(n, "input size", 1)
+    k = _check_int_at_least(kernel_size, "kernel_size", 1)
+    s = _check_int_at_least(stride, "stride", 1)
+    d = _check_int_at_least(dilation, "dilation", 1)
+    pb, pa = pair(padding, "padding")
+    _check_at_least((pb, pa), padding, "padding", 0)
+    ceil_mode = _check_bool(ceil_mode, "ceil_mode")
+
+    padded = n + pb + pa
+    span = d * (k - 1) + 1
+    if span > padded:
+        raise ValueError(
+            f"kernel_size {k} (dilated extent {span}) is larger than the padded input {padded}"
+        )
+    reach = padded - span  # >= 0: how far the first window can slide
+    if ceil_mode:
+        size = -(-reach // s) + 1
+        corrected = (size - 1) * s >= n + pb
+        if corrected:
+            size -= 1
+    else:
+        size = reach // s + 1
+        corrected = False
+    covered = (size - 1) * s + span
+    dropped = max(0, padded - covered)
+    overhang = max(0, covered - padded)
+
+    pad_text = f"2·{pb}" if pb == pa else f"{pb} + {pa}"
+    lo, hi = ("⌈", "⌉") if ceil_mode else ("⌊", "⌋")
+    formula = f"{lo}({n} + {pad_text} − {d}·({k}−1) − 1) / {s}{hi} + 1"
+    if corrected:
+        formula += " − 1 (the last window would start in the right padding)"
+    formula += f" = {size}"
+    return ConvGeometry(
+        size=size,
+        dropped=dropped,
+        formula=formula,
+        padded=padded,
+        span=span,
+        overhang=overhang,
+        n=n,
+        kernel_size=k,
+        stride=s,
+        pad_before=pb,
+        pad_after=pa,
+        dilation=d,
+        ceil_mode=ceil_mode,
+    )
+
+
+def conv_output_size(
+    n: int,
+    kernel_size: int,
+    stride: int = 1,
+    padding: int | tuple[int, int] = 0,
+    dilation: int = 1,
+    ceil_mode: bool = False,
+) -> int:
+    """Number of output positions along one axis (see :func:`conv_output_geometry`).
+
+    Returns
+    -------
+    int
+        ``conv_output_geometry(...).size`` (>= 1).
+    """
+    return conv_output_geometry(n, kernel_size, stride, padding, dilation, ceil_mode).size
+
+
+# ---------------------------------------------------------------------------
+# padding
+# ---------------------------------------------------------------------------
+
+
+def _normalise_pad(p: Any) -> tuple[int, int, int, int]:
+    """``int`` or F.pad-ordered tuple -> ``(left, right, top, bottom)``."""
+    if _is_int(p):
+        vals = (int(p),) * 4
+    elif isinstance(p, (tuple, list)) and len(p) in (2, 4) and all(_is_int(e) for e in p):
+        # F.pad order: last dim first; a 2-tuple pads only the width.
+        vals = tuple(int(e) for e in p) + (0, 0) * (len(p) == 2)
+    else:
+        raise TypeError(f"pad must be an int or a tuple (left, right, top, bottom) of ints, got {p!r}")
+    if min(vals) < 0:
+        raise ValueError(f"pad must be >= 0, got {p!r}")
+    return vals  # type: ignore[return-value]
+
+
+def _pad_into(x: np.ndarray, out: np.ndarray, lrtb: tuple[int, int, int, int], mode: str) -> None:
+    """Fill ``out`` (shape ``x.shape[:-2] + (H+t+b, W+l+r)``) with padded ``x``.
+
+    Non-constant modes are separable: fill the top/bottom rows from the
+    centre, then the left/right columns from the already row-padded array,
+    which gets the corners right (torch pads the same way).
+    """
+    left, right, top, bottom = lrtb
+    H, W = x.shape[-2:]
+    Hp, Wp = out.shape[-2:]
+    out[..., top : top + H, left : left + W] = x
+    if mode == "constant":
+        return  # caller pre-filled the border
+    rows = out[..., :, left : left + W]  # the centre column band, full padded height
+    if mode == "replicate":
+        if top:
+            rows[..., :top, :] = x[..., :1, :]
+        if bottom:
+            rows[..., top + H :, :] = x[..., H - 1 :, :]
+        if left:
+            out[..., :, :left] = out[..., :, left : left + 1]
+        if right:
+            out[..., :, left + W :] = out[..., :, left + W - 1 : left + W]
+    elif mode == "reflect":
+        # row top-1-i mirrors row i+1 (the edge row is not repeated)
+        if top:
+            rows[..., :top, :] = x[..., top:0:-1, :]
+        if bottom:
+            # rows H-2 down to H-1-bottom; bottom < H keeps the start >= 0
+            rows[..., top + H :, :] = x[..., H - 1 - bottom : H - 1, :][..., ::-1, :]
+        if left:
+            out[..., :, :left] = out[..., :, 2 * left : left : -1]
+        if right:
+            out[..., :, left + W :] = out[..., :, left + W - 1 - right : left + W - 1][..., ::-1]
+    elif mode == "circular":
+        if top:
+            rows[..., :top, :] = x[..., H - top :, :]
+        if bottom:
+            rows[..., top + H :, :] = x[..., :bottom, :]
+        if left:
+            out[..., :, :left] = out[..., :, left + W - left : left + W]
+        if right:
+            out[..., :, left + W :] = out[..., :, left : left + right]
+    else:  # pragma: no cover - modes are validated by the callers
+        raise ValueError(f"mode must be one of {PAD_MODES}, got {mode!r}")
+
+
+def _check_pad_fits(shape: tuple[int, ...], lrtb: tuple[int, int, int, int], mode: str) -> None:
+    left, right, top, bottom = lrtb
+    H, W = shape[-2:]
+    for side, p, dim, size in (("left", left, "width", W), ("right", right, "width", W), ("top", top, "height", H), ("bottom", bottom, "height", H)):
+        if mode == "reflect" and p >= size and p > 0:
+            raise ValueError(
+                f"reflect padding must be smaller than the input {dim}: {side} pad {p} >= {dim} {size}"
+            )
+        if mode == "circular" and p > size:
+            raise ValueError(
+                f"circular padding must not exceed the input {dim}: {side} pad {p} > {dim} {size}"
+            )
+        if mode == "replicate" and p > 0 and size == 0:
+            raise ValueError(f"replicate padding needs a non-empty input, got {dim} 0")
+
+
+def pad(x: Any, pad: Any, mode: str = "constant", value: float = 0.0) -> np.ndarray:
+    """Pad the last two axes, like ``torch.nn.functional.pad`` with a 4-tuple.
+
+    Parameters
+    ----------
+    x : array_like, shape (H, W), (C, H, W) or (N, C, H, W)
+    pad : int or tuple
+        An int pads all four sides; ``(left, right, top, bottom)`` is F.pad's
+        order (last axis first); ``(left, right)`` pads only the width.
+    mode : {"constant", "reflect", "replicate", "circular"}
+        ``reflect`` mirrors without repeating the edge (numpy's "reflect",
+        scipy's "mirror"); ``replicate`` repeats the edge (numpy's "edge");
+        ``circular`` wraps around (numpy's "wrap").
+    value : float
+        Fill value for ``constant``.
+
+    Returns
+    -------
+    numpy.ndarray, shape (..., H + top + bottom, W + left + right)
+        Same leading axes and float dtype as ``x``.
+
+    Raises
+    ------
+    ValueError
+        Negative pad, unknown mode, wrong ndim, reflect pad >= the axis size,
+        circular pad > the axis size.
+    TypeError
+        Non-integer pad, non-real dtype or value.
+    """
+    x = as_float_array(x, "x")
+    if x.ndim not in (2, 3, 4):
+        raise _image_ndim_error("x", x.shape)
+    mode = _check_mode(mode, PAD_MODES, "mode")
+    lrtb = _normalise_pad(pad)
+    value = _check_real(value, "value")
+    _check_pad_fits(x.shape, lrtb, mode)
+    return _pad_array(x, lrtb, mode, value)
+
+
+def _pad_array(x: np.ndarray, lrtb: tuple[int, int, int, int], mode: str, value: float = 0.0) -> np.ndarray:
+    left, right, top, bottom = lrtb
+    if not any(lrtb):
+        return x
+    H, W = x.shape[-2:]
+    shape = x.shape[:-2] + (H + top + bottom, W + left + right)
+    out = np.full(shape, value, dtype=x.dtype) if mode == "constant" else np.empty(shape, dtype=x.dtype)
+    _pad_into(x, out, lrtb, mode)
+    return out
+
+
+# ---------------------------------------------------------------------------
+# convolution
+# ---------------------------------------------------------------------------
+
+# Bytes of the per-tile im2col buffer.  Measured on 512x512 RGB, 8 filters 3x3,
+# float32: see _conv2d_core.  The tile also never drops below _MIN_TILE output
+# positions so that Python overhead per tile stays negligible for big kernels.
+_TILE_BUDGET_BYTES = 512 * 1024
+_MIN_TILE = 2048
+
+
+def _resolve_conv_padding(
+    padding: Any, kernel: tuple[int, int], stride: tuple[int, int], dilation: tuple[int, int]
+) -> tuple[tuple[int, int], tuple[int, int]]:
+    """``padding`` argument of conv2d -> ``((top, bottom), (left, right))``."""
+    if isinstance(padding, str):
+        if padding == "valid":
+            return (0, 0), (0, 0)
+        if padding == "same":
+            if stride != (1, 1):
+                raise ValueError(f"padding='same' requires stride 1 (as in torch), got stride={stride}")
+            # torch: total = d*(k-1), the extra cell of an even kernel goes after
+            out = []
+            for k, d in zip(kernel, dilation):
+                total = d * (k - 1)
+                out.append((total // 2, total - total // 2))
+            return out[0], out[1]
+        raise ValueError(f"padding must be an int, a pair of ints, 'valid' or 'same', got {padding!r}")
+    p = pair(padding, "padding")
+    _check_at_least(p, padding, "padding", 0)
+    return (p[0], p[0]), (p[1], p[1])
+
+
+def _tile_plan(N: int, Ho: int, Wo: int, per_position_bytes: int) -> tuple[int, int]:
+    """Pick ``(images per tile, output rows per tile)`` for a bounded buffer."""
+    target = max(_MIN_TILE, _TILE_BUDGET_BYTES // max(1, per_position_bytes))
+    if Ho * Wo <= target:
+        # whole images per tile: batches of small images share one matmul call
+        return max(1, min(N, target // (Ho * Wo))), Ho
+    return 1, max(1, min(Ho, target // Wo))
+
+
+def _leading_dim(T: int, itemsize: int) -> int:
+    """Row pitch (in elements) of the im2col buffer for ``T`` positions.
+
+    numpy's non-BLAS matmul (Pyodide) walks each column of the buffer, one
+    element per row.  With a power-of-two pitch every row maps to the same
+    cache sets and the product ran 4x slower (108 ms vs 27 ms for 8x27 @
+    27x262144 in a no-SIMD/no-BLAS numpy 2.0 build), so round the pitch up to
+    an odd number of 64-byte lines.
+    """
+    line = max(1, 64 // itemsize)
+    lines = -(-T // line)
+    if lines % 2 == 0:
+        lines += 1
+    return lines * line
+
+
+def _conv2d_core(
+    xp: np.ndarray,
+    w: np.ndarray,
+    bias: np.ndarray | None,
+    stride: tuple[int, int],
+    dilation: tuple[int, int],
+    Ho: int,
+    Wo: int,
+    groups: int,
+) -> np.ndarray:
+    """Valid cross-correlation of an already padded input.
+
+    Parameters
+    ----------
+    xp : ndarray, shape (N, C_in, Hp, Wp)
+    w : ndarray, shape (C_out, C_in // groups, kH, kW), same dtype as ``xp``
+    bias : ndarray, shape (C_out,), or None
+    stride, dilation : (int, int)
+    Ho, Wo : int
+        Output size from :func:`conv_output_geometry`.
+    groups : int
+
+    Returns
+    -------
+    ndarray, shape (N, C_out, Ho, Wo)
+
+    Notes
+    -----
+    Tiled im2col: for each tile of output positions, copy the kH*kW shifted
+    views into a buffer of shape (kH*kW*C_in_g, T) and do one
+    ``(C_out_g, K) @ (K, T)`` product written straight into the output.
+    Timings for 512x512 RGB, 8 filters 3x3, float32 (ms, CPython numpy 2.4
+    with BLAS / numpy 2.0 built without BLAS and SIMD, which mimics Pyodide):
+    per-(filter, tap, channel) axpy 17.7 / 78; per-(tap, channel) axpy
+    broadcast over filters 17.1 / 76; per-tap (C_out, C_in) matmul with
+    accumulation 6.5 / 44; whole-image im2col 4.4 / 140 (cache-set conflicts
+    in the non-BLAS matmul); tiled im2col with an odd row pitch: see the
+    commit message for the final figures.
+
+    Depthwise-style groups (one input channel per group) use a per-tap
+    multiply-add broadcast over all channels instead: one numpy call per tap
+    covers every group, where im2col would need a call per group.
+    """
+    N, C_in, Hp, Wp = xp.shape
+    C_out, Cg, kH, kW = w.shape
+    G = groups
+    Og = C_out // G
+    sH, sW = stride
+    dH, dW = dilation
+    dtype = xp.dtype
+    out = np.empty((N, C_out, Ho, Wo), dtype=dtype)
+    if N == 0 or C_out == 0:
+        return out
+
+    def rows_slice(i: int, r0: int, r1: int) -> slice:
+        return slice(i * dH + r0 * sH, i * dH + (r1 - 1) * sH + 1, sH)
+
+    col_slices = [slice(j * dW, j * dW + (Wo - 1) * sW + 1, sW) for j in range(kW)]
+
+    if Cg == 1 and G > 1:
+        # depthwise (with channel multiplier Og): out[n, g, o] += w[g, o, i, j] * x[n, g]
+        wt = w[:, 0].reshape(G, Og, kH, kW)
+        out5 = out.reshape(N, G, Og, Ho, Wo)
+        nb, rows = _tile_plan(N, Ho, Wo, C_out * dtype.itemsize * 2)
+        tmp_full = np.empty((nb, G, Og, rows, Wo), dtype=dtype)
+        for n0 in range(0, N, nb):
+            n1 = min(N, n0 + nb)
+            for r0 in range(0, Ho, rows):
+                r1 = min(Ho, r0 + rows)
+                acc = out5[n0:n1, :, :, r0:r1]
+                tmp = tmp_full[: n1 - n0, :, :, : r1 - r0]
+                first = True
+                for i in range(kH):
+                    rs = rows_slice(i, r0, r1)
+                    for j in range(kW):
+                        src = xp[n0:n1, :, rs, col_slices[j]][:, :, None]
+                        wv = wt[None, :, :, i, j, None, None]
+                        if first:
+                            np.multiply(src, wv, out=acc)
+                            first = False
+                        else:
+                            np.multiply(src, wv, out=tmp)
+                            acc += tmp
+        if bias is not None:
+            out += bias[:, None, None]
+        return out
+
+    K = kH * kW * Cg
+    # buffer rows are ordered (tap i, tap j, channel): match the weights to it
+    wm = np.ascontiguousarray(w.transpose(0, 2, 3, 1)).reshape(G, Og, K)
+    nb, rows = _tile_plan(N, Ho, Wo, K * dtype.itemsize)
+    ld = _leading_dim(rows * Wo, dtype.itemsize)
+    buf = np.empty((nb, K, ld), dtype=dtype)
+    for g in range(G):
+        xg = xp[:, g * Cg : (g + 1) * Cg]
+        og = out[:, g * Og : (g + 1) * Og]
+        wg = wm[g]
+        bg = None if bias is None else bias[g * Og : (g + 1) * Og, None]
+        for n0 in range(0, N, nb):
+            n1 = min(N, n0 + nb)
+            m = n1 - n0
+            for r0 in range(0, Ho, rows):
+                r1 = min(Ho, r0 + rows)
+                nr = r1 - r0
+                T = nr * Wo
+                t = 0
+                for i in range(kH):
+                    rs = rows_slice(i, r0, r1)
+                    for j in range(kW):
+                        # splitting the unit-stride last axis is always a view
+                        dst = buf[:m, t * Cg : (t + 1) * Cg, :T].reshape(m, Cg, nr, Wo)
+                        np.copyto(dst, xg[n0:n1, :, rs, col_slices[j]])
+                        t += 1
+                # merging (rows, cols) of one output plane is always a view
+                o = og[n0:n1, :, r0:r1].reshape(m, Og, T)
+                np.matmul(wg, buf[:m, :, :T], out=o)
+                if bg is not None:
+                    o += bg
+    return out
+
+
+def conv2d(
+    x: Any,
+    weight: Any,
+    bias: Any = None,
+    stride: int | tuple[int, int] = 1,
+    padding: int | tuple[int, int] | str = 0,
+    dilation: int | tuple[int, int] = 1,
+    groups: int = 1,
+    padding_mode: str = "zeros",
+) -> np.ndarray:
+    """2-D cross-correlation, as ``torch.nn.functional.conv2d`` / ``nn.Conv2d``.
+
+    No kernel flip (use :func:`flip_kernel` for a true convolution).
+
+    Parameters
+    ----------
+    x : array_like, shape (H, W), (C_in, H, W) or (N, C_in, H, W)
+        ``(H, W)`` is one channel.
+    weight : array_like, shape (C_out, C_in // groups, kH, kW) or (kH, kW)
+        ``(kH, kW)`` is one filter over one channel, i.e. ``(1, 1, kH, kW)``.
+        Cast to ``x``'s dtype.
+    bias : array_like, shape (C_out,), optional
+    stride : int or (int, int)
+        >= 1.
+    padding : int, (int, int), "valid" or "same"
+        ``(pH, pW)`` pads top/bottom by pH and left/right by pW.  "same"
+        needs stride 1 and pads ``dilation*(k-1)`` in total, the odd cell of
+        an even kernel at the bottom/right (torch's rule).
+    dilation : int or (int, int)
+        >= 1.
+    groups : int
+        C_in and C_out must both be divisible by it; ``groups == C_in`` is a
+        depthwise convolution.
+    padding_mode : {"zeros", "reflect", "replicate", "circular"}
+        How the padding is filled; as ``nn.Conv2d`` does, the input is padded
+        with this mode first and then convolved without padding.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(C_out, H', W')`` for 2-D or 3-D ``x``, ``(N, C_out, H', W')`` for
+        4-D ``x``, in ``x``'s float dtype;
+        ``H' = conv_output_size(H, kH, stride, padding, dilation)``.
+
+    Raises
+    ------
+    ValueError
+        Wrong ndim, channel/group mismatch, bad bias shape, stride or dilation
+        < 1, negative padding, unknown padding string or mode, "same" with
+        stride > 1, kernel larger than the padded input, reflect/circular
+        padding larger than the input.
+    TypeError
+        Non-integer stride/padding/dilation/groups, non-real dtypes.
+    """
+    x = as_float_array(x, "x")
+    if x.ndim not in (2, 3, 4):
+        raise _image_ndim_error("x", x.shape)
+    w = as_float_array(weight, "weight")
+    if w.ndim == 2:
+        w = w[None, None]
+    elif w.ndim != 4:
+        raise ValueError(
+            f"weight must have shape (C_out, C_in // groups, kH, kW) or (kH, kW), got shape {w.shape}"
+        )
+    # compute in x's dtype: a float32 image stays float32 even with float64 weights
+    w = w.astype(x.dtype, copy=False)
+    x4 = x if x.ndim == 4 else x[None] if x.ndim == 3 else x[None, None]
+    N, C_in, H, W = x4.shape
+    C_out, Cg, kH, kW = w.shape
+
+    groups = _check_int_at_least(groups, "groups", 1)
+    if C_out % groups:
+        raise ValueError(f"out channels (weight.shape[0] = {C_out}) must be divisible by groups = {groups}")
+    if C_in != Cg * groups:
+        raise ValueError(
+            f"x has {C_in} channels but weight expects weight.shape[1] * groups = {Cg} * {groups} = {Cg * groups}"
+        )
+    b = None
+    if bias is not None:
+        b = as_float_array(bias, "bias").astype(x.dtype, copy=False)
+        if b.shape != (C_out,):
+            raise ValueError(f"bias must have shape ({C_out},) to match weight, got shape {b.shape}")
+
+    s = pair(stride, "stride")
+    _check_at_least(s, stride, "stride", 1)
+    d = pair(dilation, "dilation")
+    _check_at_least(d, dilation, "dilation", 1)
+    padding_mode = _check_mode(padding_mode, CONV_PADDING_MODES, "padding_mode")
+    (pt, pb), (pl, pr) = _resolve_conv_padding(padding, (kH, kW), s, d)
+
+    Ho = conv_output_geometry(H, kH, s[0], (pt, pb), d[0]).size
+    Wo = conv_output_geometry(W, kW, s[1], (pl, pr), d[1]).size
+
+    mode = "constant" if padding_mode == "zeros" else padding_mode
+    lrtb = (pl, pr, pt, pb)
+    _check_pad_fits(x4.shape, lrtb, mode)
+    xp = _pad_array(x4, lrtb, mode)
+    out = _conv2d_core(xp, w, b, s, d, Ho, Wo, groups)
+    return out if x.ndim == 4 else out[0]
+
+
+def flip_kernel(w: Any) -> np.ndarray:
+    """Flip a kernel on its last two axes (rows and columns).
+
+    True convolution is cross-correlation with the flipped kernel:
+    ``conv2d(x, flip_kernel(w))`` equals ``scipy.signal.convolve2d`` (mode
+    "valid") for one channel.
+
+    Parameters
+    ----------
+    w : array_like, shape (..., kH, kW)
+        At least 2-D.
+
+    Returns
+    -------
+    numpy.ndarray, same shape and float dtype as ``w``
+        A new contiguous array.
+    """
+    w = as_float_array(w, "w")
+    if w.ndim < 2:
+        raise ValueError(f"w must have at least 2 dimensions (kH, kW), got shape {w.shape}")
+    return np.ascontiguousarray(w[..., ::-1, ::-1])
+
+
+# ---------------------------------------------------------------------------
+# pooling
+# ---------------------------------------------------------------------------
+
+
+def _pool_args(kernel_size: Any, stride: Any, padding: Any, dilation: Any, ceil_mode: Any):
+    k = pair(kernel_size, "kernel_size")
+    _check_at_least(k, kernel_size, "kernel_size", 1)
+    if stride is None:
+        s = k
+    else:
+        s = pair(stride, "stride")
+        _check_at_least(s, stride, "stride", 1)
+    p = pair(padding, "padding")
+    _check_at_least(p, padding, "padding", 0)
+    if p[0] > k[0] // 2 or p[1] > k[1] // 2:
+        raise ValueError(
+            f"padding must be at most half of kernel_size (torch's rule), got padding={padding!r} "
+            f"for kernel_size={kernel_size!r}"
+        )
+    d = pair(dilation, "dilation")
+    _check_at_least(d, dilation, "dilation", 1)
+    ceil_mode = _check_bool(ceil_mode, "ceil_mode")
+    return k, s, p, d, ceil_mode
+
+
+def _as_pool_input(x: Any) -> tuple[np.ndarray, int]:
+    x = as_float_array(x, "x")
+    if x.ndim not in (2, 3, 4):
+        raise _image_ndim_error("x", x.shape)
+    x4 = x if x.ndim == 4 else x[None] if x.ndim == 3 else x[None, None]
+    return x4, x.ndim
+
+
+def _restore_layout(out: np.ndarray, ndim: int) -> np.ndarray:
+    return out if ndim == 4 else out[0] if ndim == 3 else out[0, 0]
+
+
+def _pool_taps(x4: np.ndarray, k, s, p, d, geo_h: ConvGeometry, geo_w: ConvGeometry, fill: float):
+    """Yield the kH*kW strided views (N, C, Ho, Wo) whose reduction is the pool.
+
+    Cells outside the input (padding, and ceil_mode's overhang) read ``fill``.
+    """
+    Ho, Wo = geo_h.size, geo_w.size
+    N, C, H, W = x4.shape
+    # the region of padded coordinates the windows touch: [0, covered)
+    need_h = (Ho - 1) * s[0] + geo_h.span
+    need_w = (Wo - 1) * s[1] + geo_w.span
+    if p == (0, 0) and need_h <= H and need_w <= W:
+        src = x4  # windows stay inside the input: no copy
+    else:
+        src = np.full((N, C, need_h, need_w), fill, dtype=x4.dtype)
+        h = min(H, need_h - p[0])
+        w_ = min(W, need_w - p[1])
+        src[:, :, p[0] : p[0] + h, p[1] : p[1] + w_] = x4[:, :, :h, :w_]
+    for i in range(k[0]):
+        rs = slice(i * d[0], i * d[0] + (Ho - 1) * s[0] + 1, s[0])
+        for j in range(k[1]):
+            yield src[:, :, rs, j * d[1] : j * d[1] + (Wo - 1) * s[1] + 1 : s[1]]
+
+
+def max_pool2d(
+    x: Any,
+    kernel_size: int | tuple[int, int],
+    stride: int | tuple[int, int] | None = None,
+    padding: int | tuple[int, int] = 0,
+    dilation: int | tuple[int, int] = 1,
+    ceil_mode: bool = False,
+) -> np.ndarray:
+    """2-D max pooling, as ``torch.nn.functional.max_pool2d``.
+
+    Parameters
+    ----------
+    x : array_like, shape (H, W), (C, H, W) or (N, C, H, W)
+    kernel_size : int or (int, int)
+    stride : int or (int, int), optional
+        Defaults to ``kernel_size``.
+    padding : int or (int, int)
+        Implicit -inf padding on both sides; at most ``kernel_size // 2``.
+    dilation : int or (int, int)
+    ceil_mode : bool
+        Round the output size up; a last window that would start in the right
+        padding is dropped (torch's rule).
+
+    Returns
+    -------
+    numpy.ndarray
+        Same layout and float dtype as ``x``: ``(H', W')``, ``(C, H', W')`` or
+        ``(N, C, H', W')``.  A window containing NaN gives NaN (as torch).
+    """
+    x4, ndim = _as_pool_input(x)
+    k, s, p, d, ceil_mode = _pool_args(kernel_size, stride, padding, dilation, ceil_mode)
+    N, C, H, W = x4.shape
+    gh = conv_output_geometry(H, k[0], s[0], p[0], d[0], ceil_mode)
+    gw = conv_output_geometry(W, k[1], s[1], p[1], d[1], ceil_mode)
+    out = np.empty((N, C, gh.size, gw.size), dtype=x4.dtype)
+    taps = _pool_taps(x4, k, s, p, d, gh, gw, -np.inf)
+    np.copyto(out, next(taps))
+    for view in taps:
+        # np.maximum propagates NaN, matching torch's max pooling
+        np.maximum(out, view, out=out)
+    return _restore_layout(out, ndim)
+
+
+def avg_pool2d(
+    x: Any,
+    kernel_size: int | tuple[int, int],
+    stride: int | tuple[int, int] | None = None,
+    padding: int | tuple[int, int] = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+) -> np.ndarray:
+    """2-D average pooling, as ``torch.nn.functional.avg_pool2d``.
+
+    Parameters
+    ----------
+    x : array_like, shape (H, W), (C, H, W) or (N, C, H, W)
+    kernel_size : int or (int, int)
+    stride : int or (int, int), optional
+        Defaults to ``kernel_size``.
+    padding : int or (int, int)
+        Implicit zero padding on both sides; at most ``kernel_size // 2``.
+    ceil_mode : bool
+        Round the output size up (torch's rule, see :func:`max_pool2d`).
+    count_include_pad : bool
+        True: divide by the window's cells inside the padded input (padding
+        counts, ceil_mode's overhang past the padding does not). False: divide
+        by the number of real input cells in the window.
+
+    Returns
+    -------
+    numpy.ndarray
+        Same layout and float dtype as ``x``: ``(H', W')``, ``(C, H', W')`` or
+        ``(N, C, H', W')``.
+    """
+    x4, ndim = _as_pool_input(x)
+    k, s, p, _, ceil_mode = _pool_args(kernel_size, stride, padding, 1, ceil_mode)
+    count_include_pad = _check_bool(count_include_pad, "count_include_pad")
+    N, C, H, W = x4.shape
+    gh = conv_output_geometry(H, k[0], s[0], p[0], 1, ceil_mode)
+    gw = conv_output_geometry(W, k[1], s[1], p[1], 1, ceil_mode)
+    out = np.empty((N, C, gh.size, gw.size), dtype=x4.dtype)
+    taps = _pool_taps(x4, k, s, p, (1, 1), gh, gw, 0.0)
+    np.copyto(out, next(taps))
+    for view in taps:
+        out += view
+
+    if p == (0, 0) and gh.overhang == 0 and gw.overhang == 0:
+        out /= k[0] * k[1]  # every window is full
+    else:
+        divisor = np.outer(
+            _window_counts(H, k[0], s[0], p[0], gh.size, count_include_pad),
+            _window_counts(W, k[1], s[1], p[1], gw.size, count_include_pad),
+        )
+        out /= divisor.astype(x4.dtype)
+    return _restore_layout(out, ndim)
+
+
+def _window_counts(n: int, k: int, s: int, p: int, size: int, include_pad: bool) -> np.ndarray:
+    """Cells each window counts along one axis (torch's avg_pool2d divisor).
+
+    Returns
+    -------
+    ndarray of int, shape (size,)
+    """
+    start = np.arange(size) * s - p
+    if include_pad:
+        # padding counts, but the overhang past the padded border does not
+        return np.minimum(start + k, n + p) - start
+    return np.minimum(start + k, n) - np.maximum(start, 0)
+
+
+# ---------------------------------------------------------------------------
+# activations
+# ---------------------------------------------------------------------------
+
+
+def relu(x: Any) -> np.ndarray:
+    """``max(x, 0)`` elementwise (NaN stays NaN).
+
+    Parameters
+    ----------
+    x : array_like, any shape
+
+    Returns
+    -------
+    numpy.ndarray, same shape and float dtype as ``x``
+    """
+    x = as_float_array(x, "x")
+    return np.maximum(x, x.dtype.type(0))
+
+
+def sigmoid(x: Any) -> np.ndarray:
+    """``1 / (1 + exp(-x))`` elementwise, without overflow for large ``|x|``.
+
+    Parameters
+    ----------
+    x : array_like, any shape
+
+    Returns
+    -------
+    numpy.ndarray, same shape and float dtype as ``x``
+    """
+    x = as_float_array(x, "x")
+    # exp(-|x|) is in (0, 1]: never overflows
+    z = np.exp(-np.abs(x))
+    out = 1.0 / (1.0 + z)
+    # for x < 0, sigmoid(x) = exp(x) / (1 + exp(x)) = z / (1 + z)
+    np.multiply(out, z, out=out, where=x < 0)
+    return out.astype(x.dtype, copy=False)
+
+
+def tanh(x: Any) -> np.ndarray:
+    """Hyperbolic tangent elementwise.
+
+    Parameters
+    ----------
+    x : array_like, any shape
+
+    Returns
+    -------
+    numpy.ndarray, same shape and float dtype as ``x``
+    """
+    return np.tanh(as_float_array(x, "x"))
+
+
+def leaky_relu(x: Any, negative_slope: float = 0.01) -> np.ndarray:
+    """``x`` where ``x > 0``, else ``negative_slope * x`` (as torch).
+
+    Parameters
+    ----------
+    x : array_like, any shape
+    negative_slope : float
+
+    Returns
+    -------
+    numpy.ndarray, same shape and float dtype as ``x``
+    """
+    x = as_float_array(x, "x")
+    slope = x.dtype.type(_check_real(negative_slope, "negative_slope"))
+    return np.where(x > 0, x, x * slope)
+
+
+def softmax(x: Any, axis: int = -1) -> np.ndarray:
+    """Softmax along ``axis``, stable for large inputs (the max is subtracted).
+
+    Parameters
+    ----------
+    x : array_like, at least 1-D
+    axis : int
+
+    Returns
+    -------
+    numpy.ndarray, same shape and float dtype as ``x``; sums to 1 along ``axis``
+    """
+    x = as_float_array(x, "x")
+    if not _is_int(axis):
+        raise TypeError(f"axis must be an int, got {axis!r}")
+    if x.ndim == 0 or not -x.ndim <= axis < x.ndim:
+        raise ValueError(f"axis {axis} is out of range for an array of shape {x.shape}")
+    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    e /= np.sum(e, axis=axis, keepdims=True)
+    return e
