@@ -1,0 +1,581 @@
+"""Networks: the spec format, building, shape tracing and training.
+
+The spec
+--------
+A network SPEC is a JSON-able list of plain dicts, one per layer; the web page's
+builder and its URL state store exactly this. Keys and defaults (``SPEC_KEYS``):
+
+=========================  =================================================================
+type                       keys (default)
+=========================  =================================================================
+``"conv2d"``               ``filters`` (required), ``kernel_size`` (3), ``stride`` (1),
+                           ``padding`` (0; an int, ``"same"`` or ``"valid"``),
+                           ``dilation`` (1), ``activation`` (``"relu"``, as the tutorial)
+``"maxpool"``/``"avgpool"``  ``kernel_size`` (2), ``stride`` (None = kernel_size),
+                           ``ceil_mode`` (False)
+``"flatten"``              (none)
+``"dense"``                ``units`` (required), ``activation`` (``"none"``: raw scores)
+``"softmax"``              (none)
+=========================  =================================================================
+
+``kernel_size``, ``stride``, ``dilation`` and ``padding`` also accept a
+``[height, width]`` pair. ``activation`` is one of ``ACTIVATIONS``
+(``"leaky_relu"`` uses slope 0.01). Average pooling counts zero padding in its
+divisor (torch's default); pools have no padding key. An unknown type, an
+unknown key or a bad value raises ``ValueError`` naming the layer index and key.
+
+Names and activations
+---------------------
+Layers are named by type and 1-based count: ``conv1``, ``maxpool1``,
+``avgpool2``, ``dense1``; ``flatten`` and ``softmax`` carry no number unless
+they repeat (``flatten2``). In :func:`build` an activation becomes its own
+layer named ``<layer>.<activation>`` (``conv1.relu``), so
+``forward_with_activations`` shows the map before and after it; in
+:func:`trace` it stays on its conv/dense row (the ``activation`` field), as
+the activation changes neither the shape nor the parameter count.
+
+Trace rows
+----------
+``trace(spec, input_shape)`` returns plain dicts; the first is the input row
+(``"index": None, "name": "input", "type": "input"``), then one per spec entry::
+
+    {"index": int,             # position in the spec (0-based)
+     "name": str,              # "conv1", "avgpool1", "flatten", "dense1", ...
+     "type": str,              # the spec's type
+     "activation": str | None, # conv/dense activation, None elsewhere or for "none"
+     "output_shape": [int, ...] | None,  # per example, no batch axis
+     "weights": int, "biases": int, "params": int,  # params = weights + biases
+     "macs": int,              # multiply-accumulates of the weights, per example
+     "error": None | str}
+
+A broken layer gets ``error`` (the reason, with the numbers) and no shape; the
+rows after it get ``error == AFTER_ERROR`` and no shape; counts are 0 on both.
+"""
+
+from __future__ import annotations
+
+from numbers import Integral
+
+import numpy as np
+
+from . import layers as L
+
+__all__ = [
+    "ACTIVATIONS", "SPEC_KEYS", "AFTER_ERROR", "Sequential", "normalize_spec", "build",
+    "trace", "trace_totals", "softmax_cross_entropy", "train_step",
+]
+
+ACTIVATIONS = L.ACTIVATIONS
+_REQUIRED = object()
+# type -> {key: default}; _REQUIRED marks keys without a default
+SPEC_KEYS: dict[str, dict] = {
+    "conv2d": {"filters": _REQUIRED, "kernel_size": 3, "stride": 1, "padding": 0,
+               "dilation": 1, "activation": "relu"},
+    "maxpool": {"kernel_size": 2, "stride": None, "ceil_mode": False},
+    "avgpool": {"kernel_size": 2, "stride": None, "ceil_mode": False},
+    "flatten": {},
+    "dense": {"units": _REQUIRED, "activation": "none"},
+    "softmax": {},
+}
+AFTER_ERROR = "after an invalid layer"
+_NUMBERED = ("conv2d", "maxpool", "avgpool", "dense")
+_NAME_PREFIX = {"conv2d": "conv"}
+
+
+# ------------------------------------------------------------------------ spec parsing
+
+class _SpecError(ValueError):
+    """A ValueError about one spec entry (its message already names the layer)."""
+
+
+def _is_int(v):
+    return isinstance(v, Integral) and not isinstance(v, bool)
+
+
+def _check_value(where, key, value):
+    """Validate one spec value's form; the layer classes check the rest."""
+    def bad(expect):
+        return _SpecError(f"{where}, key {key!r}: must be {expect}, got {value!r}")
+
+    def int_or_pair(minimum):
+        items = value if isinstance(value, (list, tuple)) else [value]
+        if isinstance(value, (list, tuple)) and len(value) != 2:
+            return False
+        return all(_is_int(v) and v >= minimum for v in items)
+
+    if key in ("filters", "units"):
+        if not (_is_int(value) and value >= 1):
+            raise bad("an integer >= 1")
+    elif key in ("kernel_size", "dilation") or (key == "stride" and value is not None):
+        if not int_or_pair(1):
+            raise bad("an integer >= 1 or a [height, width] pair")
+    elif key == "padding":
+        if value not in ("same", "valid") and not (not isinstance(value, str)
+                                                   and int_or_pair(0)):
+            raise bad("an integer >= 0, a [height, width] pair, 'same' or 'valid'")
+    elif key == "activation":
+        if value not in ACTIVATIONS:
+            raise bad("one of " + ", ".join(ACTIVATIONS))
+    elif key == "ceil_mode":
+        if not isinstance(value, bool):
+            raise bad("true or false")
+
+
+def _known_type(entry):
+    """The entry's type if it is a dict with a known type, else None."""
+    kind = entry.get("type") if isinstance(entry, dict) else None
+    return kind if isinstance(kind, str) and kind in SPEC_KEYS else None
+
+
+def _normalize_entry(index, entry, name):
+    """One spec entry with every default filled in; raises _SpecError."""
+    if not isinstance(entry, dict):
+        raise _SpecError(f"layer {index}: must be a dict with a 'type', got {entry!r}")
+    kind = _known_type(entry)
+    if kind is None:
+        raise _SpecError(f"layer {index}, key 'type': unknown layer type "
+                         f"{entry.get('type')!r}; valid types: {', '.join(SPEC_KEYS)}")
+    keys = SPEC_KEYS[kind]
+    where = f"layer {index} ({name})"
+    unknown = [k for k in entry if k != "type" and k not in keys]
+    if unknown:
+        valid = ", ".join(keys) if keys else "none besides 'type'"
+        raise _SpecError(f"{where}, key {unknown[0]!r}: unknown key; valid keys: {valid}")
+    out = {"type": kind}
+    for key, default in keys.items():
+        if key in entry:
+            value = entry[key]
+        elif default is _REQUIRED:
+            raise _SpecError(f"{where}, key {key!r}: required")
+        else:
+            value = default
+        _check_value(where, key, value)
+        out[key] = list(value) if isinstance(value, tuple) else value
+    return out
+
+
+def normalize_spec(spec) -> list[dict]:
+    """Validate a spec and fill in every default.
+
+    Parameters
+    ----------
+    spec : list of dict
+        See the module docstring.
+
+    Returns
+    -------
+    list of dict
+        New dicts holding every key of ``SPEC_KEYS[type]``.
+
+    Raises
+    ------
+    ValueError
+        Naming the first bad layer's index and key. Only the entries' form is
+        checked here; whether they fit together is :func:`trace`'s job.
+    """
+    counts: dict = {}
+    return [_normalize_entry(i, entry, _entry_name(_known_type(entry), counts))
+            for i, entry in enumerate(_spec_list(spec))]
+
+
+def _spec_list(spec):
+    if not isinstance(spec, (list, tuple)):
+        raise ValueError(f"a network spec must be a list of layer dicts, got "
+                         f"{type(spec).__name__}")
+    return spec
+
+
+def _input_shape(input_shape):
+    """(C, H, W) of ints >= 1, as a tuple."""
+    if isinstance(input_shape, (str, bytes)) or not hasattr(input_shape, "__len__") \
+            or len(input_shape) != 3 or not all(_is_int(s) and s >= 1 for s in input_shape):
+        raise ValueError(f"input_shape must be (channels, height, width), three integers "
+                         f">= 1, got {input_shape!r}")
+    return tuple(int(s) for s in input_shape)
+
+
+def _entry_name(kind, counts):
+    counts[kind] = counts.get(kind, 0) + 1
+    prefix = _NAME_PREFIX.get(kind, kind)
+    if kind in _NUMBERED or counts[kind] > 1:
+        return f"{prefix}{counts[kind]}"
+    return prefix
+
+
+def _make_layers(cfg, shape, init, rng):
+    """The layer (plus its activation) for one normalized entry at ``shape``.
+
+    Returns the main layer and the list of all layers; raises ValueError when
+    the entry does not fit ``shape``.
+    """
+    kind = cfg["type"]
+    if kind == "conv2d":
+        if len(shape) != 3:
+            raise ValueError(f"conv2d needs a 3-D input (channels, height, width), got shape "
+                             f"{shape}; a conv cannot follow flatten or dense")
+        main = L.Conv2d(shape[0], cfg["filters"], cfg["kernel_size"], stride=cfg["stride"],
+                        padding=cfg["padding"], dilation=cfg["dilation"], init=init, seed=rng)
+    elif kind in ("maxpool", "avgpool"):
+        cls = L.MaxPool2d if kind == "maxpool" else L.AvgPool2d
+        main = cls(cfg["kernel_size"], stride=cfg["stride"], ceil_mode=cfg["ceil_mode"])
+    elif kind == "flatten":
+        main = L.Flatten()
+    elif kind == "dense":
+        if len(shape) != 1:
+            raise ValueError(f"dense needs a flat input (features,), got shape {shape}; "
+                             f"add a flatten layer before it")
+        main = L.Dense(shape[0], cfg["units"], init=init, seed=rng)
+    else:  # softmax over the features (or channels of a 3-D input)
+        main = L.Softmax(axis=1)
+    act_layer = L.make_activation(cfg.get("activation", "none"))
+    return main, [main] + ([act_layer] if act_layer is not None else [])
+
+
+def _walk(spec, input_shape, init, rng):
+    """Yield ``(index, name, type_or_None, cfg_or_None, layers, shape, error)`` per entry,
+    following the running shape; the shared path of :func:`build` and :func:`trace`."""
+    shape = _input_shape(input_shape)
+    counts: dict = {}
+    broken = False
+    for index, entry in enumerate(_spec_list(spec)):
+        kind = _known_type(entry)
+        name = _entry_name(kind, counts) if kind else f"layer{index}"
+        if broken:
+            yield index, name, kind, None, [], None, AFTER_ERROR
+            continue
+        try:
+            cfg = _normalize_entry(index, entry, name)
+            main, layers = _make_layers(cfg, shape, init, rng)
+            shape = main.output_shape(shape)
+        except _SpecError as e:
+            broken = True
+            yield index, name, kind, None, [], None, str(e)
+        except ValueError as e:
+            broken = True
+            yield index, name, kind, None, [], None, f"layer {index} ({name}): {e}"
+        else:
+            yield index, name, kind, cfg, layers, shape, None
+
+
+# -------------------------------------------------------------------------- Sequential
+
+class Sequential:
+    """Layers applied in order.
+
+    Parameters
+    ----------
+    layers : list of pycore.layers.Layer
+    names : list of str, optional
+        One per layer; default ``"<type><position>"``.
+    input_shape : tuple of int, optional
+        Per-example input shape, e.g. ``(C, H, W)``. It tells an unbatched
+        example from a batch; without it the first layer decides (conv/pool:
+        ``(C, H, W)``; dense: ``(F,)``).
+
+    Notes
+    -----
+    ``forward``/``backward`` accept one example (e.g. ``(C, H, W)``) or a batch
+    (``(N, C, H, W)``); results keep the caller's form.
+    """
+
+    def __init__(self, layers, names=None, input_shape=None):
+        self.layers = list(layers)
+        if names is None:
+            names = [f"{layer.type}{i}" for i, layer in enumerate(self.layers)]
+        if len(names) != len(self.layers) or len(set(names)) != len(names):
+            raise ValueError("names must be unique, one per layer")
+        self.names = list(names)
+        self.input_shape = None if input_shape is None else tuple(input_shape)
+        self._unbatched = False
+
+    def _example_ndim(self):
+        if self.input_shape is not None:
+            return len(self.input_shape)
+        for layer in self.layers:
+            if isinstance(layer, (L.Conv2d, L._Pool2d)):
+                return 3
+            if isinstance(layer, L.Dense):
+                return 1
+        return None
+
+    def _to_batch(self, x):
+        x = np.asarray(x, dtype=np.float64)
+        ndim = self._example_ndim()
+        if ndim is not None and x.ndim == ndim:
+            self._unbatched = True
+            return x[np.newaxis]
+        if ndim is not None and x.ndim != ndim + 1:
+            raise ValueError(f"input must have {ndim} dimensions (one example) or "
+                             f"{ndim + 1} (a batch), got shape {x.shape}")
+        self._unbatched = False
+        return x
+
+    def _from_batch(self, y):
+        return y[0] if self._unbatched else y
+
+    def forward(self, x, upto=None):
+        """Run the network.
+
+        Parameters
+        ----------
+        x : ndarray, shape (C, H, W) or (N, C, H, W) (or the input_shape's form)
+        upto : int, optional
+            Run only ``layers[:upto]``.
+
+        Returns
+        -------
+        ndarray
+            Shape of the last layer run's output, batch axis as in ``x``.
+        """
+        y = self._to_batch(x)
+        for layer in self.layers[:upto]:
+            y = layer.forward(y)
+        return self._from_batch(y)
+
+    def forward_with_activations(self, x):
+        """Run the network and keep every layer's output.
+
+        Parameters
+        ----------
+        x : ndarray, shape (C, H, W) or (N, C, H, W)
+
+        Returns
+        -------
+        list of (str, ndarray)
+            ``(name, output)`` per layer in order, batch axis as in ``x``.
+        """
+        y = self._to_batch(x)
+        outputs = []
+        for name, layer in zip(self.names, self.layers):
+            y = layer.forward(y)
+            outputs.append((name, self._from_batch(y)))
+        return outputs
+
+    def backward(self, grad, upto=None):
+        """Backpropagate through ``layers[:upto]`` (all by default).
+
+        Parameters
+        ----------
+        grad : ndarray
+            Gradient of the loss w.r.t. the output of the last ``forward``
+            (same shape as that output).
+        upto : int, optional
+            Must match the ``upto`` of that ``forward``.
+
+        Returns
+        -------
+        ndarray
+            Gradient w.r.t. the input, shaped like the input. Parameter
+            gradients are added into each layer's ``.grads``.
+        """
+        g = np.asarray(grad, dtype=np.float64)
+        if self._unbatched:
+            g = g[np.newaxis]
+        for layer in reversed(self.layers[:upto]):
+            g = layer.backward(g)
+        return self._from_batch(g)
+
+    def params(self) -> dict:
+        """``"<layer name>.<param>" -> ndarray`` (live arrays), e.g. ``conv1.weight``."""
+        return {f"{name}.{k}": v for name, layer in zip(self.names, self.layers)
+                for k, v in layer.params().items()}
+
+    def grads(self) -> dict:
+        """Accumulated gradients, keyed like :meth:`params`."""
+        return {f"{name}.{k}": v for name, layer in zip(self.names, self.layers)
+                for k, v in layer.grads.items()}
+
+    def zero_grads(self) -> None:
+        """Reset every layer's gradients to zero."""
+        for layer in self.layers:
+            layer.zero_grads()
+
+    def sgd_step(self, lr: float) -> None:
+        """In place ``p -= lr * grad`` for every parameter that has a gradient."""
+        for layer in self.layers:
+            for k, p in layer.params().items():
+                if k in layer.grads:
+                    p -= lr * layer.grads[k]
+
+    def describe(self) -> list[dict]:
+        """``[{"name": ..., **layer.describe()}]`` (JSON-able)."""
+        return [{"name": n, **layer.describe()} for n, layer in zip(self.names, self.layers)]
+
+
+def build(spec, input_shape, seed=0, init="he") -> Sequential:
+    """Build a network from a spec.
+
+    Parameters
+    ----------
+    spec : list of dict
+        See the module docstring.
+    input_shape : (C, H, W)
+        Per-example input shape; conv in_channels and dense in_features are
+        inferred from the running shape.
+    seed : int or None, default 0
+        One ``np.random.default_rng(seed)`` draws every layer's weights in
+        order, so the same (spec, input_shape, seed, init) gives the same net.
+    init : {"he", "glorot", "uniform"}
+
+    Returns
+    -------
+    Sequential
+        Activations are separate layers named ``<layer>.<activation>``.
+
+    Raises
+    ------
+    ValueError
+        The first problem :func:`trace` would report (same message), or a bad
+        ``input_shape``/``init``.
+    """
+    if init not in L.INITS:
+        raise ValueError(f"unknown init {init!r}; valid: {', '.join(L.INITS)}")
+    shape = _input_shape(input_shape)
+    rng = np.random.default_rng(seed)
+    layers, names = [], []
+    for _, name, _, cfg, made, _, error in _walk(spec, shape, init, rng):
+        if error is not None:
+            raise ValueError(error)
+        layers.extend(made)
+        names.append(name)
+        names.extend(f"{name}.{cfg['activation']}" for _ in made[1:])
+    return Sequential(layers, names, input_shape=shape)
+
+
+# ------------------------------------------------------------------------------- trace
+
+def _row(index, name, kind, activation, shape, weights=0, biases=0, macs=0, error=None):
+    return {"index": index, "name": name, "type": kind, "activation": activation,
+            "output_shape": None if shape is None else [int(s) for s in shape],
+            "weights": int(weights), "biases": int(biases), "params": int(weights + biases),
+            "macs": int(macs), "error": error}
+
+
+def trace(spec, input_shape) -> list[dict]:
+    """Shapes, parameter and multiply-accumulate counts of every layer, computed
+    without running the network or allocating weights.
+
+    Parameters
+    ----------
+    spec : list of dict
+    input_shape : (C, H, W)
+
+    Returns
+    -------
+    list of dict
+        The input row, then one row per spec entry (see the module docstring).
+        A bad stack never raises: the first broken layer carries the reason in
+        ``error``, and the rows after it ``AFTER_ERROR``.
+
+    Raises
+    ------
+    ValueError
+        Only when ``spec`` is not a list or ``input_shape`` is not three
+        integers >= 1.
+    """
+    shape = _input_shape(input_shape)
+    _spec_list(spec)
+    rows = [_row(None, "input", "input", None, shape)]
+    running = shape
+    for index, name, kind, cfg, made, out_shape, error in _walk(spec, shape, None, None):
+        if error is not None:
+            rows.append(_row(index, name, kind, None, None, error=error))
+            continue
+        main = made[0]
+        weights, biases = main.param_counts(running)
+        act = cfg.get("activation", "none")
+        rows.append(_row(index, name, kind, None if act == "none" else act, out_shape,
+                         weights, biases, main.macs(running)))
+        running = out_shape
+    return rows
+
+
+def trace_totals(rows) -> dict:
+    """Totals over trace rows.
+
+    Parameters
+    ----------
+    rows : list of dict
+        From :func:`trace`.
+
+    Returns
+    -------
+    dict
+        ``{"weights", "biases", "params", "macs": int, "output_shape": [int] | None
+        (the last row's), "valid": bool (no row has an error),
+        "error": str | None (the first error)}``.
+    """
+    errors = [r["error"] for r in rows if r["error"] is not None]
+    return {key: sum(r[key] for r in rows) for key in ("weights", "biases", "params", "macs")} | {
+        "output_shape": rows[-1]["output_shape"] if rows else None,
+        "valid": not errors, "error": errors[0] if errors else None}
+
+
+# ---------------------------------------------------------------------------- training
+
+def softmax_cross_entropy(logits, labels):
+    """Mean cross-entropy of softmax(logits) against integer labels, and its gradient.
+
+    Parameters
+    ----------
+    logits : ndarray, shape (N, K) or (K,)
+        Raw class scores.
+    labels : int or array of int, shape (N,) (or scalar for (K,) logits)
+        Class indices in ``[0, K)``.
+
+    Returns
+    -------
+    loss : float
+        ``mean_n(-log softmax(logits[n])[labels[n]])``.
+    grad_logits : ndarray, shape like ``logits``
+        ``(softmax(logits) - onehot(labels)) / N``.
+    """
+    z = np.asarray(logits, dtype=np.float64)
+    single = z.ndim == 1
+    z2 = z[np.newaxis] if single else z
+    if z2.ndim != 2:
+        raise ValueError(f"logits must be (N, K) or (K,), got shape {z.shape}")
+    y = np.atleast_1d(np.asarray(labels))
+    if not np.issubdtype(y.dtype, np.integer) or y.shape != (z2.shape[0],):
+        raise ValueError(f"labels must be {z2.shape[0]} integer class indices, got {labels!r}")
+    if np.any((y < 0) | (y >= z2.shape[1])):
+        raise ValueError(f"labels must be in [0, {z2.shape[1]}), got {y.tolist()}")
+    n = z2.shape[0]
+    shifted = z2 - z2.max(axis=1, keepdims=True)  # log-sum-exp trick: no overflow
+    log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    loss = float(-log_p[np.arange(n), y].mean())
+    grad = np.exp(log_p)
+    grad[np.arange(n), y] -= 1.0
+    grad /= n
+    return loss, grad[0] if single else grad
+
+
+def train_step(net: Sequential, x, y, lr: float) -> float:
+    """One step of plain SGD on the softmax cross-entropy.
+
+    A trailing :class:`~pycore.layers.Softmax` layer is skipped: the loss is
+    computed on the scores before it (fused softmax + cross-entropy is
+    numerically stable).
+
+    Parameters
+    ----------
+    net : Sequential
+    x : ndarray, shape (N, C, H, W) (or one example)
+    y : array of int, shape (N,)
+        Class indices.
+    lr : float
+        Learning rate.
+
+    Returns
+    -------
+    float
+        The loss before the update.
+    """
+    upto = len(net.layers) - 1 if net.layers and isinstance(net.layers[-1], L.Softmax) \
+        else None
+    net.zero_grads()
+    logits = net.forward(x, upto=upto)
+    loss, grad = softmax_cross_entropy(logits, y)
+    net.backward(grad, upto=upto)
+    net.sgd_step(lr)
+    return loss
