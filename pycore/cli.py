@@ -1,0 +1,396 @@
+"""``python -m pycore``: the numerical core from a terminal.
+
+Subcommands
+-----------
+``apply IMAGE``
+    Filter a photo with library kernels and write one PNG per feature map.
+``trace``
+    Print a network's layer table (output shapes, parameters, mult-adds).
+``kernels``
+    List the kernel library.
+
+Exit status: 0 on success, 1 when a file cannot be read or written or the
+input does not fit the request (e.g. a kernel larger than the image, a network
+spec that breaks), 2 for a bad command line. Every error is one line on stderr
+starting ``pycore: error:``.
+
+Pillow is imported only by ``apply`` (``pip install 'pycore[cli]'``), so the
+package itself stays numpy-only for the browser.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from . import layers as L
+from .kernels import describe_kernels, get_kernel, kernel_names
+from .network import trace, trace_totals
+from .presets import PRESETS, preset_names
+
+PROG = "pycore"
+
+
+class _Failure(Exception):
+    """An error to report as one line, with an exit status."""
+
+    def __init__(self, message, status=1):
+        super().__init__(message)
+        self.status = status
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage error as ONE line (no usage dump), status 2."""
+
+    def error(self, message):
+        raise _Failure(f"{message} (see '{PROG} {self._sub_name()}--help')", 2)
+
+    def _sub_name(self):
+        # "pycore apply" -> "apply "; the top-level parser -> ""
+        parts = self.prog.split(maxsplit=1)
+        return parts[1] + " " if len(parts) > 1 else ""
+
+
+# ------------------------------------------------------------------ argument types
+
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {value}")
+    return value
+
+
+def _padding(text):
+    if text in ("same", "valid"):
+        return text
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(
+            f"must be an integer >= 0, 'same' or 'valid', got {text!r}")
+    return value
+
+
+def _kernel(text):
+    """NAME or NAME:SIZE -> (label, name, size)."""
+    name, _, size_text = text.partition(":")
+    size = None
+    if size_text:
+        try:
+            size = int(size_text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"size after ':' must be an integer, got {text!r}") from None
+    try:
+        get_kernel(name, size, seed=0)          # validates name and size now
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+    return (name if size is None else f"{name}{size}", name, size)
+
+
+def _pool(text):
+    """max:K or avg:K[:S] (also max:K:S) -> (kind, kernel, stride)."""
+    parts = text.split(":")
+    if len(parts) not in (2, 3) or parts[0] not in ("max", "avg"):
+        raise argparse.ArgumentTypeError(f"must look like max:2, avg:2 or avg:3:2, got {text!r}")
+    try:
+        numbers = [_positive_int(p) for p in parts[1:]]
+    except argparse.ArgumentTypeError as e:
+        raise argparse.ArgumentTypeError(f"in {text!r}: window and stride {e}") from None
+    return (parts[0], numbers[0], numbers[-1] if len(numbers) == 2 else None)
+
+
+def _shape(text):
+    try:
+        shape = tuple(int(p) for p in text.replace("x", ",").split(","))
+    except ValueError:
+        shape = ()
+    if len(shape) != 3 or min(shape) < 1:
+        raise argparse.ArgumentTypeError(
+            f"must be C,H,W (three integers >= 1), got {text!r}")
+    return shape
+
+
+# ------------------------------------------------------------------------- parser
+
+APPLY_HELP = """\
+Filter an image with kernels from the library and write one PNG per feature map.
+
+The image is loaded with Pillow (EXIF orientation applied, converted to RGB).
+By default it is turned into grayscale as the mean of R, G and B, keeping the
+0..255 pixel values as floats (as the tutorial does), so a map's values are in
+the units of the kernel times 0..255. With --rgb every kernel becomes a 3-D
+filter of depth 3, the same 2-D kernel on each colour channel, summed over the
+channels (one map per kernel); for these identical slices that is exactly 3x
+the grayscale response before the activation.
+
+Each feature map is conv (cross-correlation, no bias) -> activation -> optional
+pooling. It is written as 8-bit grayscale, min-max scaled to 0..255 (a constant
+map, which has no contrast to show, is written mid-gray 128), to
+DIR/NN_<kernel>.png. One line per map reports its file, shape and value range
+before scaling.
+"""
+
+KERNEL_DEFAULTS = ["edge", "sharpen", "blur"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argparse parser of ``pycore`` (exposed for docs and tests)."""
+    parser = _Parser(prog=PROG, description="CNN Explorer's numerical core from the terminal.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("apply", help="filter an image with library kernels, one PNG per map",
+                       description=APPLY_HELP,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("image", metavar="IMAGE", help="any image file Pillow can read")
+    p.add_argument("--kernel", "-k", action="append", type=_kernel, metavar="NAME[:SIZE]",
+                   help="a library kernel, repeatable (default: edge, sharpen, blur); "
+                        "SIZE for box/gaussian (odd) and random; see 'pycore kernels'")
+    p.add_argument("--seed", type=int, default=0,
+                   help="seed of 'random' kernels; the i-th kernel uses seed + i (default 0)")
+    p.add_argument("--activation", "-a", choices=L.ACTIVATIONS, default="relu",
+                   help="applied to each map (default relu, as the tutorial)")
+    p.add_argument("--stride", type=_positive_int, default=1, help="default 1")
+    p.add_argument("--padding", type=_padding, default=0,
+                   help="an integer >= 0, 'same' (needs stride 1) or 'valid' (default 0)")
+    p.add_argument("--padding-mode", choices=L.PADDING_MODES, default="zeros",
+                   help="what padded pixels hold (default zeros)")
+    p.add_argument("--dilation", type=_positive_int, default=1, help="default 1")
+    p.add_argument("--pool", type=_pool, metavar="max:K|avg:K[:S]",
+                   help="pool each map with a KxK window, stride S (default K)")
+    p.add_argument("--rgb", action="store_true",
+                   help="filter the colour image with 3-D filters instead of grayscale")
+    p.add_argument("--out", "-o", required=True, metavar="DIR",
+                   help="folder for the PNGs (created if missing)")
+    p.set_defaults(run=_cmd_apply)
+
+    p = sub.add_parser(
+        "trace", help="print a network's layer table",
+        description="Print each layer's output shape, parameters and multiply-adds, "
+                    "computed without running the network. With --json print "
+                    '{"input_shape": [C,H,W], "rows": [...], "totals": {...}} where rows and '
+                    "totals are pycore.network.trace and trace_totals. Exit status 1 if the "
+                    "stack is invalid (the table shows where and why).")
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("--preset", choices=preset_names(), help="a named network (default seed)")
+    src.add_argument("--spec", metavar="FILE", help="a JSON file holding a network spec list")
+    p.add_argument("--input-shape", type=_shape, metavar="C,H,W",
+                   help="default: the preset's (required with --spec)")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.set_defaults(run=_cmd_trace)
+
+    p = sub.add_parser("kernels", help="list the kernel library",
+                       description="List the library's kernels with their descriptions.")
+    p.add_argument("--values", action="store_true", help="also print each default-size kernel")
+    p.set_defaults(run=_cmd_kernels)
+    return parser
+
+
+# ------------------------------------------------------------------------- apply
+
+def _pillow():
+    """Import Pillow on demand; the browser build has no Pillow and needs none."""
+    try:
+        import PIL.Image
+        import PIL.ImageOps
+    except ImportError:
+        raise _Failure("reading images needs Pillow; install it with: "
+                       "pip install 'pycore[cli]'") from None
+    return PIL
+
+
+def _load_image(path):
+    """Image file -> float64 array (H, W, 3) of 0..255 RGB values."""
+    PIL = _pillow()
+    Image, ImageOps, UnidentifiedImageError = PIL.Image, PIL.ImageOps, PIL.UnidentifiedImageError
+    try:
+        with Image.open(path) as img:
+            img = ImageOps.exif_transpose(img).convert("RGB")   # forces a full decode
+    except (FileNotFoundError, IsADirectoryError, PermissionError) as e:
+        raise _Failure(f"cannot open image {str(path)!r}: {e.strerror}") from None
+    except UnidentifiedImageError:
+        raise _Failure(f"{str(path)!r} is not an image Pillow can read") from None
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as e:
+        raise _Failure(f"{str(path)!r} is damaged or unreadable: {e}") from None
+    return np.asarray(img, dtype=np.float64)
+
+
+def _to_png_gray(fmap):
+    """(H, W) float -> (H, W) uint8, min-max scaled; a constant map -> 128."""
+    lo, hi = float(fmap.min()), float(fmap.max())
+    if hi == lo:
+        return np.full(fmap.shape, 128, dtype=np.uint8)
+    return np.rint((fmap - lo) * (255.0 / (hi - lo))).astype(np.uint8)
+
+
+def _cmd_apply(args):
+    kernels = args.kernel or [(name, name, None) for name in KERNEL_DEFAULTS]
+    channels = 3 if args.rgb else 1
+    # build every layer before touching files, so a bad combination is a usage error
+    try:
+        convs = []
+        for i, (label, name, size) in enumerate(kernels):
+            k = get_kernel(name, size, seed=args.seed + i)
+            conv = L.Conv2d(channels, 1, k.shape, stride=args.stride, padding=args.padding,
+                            dilation=args.dilation, padding_mode=args.padding_mode,
+                            bias=False, init=None)
+            conv.weight = np.broadcast_to(k, (1, channels, *k.shape)).copy()
+            convs.append((label, conv))
+        pool = None
+        if args.pool:
+            kind, size, stride = args.pool
+            pool = (L.MaxPool2d if kind == "max" else L.AvgPool2d)(size, stride)
+    except ValueError as e:
+        raise _Failure(str(e), 2) from None
+    activation = L.make_activation(args.activation)
+
+    Image = _pillow().Image
+    rgb = _load_image(args.image)                               # (H, W, 3)
+    if args.rgb:
+        x = rgb.transpose(2, 0, 1)                              # (3, H, W)
+    else:
+        x = rgb.mean(axis=2)[np.newaxis]                        # (1, H, W)
+    out_dir = Path(args.out)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise _Failure(f"cannot create output folder {str(out_dir)!r}: {e.strerror}") from None
+
+    print(f"input {args.image}: {'rgb' if args.rgb else 'gray'} {tuple(x.shape)}, "
+          f"values {x.min():.4g} .. {x.max():.4g}")
+    for i, (label, conv) in enumerate(convs, start=1):
+        try:
+            y = conv.forward(x[np.newaxis])                     # (1, 1, OH, OW)
+            if activation is not None:
+                y = activation.forward(y)
+            if pool is not None:
+                y = pool.forward(y)
+        except ValueError as e:
+            raise _Failure(f"kernel {label}: {e}") from None
+        fmap = y[0, 0]                                          # (OH, OW)
+        path = out_dir / f"{i:02d}_{label}.png"
+        try:
+            Image.fromarray(_to_png_gray(fmap)).save(path)
+        except OSError as e:
+            raise _Failure(f"cannot write {str(path)!r}: {e}") from None
+        print(f"{path.name}: {label} shape {tuple(fmap.shape)} "
+              f"range {fmap.min():.4g} .. {fmap.max():.4g}")
+    return 0
+
+
+# ------------------------------------------------------------------------- trace
+
+def _fmt_shape(shape):
+    return "x".join(str(s) for s in shape) if shape is not None else "-"
+
+
+def _cmd_trace(args):
+    if args.spec is not None:
+        if args.input_shape is None:
+            raise _Failure("--spec needs --input-shape C,H,W", 2)
+        try:
+            spec = json.loads(Path(args.spec).read_text(encoding="utf-8"))
+        except OSError as e:
+            raise _Failure(f"cannot read spec {args.spec!r}: {e.strerror}") from None
+        except (ValueError, UnicodeDecodeError) as e:
+            raise _Failure(f"spec {args.spec!r} is not valid JSON: {e}") from None
+        shape = args.input_shape
+    else:
+        preset = PRESETS[args.preset or "seed"]
+        spec = preset["spec"]
+        shape = args.input_shape or tuple(preset["input_shape"])
+    try:
+        rows = trace(spec, shape)
+    except ValueError as e:
+        raise _Failure(str(e)) from None
+    totals = trace_totals(rows)
+    if args.json:
+        print(json.dumps({"input_shape": list(shape), "rows": rows, "totals": totals},
+                         indent=1))
+    else:
+        _print_table(rows, totals)
+    return 0 if totals["valid"] else 1
+
+
+def _print_table(rows, totals):
+    header = ("#", "layer", "type", "output shape", "weights", "biases", "params", "mult-adds")
+    lines = []
+    for r in rows:
+        kind = r["type"] or "?"
+        if r["activation"]:
+            kind += "+" + r["activation"]
+        lines.append(("" if r["index"] is None else str(r["index"]), r["name"], kind,
+                      _fmt_shape(r["output_shape"]), f"{r['weights']:,}", f"{r['biases']:,}",
+                      f"{r['params']:,}", f"{r['macs']:,}"))
+    lines.append(("", "total", "", _fmt_shape(totals["output_shape"]),
+                  f"{totals['weights']:,}", f"{totals['biases']:,}", f"{totals['params']:,}",
+                  f"{totals['macs']:,}"))
+    widths = [max(len(line[c]) for line in [header, *lines]) for c in range(len(header))]
+    right = {0, 4, 5, 6, 7}                                     # numbers align right
+
+    def fmt(line):
+        return "  ".join(cell.rjust(w) if c in right else cell.ljust(w)
+                         for c, (cell, w) in enumerate(zip(line, widths))).rstrip()
+
+    print(fmt(header))
+    print("  ".join("-" * w for w in widths))
+    for line in lines[:-1]:
+        print(fmt(line))
+    print("  ".join("-" * w for w in widths))
+    print(fmt(lines[-1]))
+    errors = [r for r in rows if r["error"] is not None]
+    if errors:
+        print(f"invalid network: {errors[0]['error']}")
+
+
+# ----------------------------------------------------------------------- kernels
+
+def _cmd_kernels(args):
+    rows = describe_kernels()
+    width = max(len(r["name"]) for r in rows)
+    for r in rows:
+        sizes = {"fixed": f"{r['default_size']}x{r['default_size']}",
+                 "odd": "odd size", "any": "any size"}[r["sizes"]]
+        print(f"{r['name'].ljust(width)}  {sizes:9}  {r['description']}")
+        if args.values:
+            values = get_kernel(r["name"], seed=0)
+            for line in np.array2string(values, precision=4, suppress_small=True).splitlines():
+                print(" " * (width + 2) + line)
+    return 0
+
+
+# -------------------------------------------------------------------------- main
+
+def main(argv=None) -> int:
+    """Run the command line.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Arguments without the program name; default ``sys.argv[1:]``.
+
+    Returns
+    -------
+    int
+        Exit status: 0 ok, 1 unreadable input or invalid network, 2 usage error.
+    """
+    try:
+        args = build_parser().parse_args(argv)
+        return args.run(args)
+    except _Failure as e:
+        print(f"{PROG}: error: {e}", file=sys.stderr)
+        return e.status
+    except MemoryError:
+        print(f"{PROG}: error: out of memory (try a smaller image)", file=sys.stderr)
+        return 1
+    except BrokenPipeError:                  # e.g. `pycore trace | head`
+        return 0
