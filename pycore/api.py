@@ -321,3 +321,4 @@ def _pool_one(a: np.ndarray, pool: dict) -> tuple[dict, np.ndarray]:
 # --------------------------------------------------------------------------- panels
 # The explorers and the network builder keep their code in modules of their own;
 # importing their entry points here keeps this module the one face the worker calls.
+from .builder_api import network_export, network_presets, network_run, network_trace  # noqa: E402,F401
