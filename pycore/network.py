@@ -18,6 +18,9 @@ type                       keys (default)
 ``"softmax"``              (none)
 =========================  =================================================================
 
+(``SPEC_KEYS`` maps each type to ``{key: default}``; required keys hold the
+``REQUIRED`` marker.)
+
 ``kernel_size``, ``stride``, ``dilation`` and ``padding`` also accept a
 ``[height, width]`` pair. ``activation`` is one of ``ACTIVATIONS``
 (``"leaky_relu"`` uses slope 0.01). Average pooling counts zero padding in its
@@ -61,20 +64,22 @@ import numpy as np
 from . import layers as L
 
 __all__ = [
-    "ACTIVATIONS", "SPEC_KEYS", "AFTER_ERROR", "Sequential", "normalize_spec", "build",
+    "ACTIVATIONS", "SPEC_KEYS", "REQUIRED", "AFTER_ERROR", "Sequential", "normalize_spec", "build",
     "trace", "trace_totals", "softmax_cross_entropy", "train_step",
 ]
 
 ACTIVATIONS = L.ACTIVATIONS
-_REQUIRED = object()
-# type -> {key: default}; _REQUIRED marks keys without a default
+# marks spec keys that have no default (``filters``, ``units``)
+REQUIRED = object()
+_REQUIRED = REQUIRED  # the earlier private name, still read by builder_api
+# type -> {key: default}; REQUIRED marks keys without a default
 SPEC_KEYS: dict[str, dict] = {
-    "conv2d": {"filters": _REQUIRED, "kernel_size": 3, "stride": 1, "padding": 0,
+    "conv2d": {"filters": REQUIRED, "kernel_size": 3, "stride": 1, "padding": 0,
                "dilation": 1, "activation": "relu"},
     "maxpool": {"kernel_size": 2, "stride": None, "ceil_mode": False},
     "avgpool": {"kernel_size": 2, "stride": None, "ceil_mode": False},
     "flatten": {},
-    "dense": {"units": _REQUIRED, "activation": "none"},
+    "dense": {"units": REQUIRED, "activation": "none"},
     "softmax": {},
 }
 AFTER_ERROR = "after an invalid layer"
@@ -145,7 +150,7 @@ def _normalize_entry(index, entry, name):
     for key, default in keys.items():
         if key in entry:
             value = entry[key]
-        elif default is _REQUIRED:
+        elif default is REQUIRED:
             raise _SpecError(f"{where}, key {key!r}: required")
         else:
             value = default
