@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from . import layers as L
-from .kernels import describe_kernels, get_kernel, kernel_names
+from .kernels import describe_kernels, get_kernel
 from .network import trace, trace_totals
 from .presets import PRESETS, preset_names
 
