@@ -322,3 +322,4 @@ def _pool_one(a: np.ndarray, pool: dict) -> tuple[dict, np.ndarray]:
 # The explorers and the network builder keep their code in modules of their own;
 # importing their entry points here keeps this module the one face the worker calls.
 from .builder_api import network_export, network_presets, network_run, network_trace  # noqa: E402,F401
+from .explain import flip_compare, multiply_sum, padded_view, param_counts, pool_steps, receptive_field, rgb_filter, window_steps  # noqa: E402,F401
