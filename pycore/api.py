@@ -113,7 +113,7 @@ def _activate(z: np.ndarray, name: str, slope: float) -> np.ndarray:
 
 def _geometry(n: int, k: int, stride: int, padding, dilation: int, ceil_mode: bool = False) -> dict:
     """One axis of a sliding window, from ops' single output-size formula."""
-    return dict(ops.conv_output_geometry(n, k, stride=stride, padding=padding, dilation=dilation, ceil_mode=ceil_mode))
+    return ops.conv_output_geometry(n, k, stride=stride, padding=padding, dilation=dilation, ceil_mode=ceil_mode).as_dict()
 
 
 def _same_pads(k: int, dilation: int) -> tuple[int, int]:

@@ -12,10 +12,10 @@ function axisLine(name, g, unit) {
     drop.dataset.testid = "dropped";
     drop.textContent = ` — the last ${g.dropped} ${unit}${g.dropped === 1 ? "" : "s"} never fit a whole window and are dropped`;
     li.append(drop);
-  } else if (g.partial > 0) {
+  } else if (g.overhang > 0) {
     const part = document.createElement("span");
     part.className = "dropped";
-    part.textContent = ` — ceil mode keeps a partial window over the last ${g.partial} ${unit}${g.partial === 1 ? "" : "s"}`;
+    part.textContent = ` — ceil mode keeps a partial window that reaches ${g.overhang} ${unit}${g.overhang === 1 ? "" : "s"} past the edge`;
     li.append(part);
   }
   return li;
@@ -47,7 +47,7 @@ export function describeGeometry(entries, what, windowWord) {
     p.innerHTML = "";
     const strong = document.createElement("strong");
     strong.textContent = `${what}: ${e.shape[0]}×${e.shape[1]}`;
-    p.append(strong, ` with a ${e.kernel[0]}×${e.kernel[1]} ${windowWord}${names}. Output size = ⌊(n + padding − dilation·(k−1) − 1) / stride⌋ + 1:`);
+    p.append(strong, ` with a ${e.kernel[0]}×${e.kernel[1]} ${windowWord}${names}. Output size = ⌊(n + 2·padding − dilation·(k−1) − 1) / stride⌋ + 1:`);
     const ul = document.createElement("ul");
     ul.append(axisLine("height", e.geometry.rows, "row"), axisLine("width", e.geometry.cols, "column"));
     div.append(p, ul);

@@ -64,16 +64,13 @@ export function resizeCells(filter, rows, cols) {
   return cells;
 }
 
-function sizeSelect(label, value, onChange) {
-  const wrap = document.createElement("label");
-  wrap.className = "inline";
-  wrap.append(label + " ");
+function sizeSelect(ariaLabel, value, onChange) {
   const sel = document.createElement("select");
+  sel.setAttribute("aria-label", ariaLabel);
   for (let n = 1; n <= MAX_KERNEL; n++) sel.add(new Option(String(n), String(n)));
   sel.value = String(value);
   sel.addEventListener("change", () => onChange(Number(sel.value)));
-  wrap.append(sel);
-  return { wrap, sel };
+  return sel;
 }
 
 /**
@@ -104,11 +101,14 @@ export function renderKernelEditor(filter, index, { onCells, onResize, onRename,
   name.addEventListener("change", () => onRename(name.value.trim() || `filter ${index + 1}`));
   nameLabel.append(name);
   head.append(nameLabel);
-  const rows = sizeSelect("Rows", filter.rows, (n) => onResize(n, filter.cols));
-  const cols = sizeSelect("Cols", filter.cols, (n) => onResize(filter.rows, n));
-  rows.sel.dataset.testid = "kernel-rows";
-  cols.sel.dataset.testid = "kernel-cols";
-  head.append(rows.wrap, cols.wrap);
+  const rows = sizeSelect(`Filter ${index + 1} rows`, filter.rows, (n) => onResize(n, filter.cols));
+  const cols = sizeSelect(`Filter ${index + 1} columns`, filter.cols, (n) => onResize(filter.rows, n));
+  rows.dataset.testid = "kernel-rows";
+  cols.dataset.testid = "kernel-cols";
+  const size = document.createElement("span");
+  size.className = "inline size";
+  size.append("Size ", rows, " × ", cols);
+  head.append(size);
   if (canRemove) {
     const rm = document.createElement("button");
     rm.type = "button";

@@ -3,7 +3,7 @@
 import { CoreClient } from "./client.js";
 import { decodeImage, wireImageSources, ImageInputError } from "./image-input.js";
 import { parseFilter, renderKernelEditor, resizeCells, cellText } from "./kernel-editor.js";
-import { COLOR_MODES, drawMap, drawRGBA, drawLegend, modeRange, fmt } from "./render.js";
+import { COLOR_MODES, drawMap, drawRGBA, drawLegend, fmt } from "./render.js";
 import { describeGeometry } from "./geometry.js";
 import { wireTabs } from "./tabs.js";
 
@@ -353,26 +353,20 @@ function drawResult({ meta, arrays, ms }) {
   });
   box.replaceChildren(...cards);
   box.dataset.renders = String(Number(box.dataset.renders || 0) + 1);
-  const all = meta.maps.concat(meta.pooled);
-  const lo = Math.min(...all.map((m) => modeRange(mode, m.vmin, m.vmax).lo));
-  const hi = Math.max(...all.map((m) => modeRange(mode, m.vmin, m.vmax).hi));
-  drawLegendFor(mode, lo, hi);
+  drawLegendFor(mode);
   tid("timing").textContent = `Computed by pycore in ${ms.toFixed(0)} ms on a ${meta.input.shape[0]}×${meta.input.shape[1]} input.`;
   tid("conv-formula").replaceChildren(...describeGeometry(meta.maps, "Feature map", "kernel"));
   tid("pool-formula").replaceChildren(...(meta.pooled.length ? describeGeometry(meta.pooled.map((p, i) => ({ ...p, kernel: [meta.settings.pool.kernel_size, meta.settings.pool.kernel_size], label: meta.maps[i].label })), "Pooled map", "window") : []));
 }
 
-function drawLegendFor(mode, lo, hi) {
+function drawLegendFor(mode) {
+  // Each map is scaled on its own range, so the legend names the ends, not numbers.
+  const ends = { gray: ["min of each map", "max of each map"], diverging: ["−max|v|", "+max|v| of each map"], abs: ["0", "max|v| of each map"] };
   const legend = tid("legend");
   drawLegend($(".legend-bar", legend), mode);
-  const m = COLOR_MODES.find((c) => c.id === mode);
-  $(".legend-lo", legend).textContent = mode === "gray" ? "min of each map" : fmt(lo);
-  $(".legend-hi", legend).textContent = mode === "gray" ? "max of each map" : fmt(hi);
-  if (mode !== "gray") {
-    $(".legend-lo", legend).textContent = mode === "diverging" ? "−max|v|" : "0";
-    $(".legend-hi", legend).textContent = "max|v| of each map";
-  }
-  $(".legend-help", legend).textContent = m.help;
+  $(".legend-lo", legend).textContent = ends[mode][0];
+  $(".legend-hi", legend).textContent = ends[mode][1];
+  $(".legend-help", legend).textContent = COLOR_MODES.find((c) => c.id === mode).help;
 }
 
 // ----------------------------------------------------------------------------- image
@@ -423,7 +417,7 @@ wireImageSources({
   onFile,
 });
 
-drawLegendFor("gray", 0, 1);
+drawLegendFor("gray");
 // What other panels (explorers, builder) get: the one worker client, the current
 // image, and the shared error banner. They mount into their own root element.
 const imageListeners = [];

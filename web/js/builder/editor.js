@@ -1,0 +1,242 @@
+// The layer stack editor: one card per layer with its settings, move/remove buttons that
+// work from the keyboard, and the output shape (or the reason the stack breaks there),
+// filled in from pycore's trace.
+import { el } from "./dom.js";
+
+export const TYPE_LABELS = {
+  conv2d: "Conv2d",
+  maxpool: "MaxPool",
+  avgpool: "AvgPool",
+  flatten: "Flatten",
+  dense: "Dense",
+  softmax: "Softmax",
+};
+
+export const TYPE_HELP = {
+  conv2d: "Slides filters over all input channels; each filter makes one feature map.",
+  maxpool: "Keeps the largest value of each window, channel by channel.",
+  avgpool: "Keeps the mean of each window, channel by channel.",
+  flatten: "Lays every value of the maps out in one row, so dense layers can use them.",
+  dense: "Every output (unit) is a weighted sum of all inputs plus a bias.",
+  softmax: "Turns scores into probabilities that add up to 1.",
+};
+
+const ACT_LABELS = {
+  none: "none",
+  relu: "ReLU",
+  leaky_relu: "leaky ReLU",
+  sigmoid: "sigmoid",
+  tanh: "tanh",
+};
+
+/** "3" -> 3, "3,5" / "3x5" / "3×5" -> [3, 5], "" -> null; anything else is sent as typed so pycore names it. */
+export function parsePair(text) {
+  const t = String(text).trim();
+  if (t === "") return null;
+  const m = t.match(/^(\d+)\s*(?:[,x×]\s*(\d+))?$/);
+  if (!m) return t;
+  return m[2] !== undefined ? [Number(m[1]), Number(m[2])] : Number(m[1]);
+}
+
+export function pairText(v) {
+  if (v === null || v === undefined) return "";
+  return Array.isArray(v) ? v.join(",") : String(v);
+}
+
+function parseWhole(text) {
+  const t = String(text).trim();
+  if (t === "") return null;
+  const n = Number(t);
+  return Number.isFinite(n) ? n : t;
+}
+
+const layerIds = new WeakMap();
+let nextId = 1;
+export function layerId(layer) {
+  if (!layerIds.has(layer)) layerIds.set(layer, `L${nextId++}`);
+  return layerIds.get(layer);
+}
+
+/**
+ * Draw the stack.
+ * @param {HTMLOListElement} list
+ * @param {object} state     the builder state (state.spec is edited in place)
+ * @param {object} opts      {activations, onEdit(), onMove(i, delta), onRemove(i), focus: {id, part}}
+ */
+export function renderStack(list, state, opts) {
+  const n = state.spec.length;
+  list.replaceChildren(
+    ...state.spec.map((layer, i) => layerCard(layer, i, n, opts)),
+  );
+  if (opts.focus) {
+    const card = list.querySelector(`[data-layer-id="${opts.focus.id}"]`);
+    let target = card?.querySelector(`[data-part="${opts.focus.part}"]`);
+    if (target?.disabled) target = card.querySelector(`[data-part="${opts.focus.part === "up" ? "down" : "up"}"]`);
+    if (target?.disabled) target = card.querySelector(`[data-part="remove"]`);
+    target?.focus();
+  }
+}
+
+function layerCard(layer, i, n, opts) {
+  const id = layerId(layer);
+  const type = layer.type;
+  const label = TYPE_LABELS[type] || String(type);
+  const li = el("li", { className: "b-layer", dataset: { testid: "layer-card", index: String(i), layerId: id, type } });
+  const num = el("span", { className: "b-num", "aria-hidden": "true" }, String(i + 1));
+  const name = el("strong", { className: "b-name", dataset: { testid: "layer-name" } }, label);
+  const kind = el("span", { className: "b-kind muted" }, "");
+  const shape = el("span", { className: "b-shape", dataset: { testid: "layer-shape" }, "aria-live": "off" }, "");
+  const up = el("button", { type: "button", className: "icon", dataset: { part: "up", testid: "layer-up" }, "aria-label": `Move layer ${i + 1} (${label}) up`, title: "Move up", disabled: i === 0 }, "↑");
+  const down = el("button", { type: "button", className: "icon", dataset: { part: "down", testid: "layer-down" }, "aria-label": `Move layer ${i + 1} (${label}) down`, title: "Move down", disabled: i === n - 1 }, "↓");
+  const remove = el("button", { type: "button", className: "icon b-remove", dataset: { part: "remove", testid: "layer-remove" }, "aria-label": `Remove layer ${i + 1} (${label})`, title: "Remove" }, "✕");
+  up.addEventListener("click", () => opts.onMove(i, -1));
+  down.addEventListener("click", () => opts.onMove(i, +1));
+  remove.addEventListener("click", () => opts.onRemove(i));
+  const head = el("div", { className: "b-layer-head" },
+    num, el("span", { className: "b-title" }, name, " ", kind), shape,
+    el("span", { className: "b-tools" }, up, down, remove));
+  li.append(head);
+
+  const fields = layerFields(layer, i, label, opts);
+  if (fields.length) li.append(el("div", { className: "b-fields" }, ...fields));
+  else li.append(el("p", { className: "hint b-nofields" }, TYPE_HELP[type] || ""));
+  li.append(el("p", { className: "b-error", dataset: { testid: "layer-error" }, hidden: true }));
+  const why = el("details", { className: "b-why", hidden: true },
+    el("summary", {}, "How is this worked out?"),
+    el("ul", { dataset: { testid: "layer-explain" } }));
+  li.append(why);
+  return li;
+}
+
+function field(labelText, control, help) {
+  const lab = el("label", { className: "b-field" }, el("span", {}, labelText), control);
+  if (help) lab.append(el("small", {}, help));
+  return lab;
+}
+
+function textInput(layer, key, i, label, placeholder = "") {
+  const input = el("input", {
+    type: "text", inputMode: "numeric", autocomplete: "off", spellcheck: false,
+    value: pairText(layer[key]), placeholder,
+    dataset: { testid: `field-${key}`, key },
+    "aria-label": `Layer ${i + 1} (${label}) ${key.replace("_", " ")}`,
+  });
+  // Arrow keys step whole numbers, as a number field would.
+  input.addEventListener("keydown", (e) => {
+    if (e.key !== "ArrowUp" && e.key !== "ArrowDown") return;
+    const v = parsePair(input.value);
+    if (typeof v !== "number") return;
+    e.preventDefault();
+    const min = key === "padding" ? 0 : 1;
+    input.value = String(Math.max(min, v + (e.key === "ArrowUp" ? 1 : -1)));
+    input.dispatchEvent(new Event("input", { bubbles: true }));
+  });
+  return input;
+}
+
+function layerFields(layer, i, label, opts) {
+  const type = layer.type;
+  const out = [];
+  const edit = (key, value) => {
+    layer[key] = value;
+    opts.onEdit();
+  };
+  const aria = (what) => `Layer ${i + 1} (${label}) ${what}`;
+  const number = (key, help, labelText) => {
+    const input = el("input", { type: "number", min: "1", step: "1", value: layer[key] ?? "", dataset: { testid: `field-${key}`, key }, "aria-label": aria(labelText.toLowerCase()) });
+    input.addEventListener("input", () => edit(key, parseWhole(input.value)));
+    out.push(field(labelText, input, help));
+  };
+  const pair = (key, labelText, help, placeholder) => {
+    const input = textInput(layer, key, i, label, placeholder);
+    input.setAttribute("aria-label", aria(labelText.toLowerCase()));
+    input.addEventListener("input", () => edit(key, parsePair(input.value)));
+    out.push(field(labelText, input, help));
+  };
+  const activation = () => {
+    const select = el("select", { dataset: { testid: "field-activation", key: "activation" }, "aria-label": aria("activation") },
+      ...opts.activations.map((a) => el("option", { value: a, selected: a === layer.activation }, ACT_LABELS[a] || a)));
+    select.addEventListener("change", () => edit("activation", select.value));
+    out.push(field("Activation", select));
+  };
+  if (type === "conv2d") {
+    number("filters", "one feature map per filter", "Filters");
+    pair("kernel_size", "Kernel", "k, or h,w");
+    pair("stride", "Stride", "step between positions");
+    // padding: "same", "valid" or a number of pixels
+    const kind = typeof layer.padding === "string" ? layer.padding : "number";
+    const select = el("select", { dataset: { testid: "field-padding-kind" }, "aria-label": aria("padding kind") },
+      el("option", { value: "same", selected: kind === "same" }, "same (keep the size)"),
+      el("option", { value: "valid", selected: kind === "valid" }, "valid (none)"),
+      el("option", { value: "number", selected: kind === "number" }, "pixels…"));
+    const px = textInput(layer, "padding", i, label);
+    px.setAttribute("aria-label", aria("padding in pixels"));
+    px.value = kind === "number" ? pairText(layer.padding) : "";
+    px.hidden = kind !== "number";
+    select.addEventListener("change", () => {
+      px.hidden = select.value !== "number";
+      if (select.value === "number") {
+        if (px.value === "") px.value = "0";
+        edit("padding", parsePair(px.value));
+      } else edit("padding", select.value);
+    });
+    px.addEventListener("input", () => edit("padding", parsePair(px.value)));
+    out.push(field("Padding", el("span", { className: "b-pad" }, select, px), "zeros around the border"));
+    pair("dilation", "Dilation", "gap between taps");
+    activation();
+  } else if (type === "maxpool" || type === "avgpool") {
+    pair("kernel_size", "Window", "k, or h,w");
+    pair("stride", "Stride", "empty: the window", "= window");
+    const check = el("input", { type: "checkbox", checked: !!layer.ceil_mode, dataset: { testid: "field-ceil_mode", key: "ceil_mode" } });
+    check.addEventListener("change", () => edit("ceil_mode", check.checked));
+    out.push(el("label", { className: "b-field b-check" }, check, el("span", {}, "Ceil mode"), el("small", {}, "keep a partial window at the edge")));
+  } else if (type === "dense") {
+    number("units", "outputs of this layer", "Units");
+    activation();
+  }
+  return out;
+}
+
+function fmtInt(n) {
+  return Number(n).toLocaleString("en-US");
+}
+
+/** Write a trace's shapes, errors and working into the cards drawn by renderStack. */
+export function updateStack(list, trace) {
+  const rows = trace ? trace.rows.slice(1) : [];
+  list.querySelectorAll('[data-testid="layer-card"]').forEach((card, i) => {
+    const row = rows[i];
+    const shapeEl = card.querySelector('[data-testid="layer-shape"]');
+    const errEl = card.querySelector('[data-testid="layer-error"]');
+    const kind = card.querySelector(".b-kind");
+    const why = card.querySelector(".b-why");
+    card.classList.remove("bad", "after-bad");
+    card.removeAttribute("aria-invalid");
+    errEl.hidden = true;
+    why.hidden = true;
+    if (!row) {
+      shapeEl.textContent = "";
+      return;
+    }
+    kind.textContent = row.name && row.name !== row.type ? row.name : "";
+    if (row.error && row.index === trace.error_index) {
+      card.classList.add("bad");
+      card.setAttribute("aria-invalid", "true");
+      shapeEl.textContent = "✕ breaks here";
+      errEl.hidden = false;
+      errEl.textContent = row.error;
+    } else if (row.error) {
+      card.classList.add("after-bad");
+      shapeEl.textContent = "—";
+    } else {
+      shapeEl.textContent = `→ ${row.output_shape.join("×")}`;
+      shapeEl.title = `${fmtInt(row.params)} parameters`;
+      const ex = row.explain;
+      if (ex) {
+        why.hidden = false;
+        const items = [["Shape", ex.shape], ["Parameters", ex.params], ["Multiply-adds", ex.macs]].filter(([, t]) => t);
+        why.querySelector("ul").replaceChildren(...items.map(([k, t]) => el("li", {}, el("strong", {}, `${k}: `), t)));
+      }
+    }
+  });
+}
