@@ -235,7 +235,10 @@ def conv_output_geometry(
 
     ``size = floor_or_ceil((n + p_before + p_after − d·(k−1) − 1) / s) + 1``;
     with ``ceil_mode`` torch drops the last window when it would start in the
-    right padding, i.e. when ``(size−1)·s >= n + p_before``.
+    right padding, i.e. when ``(size−1)·s >= n + p_before``.  So in ceil mode
+    the last window may stick out of the padded input by less than a stride
+    (pooling ignores those cells), even when the kernel is longer than the
+    padded input.
 
     Parameters
     ----------
@@ -274,11 +277,7 @@ def conv_output_geometry(
 
     padded = n + pb + pa
     span = d * (k - 1) + 1
-    if span > padded:
-        raise ValueError(
-            f"kernel_size {k} (dilated extent {span}) is larger than the padded input {padded}"
-        )
-    reach = padded - span  # >= 0: how far the first window can slide
+    reach = padded - span  # how far the first window can slide
     size = reach // s + 1
     corrected = False
     if ceil_mode and reach % s:
@@ -291,6 +290,12 @@ def conv_output_geometry(
         corrected = (size - 1) * s >= n + pb
         if corrected:
             size -= 1
+    if size < 1:
+        # (ceil_mode, as torch, still accepts a kernel that sticks out of the
+        # padded input by less than one stride: one partial window)
+        raise ValueError(
+            f"kernel_size {k} (dilated extent {span}) is larger than the padded input {padded}"
+        )
     covered = (size - 1) * s + span
     dropped = max(0, padded - covered)
     overhang = max(0, covered - padded)

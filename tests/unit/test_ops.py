@@ -65,7 +65,9 @@ def ref_positions(n, k, s, pb, pa, d, ceil_mode=False):
     while st + span <= padded:
         starts.append(st)
         st += s
-    if ceil_mode and st < n + pb and st < padded and (not starts or starts[-1] + span < padded):
+    # the next window sticks out of the padded input; ceil keeps it if it
+    # sticks out by less than a stride and starts before the right padding
+    if ceil_mode and st < n + pb and st + span < padded + s and (not starts or starts[-1] + span < padded):
         starts.append(st)
     return starts
 
@@ -412,8 +414,9 @@ def draw_pool_case(rng):
     ceil_mode = bool(rng.random() < 0.5)
     count_include_pad = bool(rng.random() < 0.5)
     dims = []
-    for kk, pp, dd in zip(k, p, d):
-        lo = max(1, dd * (kk - 1) + 1 - 2 * pp)
+    for kk, pp, dd, ss in zip(k, p, d, s):
+        # ceil_mode accepts a kernel sticking out of the padded input by < stride
+        lo = max(1, dd * (kk - 1) + 1 - 2 * pp - (ss - 1 if ceil_mode else 0))
         dims.append(int(rng.integers(lo, lo + 8)))
     N, C = int(rng.integers(1, 3)), int(rng.integers(1, 4))
     x4 = rng.standard_normal((N, C) + tuple(dims))
@@ -458,6 +461,19 @@ def test_avg_pool2d_divisor_excludes_ceil_overhang():
     np.testing.assert_allclose(got[0, 0, 0], [1.0, 1.0, 1.0])
     # width 4, kernel 2, stride 2, pad 1, ceil: a 4th window would start at 5 >= 4 + 1
     assert ops.avg_pool2d(np.ones((1, 4)), (1, 2), padding=(0, 1), ceil_mode=True).shape == (1, 3)
+
+
+def test_pools_ceil_mode_accept_kernel_sticking_out_by_less_than_a_stride():
+    # torch: max_pool2d(3x3, kernel 4, stride 2, ceil_mode=True) has one window
+    x = np.arange(9.0).reshape(3, 3)
+    assert ops.max_pool2d(x, 4, 2, ceil_mode=True).tolist() == [[8.0]]
+    np.testing.assert_allclose(ops.avg_pool2d(x, 4, 2, ceil_mode=True), [[4.0]])  # divisor 3*3
+    g = ops.conv_output_geometry(3, 4, 2, ceil_mode=True)
+    assert (g.size, g.overhang, g.dropped) == (1, 1, 0)
+    with pytest.raises(ValueError, match="larger than the padded input"):
+        ops.max_pool2d(x, 4, 2)  # floor mode: no window fits
+    with pytest.raises(ValueError, match="larger than the padded input"):
+        ops.max_pool2d(x, 5, 2, ceil_mode=True)  # sticks out by a whole stride
 
 
 @pytest.mark.parametrize("k", [2, 3, 4, 5])
@@ -521,7 +537,8 @@ def test_geometry_matches_brute_force():
                             for ceil_mode in (False, True):
                                 starts = ref_positions(n, k, s, pb, pa, d, ceil_mode)
                                 span = d * (k - 1) + 1
-                                if span > n + pb + pa:
+                                if not starts:
+                                    assert span > n + pb + pa
                                     with pytest.raises(ValueError, match="larger than the padded input"):
                                         ops.conv_output_geometry(n, k, s, (pb, pa), d, ceil_mode)
                                     continue
