@@ -35,7 +35,6 @@ alternatives.
 from __future__ import annotations
 
 import dataclasses
-import math
 import numbers
 from typing import Any
 
@@ -369,7 +368,6 @@ def _pad_into(x: np.ndarray, out: np.ndarray, lrtb: tuple[int, int, int, int], m
     """
     left, right, top, bottom = lrtb
     H, W = x.shape[-2:]
-    Hp, Wp = out.shape[-2:]
     out[..., top : top + H, left : left + W] = x
     if mode == "constant":
         return  # caller pre-filled the border
@@ -403,7 +401,7 @@ def _pad_into(x: np.ndarray, out: np.ndarray, lrtb: tuple[int, int, int, int], m
             out[..., :, :left] = out[..., :, left + W - left : left + W]
         if right:
             out[..., :, left + W :] = out[..., :, left : left + right]
-    else:  # pragma: no cover - modes are validated by the callers
+    else:  # the public callers validate modes first; this guards internal callers
         raise ValueError(f"mode must be one of {PAD_MODES}, got {mode!r}")
 
 

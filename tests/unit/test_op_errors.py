@@ -199,6 +199,11 @@ def test_pad_circular_too_large():
         ops.pad(X, (0, 0, 7, 0), mode="circular")
 
 
+def test_pad_internal_mode_switch_has_an_error_branch():
+    with pytest.raises(ValueError, match="mode must be one of .* got 'edge'"):
+        ops._pad_into(X, np.zeros((2, 8, 8)), (1, 1, 1, 1), "edge")
+
+
 def test_pad_replicate_empty():
     with pytest.raises(ValueError, match="replicate padding needs a non-empty input, got width 0"):
         ops.pad(np.zeros((3, 0)), 1, mode="replicate")
