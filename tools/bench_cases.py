@@ -1,0 +1,254 @@
+"""The benchmark's cases: the same plain Python in CPython and in Pyodide.
+
+CPython imports this as ``tools.bench_cases``. The bench page's worker fetches this file
+as text, writes it to Pyodide's file system as ``/bench/bench_cases.py`` and imports it,
+so both runtimes run byte-identical code. It must therefore import nothing but the
+standard library, numpy and pycore, and it never builds Python source from data: the
+worker calls :func:`run_json` (and :func:`peer_arrays`) with a JSON request.
+
+A case is a plain function ``make(sizes) -> callable``: it builds the inputs (seeded,
+float32) outside the timing and returns the zero-argument call that is timed. ``sizes``
+is a dict; missing keys take the case's defaults in ``CASES`` (the unit tests pass tiny
+sizes). :func:`time_case` warms up, then times each repeat separately with the runtime's
+own clock (``performance.now()`` in the browser, ``time.perf_counter()`` in CPython) and
+returns the list of milliseconds, so no JS <-> Python traffic is inside a timing.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import sys
+import time
+
+import numpy as np
+
+SEED = 0
+IN_BROWSER = sys.platform == "emscripten"
+
+# id -> what it measures. "kind" groups targets (conv/pool: browser/CPython <= 2.0);
+# "peers" lists the references measured for it: "tfjs" (TF.js cpu and wasm, browser),
+# "notebook" (the notebook's loops, CPython; see tools/notebook_reference.py).
+CASES: dict[str, dict] = {
+    "conv_gray_512_3x3": {
+        "label": "conv2d 512x512 gray, 3 kernels 3x3",
+        "kind": "conv", "sizes": {"c_in": 1, "h": 512, "w": 512, "c_out": 3, "k": 3},
+        "peers": ["tfjs", "notebook"],
+    },
+    "conv_rgb_512_8x3x3": {
+        "label": "conv2d 512x512 RGB, 8 filters 3x3",
+        "kind": "conv", "sizes": {"c_in": 3, "h": 512, "w": 512, "c_out": 8, "k": 3},
+        "peers": ["tfjs"],
+    },
+    "conv_rgb_512_8x5x5": {
+        "label": "conv2d 512x512 RGB, 8 filters 5x5",
+        "kind": "conv", "sizes": {"c_in": 3, "h": 512, "w": 512, "c_out": 8, "k": 5},
+        "peers": ["tfjs"],
+    },
+    "conv_rgb_1024_8x3x3": {
+        "label": "conv2d 1024x1024 RGB, 8 filters 3x3",
+        "kind": "conv", "sizes": {"c_in": 3, "h": 1024, "w": 1024, "c_out": 8, "k": 3},
+        "peers": ["tfjs"],
+    },
+    "maxpool_8x512_2x2": {
+        "label": "max pool 2x2, 8x512x512",
+        "kind": "pool", "sizes": {"c": 8, "h": 512, "w": 512, "k": 2, "op": "max"},
+        "peers": ["tfjs", "notebook"],
+    },
+    "avgpool_8x512_2x2": {
+        "label": "avg pool 2x2, 8x512x512",
+        "kind": "pool", "sizes": {"c": 8, "h": 512, "w": 512, "k": 2, "op": "avg"},
+        "peers": ["tfjs", "notebook"],
+    },
+    "maxpool_gray_512_2x2": {
+        "label": "max pool 2x2, 512x512 gray",
+        "kind": "pool", "sizes": {"c": 1, "h": 512, "w": 512, "k": 2, "op": "max"},
+        "peers": ["notebook"],
+    },
+    "avgpool_gray_512_2x2": {
+        "label": "avg pool 2x2, 512x512 gray",
+        "kind": "pool", "sizes": {"c": 1, "h": 512, "w": 512, "k": 2, "op": "avg"},
+        "peers": ["notebook"],
+    },
+    "seed_forward": {
+        "label": "notebook network forward, 3x352x480",
+        "kind": "network", "sizes": {"c": 3, "h": 352, "w": 480, "preset": "seed"},
+        "peers": [],
+    },
+    "digits_train_step": {
+        "label": "digits network train step, batch 32 of 1x8x8",
+        "kind": "train", "sizes": {"batch": 32, "c": 1, "h": 8, "w": 8, "preset": "digits",
+                                   "lr": 0.05},
+        "peers": [],
+    },
+}
+
+
+def case_sizes(case_id: str, sizes: dict | None = None) -> dict:
+    """The case's default sizes updated with ``sizes``."""
+    if case_id not in CASES:
+        raise KeyError(f"unknown benchmark case {case_id!r}; known: {', '.join(CASES)}")
+    return {**CASES[case_id]["sizes"], **(sizes or {})}
+
+
+# ------------------------------------------------------------------------------ inputs
+
+
+def rng(case_id: str) -> np.random.Generator:
+    """A generator seeded by SEED and the case id (stable across runs and runtimes)."""
+    return np.random.default_rng([SEED, sum(case_id.encode())])
+
+
+def conv_inputs(sizes: dict, case_id: str = "conv") -> tuple[np.ndarray, np.ndarray]:
+    """x (C_in, H, W) in [0, 1) and weight (C_out, C_in, k, k) ~ N(0, 1), float32."""
+    g = rng(case_id)
+    x = g.random((sizes["c_in"], sizes["h"], sizes["w"]), dtype=np.float32)
+    w = g.standard_normal((sizes["c_out"], sizes["c_in"], sizes["k"], sizes["k"]),
+                          dtype=np.float32)
+    return x, w
+
+
+def pool_input(sizes: dict, case_id: str = "pool") -> np.ndarray:
+    """x (C, H, W) ~ N(0, 1), float32."""
+    return rng(case_id).standard_normal((sizes["c"], sizes["h"], sizes["w"]), dtype=np.float32)
+
+
+# ------------------------------------------------------------------------------- cases
+# Each returns the zero-argument call that is timed; its result is the op's output.
+
+
+def make_conv(sizes: dict, case_id: str = "conv"):
+    from pycore import ops
+
+    x, w = conv_inputs(sizes, case_id)
+    return lambda: ops.conv2d(x, w, padding="same")
+
+
+def make_pool(sizes: dict, case_id: str = "pool"):
+    from pycore import ops
+
+    x = pool_input(sizes, case_id)
+    k = sizes["k"]
+    fn = {"max": ops.max_pool2d, "avg": ops.avg_pool2d}[sizes["op"]]
+    return lambda: fn(x, k)
+
+
+def make_forward(sizes: dict, case_id: str = "network"):
+    from pycore import network, presets
+
+    preset = presets.get_preset(sizes["preset"])
+    shape = (sizes["c"], sizes["h"], sizes["w"])
+    net = network.build(preset["spec"], shape, seed=SEED)
+    x = rng(case_id).random(shape, dtype=np.float32)
+    return lambda: net.forward(x)
+
+
+def make_train_step(sizes: dict, case_id: str = "train"):
+    from pycore import network, presets
+
+    preset = presets.get_preset(sizes["preset"])
+    shape = (sizes["c"], sizes["h"], sizes["w"])
+    net = network.build(preset["spec"], shape, seed=SEED)
+    g = rng(case_id)
+    x = g.random((sizes["batch"], *shape), dtype=np.float32)
+    y = g.integers(0, 10, size=sizes["batch"])
+    lr = float(sizes["lr"])
+    return lambda: network.train_step(net, x, y, lr)
+
+
+MAKERS = {"conv": make_conv, "pool": make_pool, "network": make_forward, "train": make_train_step}
+
+
+def make(case_id: str, sizes: dict | None = None):
+    """The timed call of a case (inputs already built)."""
+    return MAKERS[CASES[case_id]["kind"]](case_sizes(case_id, sizes), case_id)
+
+
+# ------------------------------------------------------------------------------ timing
+
+
+def _clock():
+    """Milliseconds from the runtime's own monotonic clock, and its name."""
+    if IN_BROWSER:
+        from js import performance  # the worker's performance.now()
+
+        return performance.now, "performance.now (Pyodide worker)"
+    return (lambda: time.perf_counter() * 1000.0), "time.perf_counter (CPython)"
+
+
+def time_call(fn, repeats: int, warmup: int = 1) -> list[float]:
+    """Run fn ``warmup`` times untimed, then ``repeats`` times; the ms of each timed run."""
+    now, _ = _clock()
+    for _ in range(max(0, warmup)):
+        fn()
+    out = []
+    for _ in range(max(1, repeats)):
+        t0 = now()
+        fn()
+        out.append(float(now() - t0))
+    return out
+
+
+def time_case(case_id: str, sizes: dict | None = None, repeats: int = 5,
+              warmup: int = 1) -> dict:
+    """``{"case", "sizes", "ms": [...], "setup_ms", "clock"}``."""
+    now, clock = _clock()
+    t0 = now()
+    fn = make(case_id, sizes)
+    setup_ms = float(now() - t0)
+    ms = time_call(fn, repeats, warmup)
+    return {"case": case_id, "sizes": case_sizes(case_id, sizes), "ms": ms,
+            "setup_ms": setup_ms, "clock": clock}
+
+
+def runtime_info() -> dict:
+    import pycore
+
+    return {
+        "python": sys.version.split()[0],
+        "implementation": platform.python_implementation(),
+        "platform": sys.platform,
+        "machine": platform.machine(),
+        "numpy": np.__version__,
+        "pycore": getattr(pycore, "__version__", None),
+    }
+
+
+def run_json(request: str) -> str:
+    """The worker's single entry point: a JSON request in, a JSON answer out.
+
+    ``{"op": "info"}`` -> :func:`runtime_info`;
+    ``{"op": "time", "case", "sizes", "repeats", "warmup"}`` -> :func:`time_case`.
+    Errors come back as ``{"error": "Type: message"}`` rather than raising.
+    """
+    try:
+        req = json.loads(request)
+        op = req.get("op")
+        if op == "info":
+            out = runtime_info()
+        elif op == "time":
+            out = time_case(req["case"], req.get("sizes"), int(req.get("repeats", 5)),
+                            int(req.get("warmup", 1)))
+        else:
+            raise ValueError(f"unknown op {op!r}")
+    except Exception as exc:  # reported per case; the run goes on
+        out = {"error": f"{type(exc).__name__}: {exc}"}
+    return json.dumps(out)
+
+
+def peer_arrays(case_id: str, sizes_json: str = "{}") -> list:
+    """Inputs and pycore's output of a conv/pool case, for TF.js to check its own against.
+
+    Returns ``[x (C, H, W), weight (C_out, C_in, k, k) or an empty array, out]``, all
+    float32 C-contiguous (the worker hands their buffers to JS).
+    """
+    sizes = case_sizes(case_id, json.loads(sizes_json or "{}"))
+    kind = CASES[case_id]["kind"]
+    if kind == "conv":
+        x, w = conv_inputs(sizes, case_id)
+    elif kind == "pool":
+        x, w = pool_input(sizes, case_id), np.zeros(0, np.float32)
+    else:
+        raise ValueError(f"case {case_id} has no TF.js peer")
+    out = make(case_id, sizes)()
+    return [np.ascontiguousarray(a, dtype=np.float32) for a in (x, w, out)]
