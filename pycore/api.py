@@ -277,7 +277,13 @@ def convolve(image: np.ndarray, params: dict) -> dict:
     conv = conv_settings(params)
     activation = _choice(params, "activation", "relu", ACTIVATIONS, "activation")
     slope = _float(params, "negative_slope", 0.01, "leaky ReLU slope")
-    pool = pool_settings(params)
+    # A pooling problem must not hide the feature maps: they are drawn, and the
+    # pooling panel reports why it has nothing to show.
+    pool_error = None
+    try:
+        pool = pool_settings(params)
+    except (ValueError, TypeError) as e:
+        pool, pool_error = None, f"Pooling: {e}"
 
     x = input_plane(image, channel)  # (1, H, W)
     _, h, w = x.shape
@@ -290,8 +296,13 @@ def convolve(image: np.ndarray, params: dict) -> dict:
         maps.append({"label": name, "shape": list(a.shape), "vmin": vmin, "vmax": vmax,
                      "array": len(arrays), "geometry": geo, "kernel": [int(k.shape[0]), int(k.shape[1])]})
         arrays.append(a)
-        if pool is not None:
-            pmeta, p = _pool_one(a, pool)
+        if pool is not None and pool_error is None:
+            try:
+                pmeta, p = _pool_one(a, pool)
+            except ValueError as e:
+                pool_error = f"Pooling the {a.shape[0]}x{a.shape[1]} map of {name}: {e}"
+                pooled.clear()
+                continue
             pmeta.update(label=name, array=len(arrays))
             pooled.append(pmeta)
             arrays.append(p)
@@ -299,7 +310,8 @@ def convolve(image: np.ndarray, params: dict) -> dict:
         "input": {"shape": [h, w], "channel": channel},
         "settings": {**conv, "activation": activation, "pool": pool},
         "maps": maps,
-        "pooled": pooled,
+        "pooled": [] if pool_error else pooled,
+        "pool_error": pool_error,
     }
     return _result(meta, arrays)
 

@@ -4,6 +4,8 @@
 //   channel is in flight and at most one waits; a newer call replaces the waiting one,
 //   and a result that was overtaken resolves as {stale: true} so it is never drawn.
 
+const LOAD_TIMEOUT_MS = 120_000;
+
 export class WorkerError extends Error {
   constructor(message, kind) {
     super(message);
@@ -33,6 +35,12 @@ export class CoreClient {
     this.ready = false;
     this.worker = new Worker(new URL("./worker.mjs", import.meta.url), { type: "module" });
     this.worker.onmessage = (ev) => this.onMessage(ev.data);
+    // A load that neither finishes nor fails (a stalled download) must still end in
+    // a message and a retry button.
+    clearTimeout(this.watchdog);
+    this.watchdog = setTimeout(() => {
+      if (!this.ready) this.hooks.onLoadError?.(`Python did not finish loading within ${LOAD_TIMEOUT_MS / 1000} s`);
+    }, LOAD_TIMEOUT_MS);
     this.worker.onerror = (ev) => {
       // A worker that fails to even parse or import lands here, not in loadError.
       ev.preventDefault?.();
@@ -44,9 +52,13 @@ export class CoreClient {
     if (msg.progress) return this.hooks.onProgress?.(msg.progress);
     if (msg.ready) {
       this.ready = true;
+      clearTimeout(this.watchdog);
       return this.hooks.onReady?.(msg);
     }
-    if (msg.loadError) return this.hooks.onLoadError?.(msg.loadError);
+    if (msg.loadError) {
+      clearTimeout(this.watchdog);
+      return this.hooks.onLoadError?.(msg.loadError);
+    }
     const entry = this.pending.get(msg.id);
     if (!entry) return;
     this.pending.delete(msg.id);

@@ -6,6 +6,8 @@ import { parseFilter, renderKernelEditor, resizeCells, cellText } from "./kernel
 import { COLOR_MODES, drawMap, drawRGBA, drawLegend, fmt } from "./render.js";
 import { describeGeometry } from "./geometry.js";
 import { wireTabs } from "./tabs.js";
+import { mountExplorers } from "./explorers/index.js";
+import { mountBuilder } from "./builder/index.js";
 
 const $ = (sel, root = document) => root.querySelector(sel);
 const tid = (id, root = document) => root.querySelector(`[data-testid="${id}"]`);
@@ -253,6 +255,7 @@ async function recompute() {
   }
   if (result.stale) return;
   setError("params", null);
+  setError("pool", result.meta.pool_error);
   state.lastResult = result;
   drawResult(result);
 }
@@ -431,3 +434,5 @@ export const appContext = {
 };
 
 wireTabs(document.querySelector(".tabs"));
+mountBuilder(document.querySelector('[data-testid=builder-root]'), appContext);
+mountExplorers(document.querySelector('[data-testid=explorers-root]'), appContext);

@@ -33,9 +33,25 @@ async function sizeOf(url) {
   }
 }
 
+// Pyodide does not always reject when its wasm is missing (it can wait forever), so
+// the files it cannot do without are checked first, for a message that names them.
+async function checkServed(url) {
+  let r;
+  try {
+    r = await fetch(url, { method: "HEAD" });
+  } catch (e) {
+    throw new Error(`${url.split("/").slice(-2).join("/")} could not be fetched (${e.message})`);
+  }
+  if (!r.ok) throw new Error(`${url.split("/").slice(-2).join("/")} is missing (HTTP ${r.status})`);
+  const n = Number(r.headers.get("content-length"));
+  return Number.isFinite(n) && n > 0 ? n : null;
+}
+
 async function load() {
   const base = new URL("../pyodide/", import.meta.url).href;
-  progress("runtime", "Python runtime (Pyodide)", await sizeOf(base + "pyodide.asm.wasm"));
+  const wasmBytes = await checkServed(base + "pyodide.asm.wasm");
+  for (const f of ["pyodide.asm.js", "python_stdlib.zip", "pyodide-lock.json"]) await checkServed(base + f);
+  progress("runtime", "Python runtime (Pyodide)", wasmBytes);
   pyodide = await loadPyodide({
     indexURL: base,
     lockFileURL: base + "pyodide-lock.json",

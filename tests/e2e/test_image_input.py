@@ -1,0 +1,116 @@
+"""End-to-end: the ways an image arrives (drop, paste, EXIF orientation, tiny images) and
+what the page does when Python cannot load."""
+from __future__ import annotations
+
+import base64
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from page_helpers import ALERT, fmaps, make_png, renders, reset, set_control, upload, wait_render
+
+
+@pytest.fixture
+def page(app):
+    reset(app.page)
+    yield app.page
+    reset(app.page)
+
+
+def png_b64(rgb: np.ndarray) -> str:
+    buf = io.BytesIO()
+    Image.fromarray(rgb, "RGB").save(buf, format="PNG")
+    return base64.b64encode(buf.getvalue()).decode()
+
+
+def dispatch_file(page, event: str, b64: str, name: str, mime: str) -> None:
+    """Fire a drop or paste event carrying a file, as the browser does for a user."""
+    page.evaluate(
+        """([event, b64, name, mime]) => {
+            const bytes = Uint8Array.from(atob(b64), c => c.charCodeAt(0));
+            const dt = new DataTransfer();
+            dt.items.add(new File([bytes], name, {type: mime}));
+            if (event === 'drop') {
+                const zone = document.querySelector('[data-testid=dropzone]');
+                zone.dispatchEvent(new DragEvent('dragover', {dataTransfer: dt, bubbles: true, cancelable: true}));
+                zone.dispatchEvent(new DragEvent('drop', {dataTransfer: dt, bubbles: true, cancelable: true}));
+            } else {
+                document.body.dispatchEvent(new ClipboardEvent('paste', {clipboardData: dt, bubbles: true, cancelable: true}));
+            }
+        }""",
+        [event, b64, name, mime],
+    )
+
+
+@pytest.mark.parametrize("event,size", [("drop", (12, 17)), ("paste", (15, 11))])
+def test_drop_and_paste_an_image(page, event, size):
+    h, w = size
+    rgb = np.random.default_rng(h).integers(0, 256, size=(h, w, 3), dtype=np.uint8)
+    before = renders(page)
+    dispatch_file(page, event, png_b64(rgb), f"{event}.png", "image/png")
+    wait_render(page, before)
+    assert page.locator("canvas[data-testid=input-image]").evaluate("c => [c.width, c.height]") == [w, h]
+    assert f"{w}×{h}" in page.text_content("[data-testid=image-caption]")
+    assert [(m["height"], m["width"]) for m in fmaps(page)] == [(h - 2, w - 2)] * 3
+
+
+def test_exif_orientation_is_respected(page, tmp_path):
+    # Stored 20 wide x 10 high, tagged "rotate 90° clockwise to display" (orientation 6):
+    # a viewer shows it 10 wide x 20 high.
+    rgb = np.zeros((10, 20, 3), np.uint8)
+    rgb[:, :10] = (255, 0, 0)
+    img = Image.fromarray(rgb, "RGB")
+    exif = img.getexif()
+    exif[0x0112] = 6
+    path = tmp_path / "rotated.jpg"
+    img.save(path, format="JPEG", exif=exif.tobytes(), quality=95)
+    upload(page, path)
+    assert page.locator("canvas[data-testid=input-image]").evaluate("c => [c.width, c.height]") == [10, 20]
+    # The red half was the left of the stored image; after rotation it is on top.
+    top, bottom = page.evaluate(
+        """() => { const c = document.querySelector('canvas[data-testid=input-image]');
+                   const g = c.getContext('2d');
+                   return [g.getImageData(5, 2, 1, 1).data[0], g.getImageData(5, 17, 1, 1).data[0]]; }"""
+    )
+    assert top > 200 and bottom < 60
+
+
+def test_one_pixel_image(page, tmp_path, shot):
+    path = tmp_path / "one.png"
+    Image.fromarray(np.array([[[10, 200, 30]]], np.uint8), "RGB").save(path)
+    page.set_input_files("input[type=file][data-testid=upload]", str(path))
+    alert = page.locator(ALERT)
+    alert.wait_for(state="visible")
+    assert "larger than the padded input" in alert.text_content()
+    set_control(page, "padding", "1")
+    # The 1x1 maps are drawn; a 2x2 pooling window cannot fit them, and says so.
+    assert [(m["height"], m["width"]) for m in fmaps(page)] == [(1, 1)] * 3
+    assert "Pooling" in alert.text_content() and "larger than the padded input" in alert.text_content()
+    set_control(page, "pool-type", "none")
+    assert alert.is_hidden()
+    shot(page, "one-pixel-image")
+
+
+def test_python_load_failure_offers_a_retry(new_app_page, shot):
+    app = new_app_page(wait_ready=False)
+    page = app.page
+    # Make the first attempt fail as a broken deployment would: the wasm is missing.
+    page.context.route("**/pyodide.asm.wasm", lambda route: route.fulfill(status=404, body="missing"))
+    page.reload()
+    app.wait_state("error")
+    alert = page.locator(ALERT)
+    alert.wait_for(state="visible")
+    assert "Loading failed" in alert.text_content()
+    retry = page.locator("[data-testid=retry]")
+    assert retry.is_visible()
+    shot(page, "load-failure")
+    page.context.unroute("**/pyodide.asm.wasm")
+    retry.click()
+    app.wait_state("ready")
+    assert alert.is_hidden()
+    before = renders(page)
+    page.click("[data-testid=sample]")
+    wait_render(page, before)
+    assert len(fmaps(page)) == 3
