@@ -64,10 +64,15 @@ async function load() {
   for (const name of ["numpy", "pycore"]) {
     if (pkgs[name]) sizes[name] = await sizeOf(base + pkgs[name].file_name);
   }
+  // loadPackage reports a failed download or a sha256 mismatch through errorCallback
+  // and resolves anyway; collect those so the failure names the file.
+  const problems = [];
+  const opts = { checkIntegrity: true, messageCallback: () => {}, errorCallback: (m) => problems.push(m) };
   progress("numpy", "numpy", sizes.numpy ?? null);
-  await pyodide.loadPackage("numpy", { checkIntegrity: true, messageCallback: () => {} });
+  await pyodide.loadPackage("numpy", opts);
   progress("pycore", "pycore", sizes.pycore ?? null);
-  await pyodide.loadPackage("pycore", { checkIntegrity: true, messageCallback: () => {} });
+  await pyodide.loadPackage("pycore", opts);
+  if (problems.length) throw new Error(problems.join("; "));
   api = pyodide.pyimport("pycore.api");
 }
 
