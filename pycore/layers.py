@@ -317,7 +317,7 @@ class Conv2d(Layer):
 
     def pads(self):
         """Resolved padding ``((top, bottom), (left, right))``, by ops' own rule."""
-        return ops._resolve_conv_padding(self.padding, self.kernel_size, self.stride,
+        return ops.resolve_conv_padding(self.padding, self.kernel_size, self.stride,
                                          self.dilation)
 
     def params(self):
@@ -334,7 +334,7 @@ class Conv2d(Layer):
             raise ValueError(f"conv2d expects {self.in_channels} input channels, got {c}")
         pads = self.pads()
         try:
-            ops._check_pad_fits((h, w), (*pads[1], *pads[0]), _PAD_MODE[self.padding_mode])
+            ops.check_pad_fits((h, w), (*pads[1], *pads[0]), _PAD_MODE[self.padding_mode])
         except ValueError as e:
             raise ValueError(f"conv2d: {e}") from None
         sizes = []
@@ -536,7 +536,7 @@ class AvgPool2d(_Pool2d):
             Window area as torch counts it; it factors into a height part and
             a width part because windows are rectangles.
         """
-        parts = [ops._window_counts(n, k, s, p, o, self.count_include_pad) for n, o, k, s, p
+        parts = [ops.pool_window_counts(n, k, s, p, o, self.count_include_pad) for n, o, k, s, p
                  in zip(hw, out_hw, self.kernel_size, self.stride, self.padding)]
         return np.outer(parts[0], parts[1]).astype(np.float64)
 

@@ -405,7 +405,10 @@ def _pad_into(x: np.ndarray, out: np.ndarray, lrtb: tuple[int, int, int, int], m
         raise ValueError(f"mode must be one of {PAD_MODES}, got {mode!r}")
 
 
-def _check_pad_fits(shape: tuple[int, ...], lrtb: tuple[int, int, int, int], mode: str) -> None:
+def check_pad_fits(shape: tuple[int, ...], lrtb: tuple[int, int, int, int], mode: str) -> None:
+    """Raise ValueError when padding ``lrtb`` (left, right, top, bottom) in ``mode``
+    (constant/reflect/replicate/circular) cannot be applied to an array of ``shape``
+    (..., H, W): torch's limits. Layers call it to validate before allocating."""
     left, right, top, bottom = lrtb
     H, W = shape[-2:]
     for side, p, dim, size in (("left", left, "width", W), ("right", right, "width", W), ("top", top, "height", H), ("bottom", bottom, "height", H)):
@@ -456,7 +459,7 @@ def pad(x: Any, pad: Any, mode: str = "constant", value: float = 0.0) -> np.ndar
     mode = _check_mode(mode, PAD_MODES, "mode")
     lrtb = _normalise_pad(pad)
     value = _check_real(value, "value")
-    _check_pad_fits(x.shape, lrtb, mode)
+    check_pad_fits(x.shape, lrtb, mode)
     return _pad_array(x, lrtb, mode, value)
 
 
@@ -485,7 +488,7 @@ _TILE_BUDGET_BYTES = 4 * 1024 * 1024
 _MIN_TILE = 2048
 
 
-def _resolve_conv_padding(
+def resolve_conv_padding(
     padding: Any, kernel: tuple[int, int], stride: tuple[int, int], dilation: tuple[int, int]
 ) -> tuple[tuple[int, int], tuple[int, int]]:
     """``padding`` argument of conv2d -> ``((top, bottom), (left, right))``."""
@@ -741,14 +744,14 @@ def conv2d(
     d = pair(dilation, "dilation")
     _check_at_least(d, dilation, "dilation", 1)
     padding_mode = _check_mode(padding_mode, CONV_PADDING_MODES, "padding_mode")
-    (pt, pb), (pl, pr) = _resolve_conv_padding(padding, (kH, kW), s, d)
+    (pt, pb), (pl, pr) = resolve_conv_padding(padding, (kH, kW), s, d)
 
     Ho = conv_output_geometry(H, kH, s[0], (pt, pb), d[0]).size
     Wo = conv_output_geometry(W, kW, s[1], (pl, pr), d[1]).size
 
     mode = "constant" if padding_mode == "zeros" else padding_mode
     lrtb = (pl, pr, pt, pb)
-    _check_pad_fits(x4.shape, lrtb, mode)
+    check_pad_fits(x4.shape, lrtb, mode)
     xp = _pad_array(x4, lrtb, mode)
     out = _conv2d_core(xp, w, b, s, d, Ho, Wo, groups)
     return out if x.ndim == 4 else out[0]
@@ -958,14 +961,14 @@ def avg_pool2d(
         out /= k[0] * k[1]  # every window is full
     else:
         divisor = np.outer(
-            _window_counts(H, k[0], s[0], p[0], gh.size, count_include_pad),
-            _window_counts(W, k[1], s[1], p[1], gw.size, count_include_pad),
+            pool_window_counts(H, k[0], s[0], p[0], gh.size, count_include_pad),
+            pool_window_counts(W, k[1], s[1], p[1], gw.size, count_include_pad),
         )
         out /= divisor.astype(x4.dtype)
     return _restore_layout(out, ndim)
 
 
-def _window_counts(n: int, k: int, s: int, p: int, size: int, include_pad: bool) -> np.ndarray:
+def pool_window_counts(n: int, k: int, s: int, p: int, size: int, include_pad: bool) -> np.ndarray:
     """Cells each window counts along one axis (torch's avg_pool2d divisor).
 
     Returns
