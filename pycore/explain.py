@@ -638,22 +638,36 @@ def receptive_boxes(layers, h: int, w: int):
              "cols": _axis_boxes(layers, cs, 1, w, i)} for i in range(len(layers))]
 
 
+STACK_3X3 = ("edge", "sobel_y", "sobel_x", "laplacian", "emboss", "outline")
+
+
 def _stack_kernel(L, i, seed):
-    """The explorer's filter for conv layer i: seeded uniform(-1, 1), like an untrained layer."""
-    return np.random.default_rng(seed + i).uniform(-1.0, 1.0, size=L["kk"])
+    """The explorer's filter for conv layer i: (name, kernel).
+
+    3x3 layers take the library's edge-like kernels in turn (so deep maps stay
+    visible), other odd squares a Gaussian, anything else seeded uniform(-1, 1).
+    """
+    kh, kw = L["kk"]
+    if (kh, kw) == (3, 3):
+        name = STACK_3X3[i % len(STACK_3X3)]
+        return name, kernels.get_kernel(name)
+    if kh == kw and kh % 2:
+        return "gaussian", kernels.get_kernel("gaussian", size=kh)
+    return "random", np.random.default_rng(seed + i).uniform(-1.0, 1.0, size=(kh, kw))
 
 
-def run_stack(x, layers, seed=0, kernels_=None, activation="relu", padding_mode="zeros"):
+def run_stack(x, layers, seed=0, kernels_=None, activation="none", padding_mode="zeros"):
     """Feature maps of an (H, W) input through the stack (one filter per conv layer).
 
-    ``kernels_`` optionally gives each conv layer's kernel (None entries use the
-    seeded default); returns (maps, kernels).
+    ``kernels_`` optionally gives each conv layer's kernel (None entries use
+    :func:`_stack_kernel`'s); ``activation`` "relu" or "none" after each conv.
+    Returns (maps, kernels).
     """
     layers = _norm_layers(layers)
     maps, kerns = [], []
     for i, L in enumerate(layers):
         if L["type"] == "conv":
-            k = kernels_[i] if kernels_ is not None and kernels_[i] is not None else _stack_kernel(L, i, seed)
+            k = kernels_[i] if kernels_ is not None and kernels_[i] is not None else _stack_kernel(L, i, seed)[1]
             kerns.append(k)
             (pt, pb), (pl, pr) = L["pp"]
             xp = _pad(x, (pt, pb), (pl, pr), padding_mode)
@@ -677,7 +691,7 @@ def receptive_field(image, params=None) -> dict:
     image in one ``channel`` (the convolution panel's maps); ``layers``
     [{type conv|maxpool|avgpool, k (int or [kh, kw]), s, p (int, [before, after]
     or "same"), d, ceil_mode}]; ``maps`` (bool, default True): also compute the
-    feature maps (one seeded uniform(-1, 1) filter per conv layer, ReLU) and every
+    feature maps (one filter per conv layer, no activation, see _stack_kernel) and every
     first-layer window; ``seed``; ``target`` {layer, row, col, kernel?}: one pixel,
     with ``kernel`` {rows, cols, values} the filter for its first-layer window.
 
@@ -729,6 +743,7 @@ def receptive_field(image, params=None) -> dict:
             entry["range"] = _vrange(maps[i])
             arrays.append(maps[i])
         if kerns[i] is not None:
+            entry["kernel_name"] = _stack_kernel(L, i, seed)[0]
             entry["kernel"] = len(arrays)
             arrays.append(kerns[i])
         info.append(entry)
@@ -750,7 +765,7 @@ def receptive_field(image, params=None) -> dict:
     first_target = tgt and meta["target"]["layer"] == 0
     if L["type"] == "conv" and (want_maps or first_target):
         kspec = a._get(tgt or {}, "kernel", None)
-        k = _matrix(kspec, "kernel", 11) if kspec is not None else (kerns[0] if kerns[0] is not None else _stack_kernel(L, 0, seed))
+        k = _matrix(kspec, "kernel", 11) if kspec is not None else (kerns[0] if kerns[0] is not None else _stack_kernel(L, 0, seed)[1])
         if tuple(k.shape) != tuple(L["kk"]):
             raise ValueError(f"the kernel is {k.shape[0]}×{k.shape[1]} but layer 1 is {L['kk'][0]}×{L['kk'][1]}")
         (pt, pb), (pl, pr) = L["pp"]

@@ -380,7 +380,9 @@ def test_receptive_field_first_layer_windows_for_every_pixel():
     np.testing.assert_allclose(arrays[first["windows"]], wins, rtol=1e-6)
     sums = np.array([np.sum(w * k) for w in wins])
     np.testing.assert_allclose(arrays[first["sums"]], sums, rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(arrays[meta["layers"][0]["map"]].ravel(), np.maximum(sums, 0), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(arrays[meta["layers"][0]["map"]].ravel(), sums, rtol=1e-5, atol=1e-6)
+    assert meta["layers"][0]["kernel_name"] == "edge"
+    np.testing.assert_array_equal(k, [[2, 4, -2], [4, 0, -4], [2, -4, -2]])
 
 
 def test_receptive_field_rejects_a_stack_that_does_not_fit():

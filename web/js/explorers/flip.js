@@ -1,0 +1,102 @@
+// Convolution vs cross-correlation: what CNNs compute lays the kernel over the image
+// as written (cross-correlation); a true convolution first flips it (rotates it 180°).
+// A switch shows both; pycore.explain.flip_compare computes both outputs.
+import { el, fmt, selectField, sourcePicker, matrixEditor, numberTable, sizeCanvas, cellSize, makeRunner, debounce, blit, grid } from "./common.js";
+
+const PRESETS = ["sobel_x", "sobel_y", "emboss", "edge", "prewitt_x", "blur", "sharpen", "laplacian", "outline", "identity"];
+
+export function mountFlip(root, ctx) {
+  const name = "flip";
+  const card = el("section", { class: "card explorer", id: "x-flip", dataset: { testid: "explorer-flip" }, "aria-labelledby": "xh-flip" });
+  card.append(
+    el("h2", { id: "xh-flip" }, "Convolution vs cross-correlation"),
+    el("p", { class: "hint" },
+      "Deep-learning libraries (and the tutorial) slide the kernel over the image as written: strictly, that is cross-correlation. The convolution of mathematics flips the kernel first, upside down and left to right. For a symmetric kernel that changes nothing; for an asymmetric one the output changes. A network does not care: it would simply learn the flipped weights."),
+  );
+  root.append(card);
+  const source = sourcePicker(ctx, { name, maxSize: 64, size: 24, onChange: () => runner.run() });
+  const preset = selectField("Kernel", `${name}-preset`, PRESETS.map((p) => [p, p]), "sobel_x");
+  let kernelMode = "preset";
+  const editor = matrixEditor({ rows: 3, cols: 3, values: [-1, 0, 1, -2, 0, 2, -1, 0, 1], testid: `${name}-kernel`, label: "Kernel",
+    onChange: () => {
+      kernelMode = "values";
+      runner.run();
+    } });
+  preset.input.addEventListener("change", () => {
+    kernelMode = "preset";
+    runner.run();
+  });
+  const sw = el("button", { type: "button", role: "switch", "aria-checked": "false", dataset: { testid: `${name}-switch` }, id: `${name}-switch` });
+  const swLabel = el("label", { class: "switch", for: `${name}-switch` }, sw, el("span", {}, "Flip the kernel (true convolution)"));
+  sw.addEventListener("click", () => {
+    sw.setAttribute("aria-checked", sw.getAttribute("aria-checked") === "true" ? "false" : "true");
+    const r = runner.last();
+    if (r) show(r);
+  });
+  const controls = el("div", { class: "x-controls" }, source.element,
+    el("fieldset", { class: "source" }, el("legend", {}, "Kernel"), el("div", { class: "grid2" }, preset.label), editor.element));
+
+  const asWritten = numberTable(`${name}-as-written`, "kernel as written");
+  const flipped = numberTable(`${name}-flipped`, "flipped (rotated 180°)");
+  const inCanvas = el("canvas", { role: "img", dataset: { testid: `${name}-input` }, "aria-label": "The input" });
+  const outCanvas = el("canvas", { role: "img", dataset: { testid: `${name}-output` } });
+  const diffCanvas = el("canvas", { role: "img", dataset: { testid: `${name}-diff` }, "aria-label": "Convolution minus cross-correlation" });
+  const outCap = el("figcaption");
+  const diffCap = el("figcaption");
+  const verdict = el("p", { class: "big-sum", dataset: { testid: `${name}-verdict` }, "aria-live": "polite" });
+  const stage = el("div", { class: "x-stage" }, swLabel,
+    el("div", { class: "arith-tables" }, asWritten.element, el("span", { class: "op", "aria-hidden": "true" }, "→"), flipped.element),
+    el("div", { class: "x-figs" }, el("figure", {}, inCanvas, el("figcaption", {}, "input")), el("figure", {}, outCanvas, outCap),
+      el("figure", {}, diffCanvas, diffCap)),
+    verdict);
+  card.append(el("div", { class: "x-layout" }, controls, stage));
+
+  const runner = makeRunner(ctx, name, "flip_compare", () => {
+    const p = source.params();
+    if (kernelMode === "values") {
+      const r = editor.read();
+      if (r.errors.length) throw new Error(r.errors[0]);
+      p.kernel = { rows: r.rows, cols: r.cols, values: r.values };
+    } else p.kernel = { preset: preset.input.value };
+    return p;
+  }, (result) => {
+    if (kernelMode === "preset") editor.set(Array.from(result.arrays[1]), 3, 3);
+    show(result);
+  });
+
+  function show({ meta: m, arrays: a }) {
+    const on = sw.getAttribute("aria-checked") === "true";
+    asWritten.set(a[1], 3, 3);
+    flipped.set(a[2], 3, 3);
+    asWritten.element.classList.toggle("in-use", !on);
+    flipped.element.classList.toggle("in-use", on);
+    asWritten.element.querySelector("caption").textContent = on ? "kernel as written" : "kernel as written (in use)";
+    flipped.element.querySelector("caption").textContent = on ? "flipped, rotated 180° (in use)" : "flipped (rotated 180°)";
+    const [h, w] = m.input.shape;
+    const [ho, wo] = m.out_shape;
+    const avail = Math.max(140, stage.clientWidth - 8);
+    const side = avail >= 640 ? Math.min(260, (avail - 40) / 3) : Math.min(300, avail);
+    const cell = cellSize(side, Math.max(h, w), 2, 24);
+    const draw = (canvas, data, hh, ww, mode, lo, hi) => {
+      const base = grid(data, hh, ww, { cell, mode, lo, hi });
+      blit(sizeCanvas(canvas, ww * cell, hh * cell), base, 0, 0, ww * cell, hh * cell);
+    };
+    draw(inCanvas, a[0], h, w, "gray", m.ranges.input[0], m.ranges.input[1]);
+    draw(outCanvas, on ? a[4] : a[3], ho, wo, "diverging", m.ranges.output[0], m.ranges.output[1]);
+    draw(diffCanvas, a[5], ho, wo, "diverging", m.ranges.diff[0], m.ranges.diff[1]);
+    outCanvas.dataset.which = on ? "convolution" : "cross-correlation";
+    outCanvas.setAttribute("aria-label", `${on ? "Convolution" : "Cross-correlation"} output`);
+    outCap.textContent = on ? "convolution (flipped kernel)" : "cross-correlation (as written)";
+    diffCap.textContent = `convolution − cross-correlation (largest |change| ${fmt(m.max_change)})`;
+    verdict.dataset.symmetric = String(m.symmetric);
+    verdict.dataset.maxChange = String(m.max_change);
+    verdict.textContent = m.symmetric
+      ? "This kernel is symmetric: flipping it gives the same kernel, so the output does not change at all (the difference is 0 everywhere)."
+      : `This kernel is not symmetric: flipping it changes ${m.changed_pixels} of the ${ho * wo} output values, by up to ${fmt(m.max_change)}.`;
+  }
+  new ResizeObserver(debounce(() => {
+    const r = runner.last();
+    if (r) show(r);
+  }, 80)).observe(stage);
+  return { runner, source };
+}

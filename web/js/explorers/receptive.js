@@ -1,0 +1,375 @@
+// Receptive field: hover or focus a pixel of any layer's map (pooled and deeper layers
+// included) and see the region of the input it depends on. pycore.explain.receptive_field
+// returns, for every layer, the input interval of every output row and column, so the
+// page only looks them up: no geometry formula is re-typed here.
+// wireConvPanelHover does the same for the "Convolution & pooling" tab's maps.
+import {
+  el, fmt, selectField, sourcePicker, numberTable, sizeCanvas, cellSize, makeRunner, debounce, blit, grid,
+  outline, cellAt, numberOf,
+} from "./common.js";
+import { parseCell } from "../kernel-editor.js";
+
+const DEFAULT = [
+  { type: "conv", k: 3, s: 1, p: 1, d: 1 },
+  { type: "maxpool", k: 2, s: 2, p: 0 },
+  { type: "conv", k: 3, s: 1, p: 1, d: 1 },
+  { type: "maxpool", k: 2, s: 2, p: 0 },
+];
+const TYPE_TEXT = { conv: "conv", maxpool: "max pool", avgpool: "avg pool" };
+
+function describeLayer(L) {
+  const k = Array.isArray(L.k) ? (L.k[0] === L.k[1] ? `${L.k[0]}×${L.k[0]}` : `${L.k[0]}×${L.k[1]}`) : `${L.k}×${L.k}`;
+  const p = Array.isArray(L.p) ? L.p[0][0] : L.p;
+  return `${TYPE_TEXT[L.type]} ${k}, stride ${L.s}${p ? `, padding ${p}` : ""}${L.d > 1 ? `, dilation ${L.d}` : ""}`;
+}
+
+/** Range text "a–b" of a half-open interval. */
+const span = (a, b) => (b - a === 1 ? `${a}` : `${a}–${b - 1}`);
+
+export function mountReceptive(root, ctx) {
+  const name = "rf";
+  const card = el("section", { class: "card explorer", id: "x-receptive", dataset: { testid: "explorer-receptive" }, "aria-labelledby": "xh-receptive" });
+  card.append(
+    el("h2", { id: "xh-receptive" }, "Receptive field"),
+    el("p", { class: "hint" },
+      "Each pixel of a feature map depends on a region of the input: its receptive field. One 3×3 convolution sees 3×3 pixels; after pooling and more convolutions, a single pixel sees a much larger region. Hover over (or focus, then use the arrow keys on) any pixel of any layer below. The region it depends on is outlined on the input. Where it reaches past the border, the rest of it is padding."),
+  );
+  root.append(card);
+  const source = sourcePicker(ctx, { name, maxSize: 64, size: 32, onChange: () => runner.run() });
+  let layers = DEFAULT.map((l) => ({ ...l }));
+  const list = el("div", { class: "rf-layers", dataset: { testid: `${name}-layers` } });
+  function renderLayers() {
+    list.replaceChildren(...layers.map((L, i) => {
+      const type = el("select", { dataset: { testid: `${name}-type` }, "aria-label": `Layer ${i + 1} type` });
+      for (const [v, t] of Object.entries(TYPE_TEXT)) type.add(new Option(t, v));
+      type.value = L.type;
+      const num = (key, label, min, max) => {
+        const inp = el("input", { type: "number", min, max, value: L[key] ?? 0, dataset: { testid: `${name}-${key}` }, "aria-label": `Layer ${i + 1} ${label}` });
+        inp.addEventListener("input", () => {
+          L[key] = numberOf(inp);
+          runner.run();
+        });
+        return el("label", {}, label, inp);
+      };
+      const dl = num("d", "dil.", 1, 4);
+      dl.hidden = L.type !== "conv";
+      type.addEventListener("change", () => {
+        L.type = type.value;
+        if (L.type !== "conv") {
+          L.d = 1;
+          L.p = Math.min(L.p || 0, Math.floor(L.k / 2));
+        }
+        renderLayers();
+        runner.run();
+      });
+      const rm = el("button", { type: "button", class: "secondary", "aria-label": `Remove layer ${i + 1}`, title: "Remove", dataset: { testid: `${name}-remove` } }, "×");
+      rm.disabled = layers.length === 1;
+      rm.addEventListener("click", () => {
+        layers.splice(i, 1);
+        renderLayers();
+        runner.run();
+      });
+      return el("div", { class: "rf-layer", dataset: { testid: `${name}-layer` } },
+        el("label", {}, `layer ${i + 1}`, type), num("k", "size", 1, 11), num("s", "stride", 1, 8), num("p", "pad", 0, 8), dl, rm);
+    }));
+  }
+  const addConv = el("button", { type: "button", class: "secondary", dataset: { testid: `${name}-add-conv` } }, "+ conv 3×3");
+  const addPool = el("button", { type: "button", class: "secondary", dataset: { testid: `${name}-add-pool` } }, "+ max pool 2×2");
+  const reset = el("button", { type: "button", class: "secondary", dataset: { testid: `${name}-reset` } }, "Reset");
+  addConv.addEventListener("click", () => {
+    if (layers.length < 8) layers.push({ type: "conv", k: 3, s: 1, p: 1, d: 1 });
+    renderLayers();
+    runner.run();
+  });
+  addPool.addEventListener("click", () => {
+    if (layers.length < 8) layers.push({ type: "maxpool", k: 2, s: 2, p: 0, d: 1 });
+    renderLayers();
+    runner.run();
+  });
+  reset.addEventListener("click", () => {
+    layers = DEFAULT.map((l) => ({ ...l }));
+    renderLayers();
+    runner.run();
+  });
+  renderLayers();
+  const controls = el("div", { class: "x-controls" }, source.element,
+    el("fieldset", { class: "source" }, el("legend", {}, "Layers (each conv: one filter, no activation)"), list,
+      el("div", { class: "add-filter" }, addConv, addPool, reset)));
+
+  const inCanvas = el("canvas", { role: "img", dataset: { testid: `${name}-input` }, "aria-label": "The input, with the receptive field outlined" });
+  const inCap = el("figcaption", {}, "input");
+  const maps = el("div", { class: "x-figs", dataset: { testid: `${name}-maps` } });
+  const readout = el("div", { class: "rf-readout", dataset: { testid: `${name}-readout` }, "aria-live": "polite" },
+    el("p", { class: "hint" }, "Hover over a pixel of a layer's map, or focus a map and use the arrow keys."));
+  const winT = numberTable(`${name}-window`, "window values");
+  const kerT = numberTable(`${name}-kernel`, "kernel");
+  const prodT = numberTable(`${name}-products`, "products");
+  const sumL = el("p", { class: "big-sum", dataset: { testid: `${name}-sum` } });
+  const firstBox = el("div", { class: "arith", dataset: { testid: `${name}-first` }, hidden: true },
+    el("div", { class: "arith-tables" }, winT.element, el("span", { class: "op" }, "×"), kerT.element, el("span", { class: "op" }, "="), prodT.element), sumL);
+  const stage = el("div", { class: "x-stage" },
+    el("div", { class: "x-figs" }, el("figure", {}, inCanvas, inCap)), readout, firstBox, maps);
+  card.append(el("div", { class: "x-layout" }, controls, stage));
+
+  let data = null;
+  let inBase = null;
+  let cell = 8;
+  const sel = { layer: null, row: 0, col: 0 };
+  const runner = makeRunner(ctx, name, "receptive_field", () => ({
+    ...source.params(), layers: layers.map((L) => ({ type: L.type, k: L.k, s: L.s, p: L.p, d: L.type === "conv" ? L.d : 1 })), maps: true,
+  }), (result) => {
+    data = result;
+    build();
+    if (sel.layer !== null && sel.layer < result.meta.layers.length) select(sel.layer, sel.row, sel.col);
+    else clearSelection();
+  });
+
+  const mapCanvases = [];
+  function build() {
+    const { meta: m, arrays: a } = data;
+    const [h, w] = m.in_shape;
+    const avail = Math.max(140, stage.clientWidth - 8);
+    cell = cellSize(Math.min(380, avail), Math.max(h, w), 3, 16);
+    inBase = grid(a[0], h, w, { cell, mode: "gray", lo: m.range[0], hi: m.range[1] });
+    inCap.textContent = `input ${h}×${w}`;
+    mapCanvases.length = 0;
+    maps.replaceChildren(...m.layers.map((L, i) => {
+      const [lh, lw] = L.shape;
+      const mc = cellSize(Math.min(170, avail), Math.max(lh, lw), 3, 24);
+      const canvas = el("canvas", { tabindex: "0", class: "hoverable", dataset: { testid: `${name}-map`, layer: i, shape: `${lh},${lw}` },
+        "aria-label": `Layer ${i + 1}, ${describeLayer(L)}: ${lh} by ${lw}. Arrow keys choose a pixel.` });
+      const base = grid(a[L.map], lh, lw, { cell: mc, mode: "gray", lo: L.range[0], hi: L.range[1] });
+      canvas._base = base;
+      canvas._cell = mc;
+      drawMapCanvas(canvas, L, null);
+      wireMap(canvas, i);
+      mapCanvases.push(canvas);
+      return el("figure", {}, canvas, el("figcaption", {}, el("strong", {}, `layer ${i + 1}`), ` ${describeLayer(L)}${L.kernel_name ? ` (${L.kernel_name})` : ""} → ${lh}×${lw}`, el("br"), `receptive field ${L.full_size[0]}×${L.full_size[1]}`));
+    }));
+    drawInput(null);
+  }
+
+  function drawMapCanvas(canvas, L, pix) {
+    const [lh, lw] = L.shape;
+    const mc = canvas._cell;
+    const c2 = sizeCanvas(canvas, lw * mc, lh * mc);
+    blit(c2, canvas._base, 0, 0, lw * mc, lh * mc);
+    if (pix) outline(c2, pix.row, pix.col, pix.row + 1, pix.col + 1, mc, { color: "#ffd400", width: 2 });
+  }
+
+  function drawInput(region) {
+    const [h, w] = data.meta.in_shape;
+    const c2 = sizeCanvas(inCanvas, w * cell, h * cell);
+    blit(c2, inBase, 0, 0, w * cell, h * cell);
+    if (!region) return;
+    const [r0, r1, c0, c1] = region.inside;
+    const [fr0, fr1, fc0, fc1] = region.full;
+    c2.save();
+    c2.fillStyle = "rgba(0,0,0,.35)";
+    c2.fillRect(0, 0, w * cell, r0 * cell);
+    c2.fillRect(0, r1 * cell, w * cell, (h - r1) * cell);
+    c2.fillRect(0, r0 * cell, c0 * cell, (r1 - r0) * cell);
+    c2.fillRect(c1 * cell, r0 * cell, (w - c1) * cell, (r1 - r0) * cell);
+    c2.restore();
+    if (fr0 < r0 || fr1 > r1 || fc0 < c0 || fc1 > c1) outline(c2, fr0, fc0, fr1, fc1, cell, { color: "#f1b24a", width: 2, dash: [5, 4] });
+    outline(c2, r0, c0, r1, c1, cell, { color: "#ffd400", width: 3 });
+  }
+
+  function clearSelection() {
+    sel.layer = null;
+    firstBox.hidden = true;
+    if (data) drawInput(null);
+  }
+
+  function select(li, row, col) {
+    if (!data) return;
+    const { meta: m, arrays: a } = data;
+    const L = m.layers[li];
+    row = Math.max(0, Math.min(L.shape[0] - 1, row));
+    col = Math.max(0, Math.min(L.shape[1] - 1, col));
+    Object.assign(sel, { layer: li, row, col });
+    const inside = [a[L.rs][row], a[L.re][row], a[L.cs][col], a[L.ce][col]];
+    const full = [a[L.frs][row], a[L.fre][row], a[L.fcs][col], a[L.fce][col]];
+    drawInput({ inside, full });
+    mapCanvases.forEach((c, i) => drawMapCanvas(c, m.layers[i], i === li ? { row, col } : null));
+    const rh = inside[1] - inside[0];
+    const rw = inside[3] - inside[2];
+    const fh = full[1] - full[0];
+    const fw = full[3] - full[2];
+    const clipped = rh !== fh || rw !== fw;
+    const value = a[L.map][row * L.shape[1] + col];
+    readout.replaceChildren(
+      el("p", { dataset: { testid: `${name}-region`, region: inside.join(","), size: `${rh},${rw}`, full: full.join(",") } },
+        el("strong", {}, `Layer ${li + 1}, row ${row}, column ${col}`), ` (value ${fmt(value)}) depends on input rows ${span(inside[0], inside[1])}, columns ${span(inside[2], inside[3])}: `,
+        el("strong", { dataset: { testid: `${name}-size` } }, `${rh}×${rw} pixels`), "."),
+      el("p", { class: "hint" }, clipped
+        ? `Its full receptive field is ${fh}×${fw} (dashed); the part past the border is padding, which holds no information from the image.`
+        : `That is this layer's full receptive field, ${fh}×${fw}.${m.layers.slice(0, li + 1).some((x) => x.d > 1) ? " With dilation the region has gaps: not every pixel in it is read." : ""}`),
+    );
+    // a first-layer convolution pixel: its exact window and sum
+    const first = m.first;
+    if (li === 0 && L.type === "conv" && first) {
+      const [kh, kw] = first.kernel_shape;
+      const i = row * L.shape[1] + col;
+      winT.set(a[first.windows], kh, kw, { offset: i * kh * kw });
+      kerT.set(a[first.kernel], kh, kw);
+      prodT.set(a[first.products], kh, kw, { offset: i * kh * kw });
+      const s = a[first.sums][i];
+      sumL.textContent = `sum of the products = ${fmt(s)} (no bias, no activation): the pixel's value, ${fmt(value)}`;
+      sumL.dataset.value = String(s);
+      firstBox.hidden = false;
+    } else firstBox.hidden = true;
+  }
+
+  function wireMap(canvas, li) {
+    canvas.addEventListener("pointermove", (ev) => {
+      const L = data.meta.layers[li];
+      const c = cellAt(canvas, ev, L.shape[0], L.shape[1]);
+      if (c && (sel.layer !== li || sel.row !== c.row || sel.col !== c.col)) select(li, c.row, c.col);
+    });
+    canvas.addEventListener("focus", () => {
+      const L = data.meta.layers[li];
+      if (sel.layer !== li) select(li, Math.floor(L.shape[0] / 2), Math.floor(L.shape[1] / 2));
+    });
+    canvas.addEventListener("keydown", (ev) => {
+      const moves = { ArrowLeft: [0, -1], ArrowRight: [0, 1], ArrowUp: [-1, 0], ArrowDown: [1, 0] };
+      if (!(ev.key in moves)) return;
+      ev.preventDefault();
+      select(li, sel.row + moves[ev.key][0], sel.col + moves[ev.key][1]);
+    });
+  }
+
+  new ResizeObserver(debounce(() => {
+    if (!data) return;
+    build();
+    if (sel.layer !== null) select(sel.layer, sel.row, sel.col);
+  }, 80)).observe(stage);
+  return { runner, source, select };
+}
+
+// ----------------------------------------------------------------------------- the convolution panel
+
+/**
+ * Hover (or focus + arrow keys) over a feature map or pooled map of the "Convolution &
+ * pooling" tab: the input region it depends on is outlined on the input image, with
+ * its size; for a feature-map pixel the window sum is shown too. Works by event
+ * delegation on [data-testid=maps]; the panel's own code is not touched.
+ */
+export function wireConvPanelHover(ctx) {
+  const q = (id) => document.querySelector(`[data-testid="${id}"]`);
+  const maps = q("maps");
+  const input = q("input-image");
+  if (!maps || !input) return;
+  const wrap = input.parentElement;
+  const overlay = el("div", { class: "rf-overlay", hidden: true, dataset: { testid: "rf-conv-overlay" } });
+  const readout = el("p", { class: "rf-conv-readout hint", hidden: true, dataset: { testid: "rf-conv-readout" }, "aria-live": "polite" });
+  wrap.append(overlay);
+  wrap.append(readout);
+  let current = null; // {canvas, row, col}
+
+  function layersFor(canvas) {
+    const card = canvas.closest('[data-testid="map-card"]');
+    const cards = [...maps.querySelectorAll('[data-testid="map-card"]')];
+    const fi = cards.indexOf(card);
+    const editor = document.querySelectorAll('[data-testid="filters"] [data-testid="kernel"]')[fi];
+    if (!editor) return null;
+    const kr = Number(editor.querySelector('[data-testid="kernel-rows"]').value);
+    const kc = Number(editor.querySelector('[data-testid="kernel-cols"]').value);
+    const values = [...editor.querySelectorAll('[data-testid="kernel-cell"]')].map((c) => parseCell(c.value));
+    const kernel = values.every((r) => r.ok) ? { rows: kr, cols: kc, values: values.map((r) => r.value) } : null;
+    const pad = q("padding-kind").value === "same" ? "same" : Number(q("padding").value);
+    const layers = [{ type: "conv", k: [kr, kc], s: Number(q("stride").value), d: Number(q("dilation").value), p: pad }];
+    const pool = q("pool-type").value;
+    if (pool !== "none") {
+      layers.push({ type: pool === "max" ? "maxpool" : "avgpool", k: Number(q("pool-size").value), s: Number(q("pool-stride").value),
+        p: Number(q("pool-padding").value), ceil_mode: q("pool-ceil").checked });
+    }
+    return { layers, kernel };
+  }
+
+  async function show(canvas, row, col) {
+    current = { canvas, row, col };
+    const spec = layersFor(canvas);
+    if (!spec || !ctx.getImage()) return;
+    const layer = canvas.dataset.testid === "pooled" ? 1 : 0;
+    if (layer === 1 && spec.layers.length < 2) return;
+    const target = { layer, row, col };
+    if (layer === 0 && spec.kernel) target.kernel = spec.kernel;
+    let result;
+    try {
+      result = await ctx.client.latest("rf-conv", "receptive_field", {
+        __image: true, source: "full", channel: q("channel").value, maps: false, layers: spec.layers, target,
+        padding_mode: q("padding-mode").value,
+      });
+    } catch {
+      return; // settings mid-edit: the panel reports its own errors
+    }
+    if (result.stale || !current || current.canvas !== canvas || current.row !== row || current.col !== col) return;
+    const m = result.meta;
+    const L = m.layers[layer];
+    if (L.shape.join(",") !== canvas.dataset.shape) return; // the maps are being redrawn
+    const t = m.target;
+    const [r0, r1, c0, c1] = t.region;
+    const [h, w] = m.in_shape;
+    const sx = input.clientWidth / w;
+    const sy = input.clientHeight / h;
+    Object.assign(overlay.style, {
+      left: `${input.offsetLeft + c0 * sx}px`, top: `${input.offsetTop + r0 * sy}px`,
+      width: `${Math.max(2, (c1 - c0) * sx)}px`, height: `${Math.max(2, (r1 - r0) * sy)}px`,
+    });
+    overlay.hidden = false;
+    const what = layer === 0 ? "Feature-map" : "Pooled";
+    let text = `${what} pixel (row ${row}, column ${col}) of “${canvas.dataset.label}” depends on input rows ${span(r0, r1)}, columns ${span(c0, c1)}: ${r1 - r0}×${c1 - c0} pixels`;
+    if (t.full_size[0] !== t.size[0] || t.full_size[1] !== t.size[1]) text += ` (its full receptive field is ${t.full_size[0]}×${t.full_size[1]}; the rest is padding)`;
+    text += ".";
+    if (layer === 0 && t.sum !== undefined) text += ` Window × kernel summed: ${fmt(t.sum)} (before the activation).`;
+    if (q("padding-mode").value === "circular") text += " With circular padding, edge pixels also read the opposite border.";
+    readout.textContent = text;
+    readout.dataset.region = t.region.join(",");
+    readout.dataset.size = t.size.join(",");
+    if (t.sum !== undefined) readout.dataset.sum = String(t.sum);
+    else delete readout.dataset.sum;
+    readout.hidden = false;
+  }
+
+  function hide() {
+    current = null;
+    overlay.hidden = true;
+    readout.hidden = true;
+  }
+
+  const isMap = (t) => t instanceof HTMLCanvasElement && (t.dataset.testid === "fmap" || t.dataset.testid === "pooled");
+  maps.addEventListener("pointermove", (ev) => {
+    const c = ev.target;
+    if (!isMap(c)) return;
+    const cell = cellAt(c, ev, c.height, c.width);
+    if (cell && !(current && current.canvas === c && current.row === cell.row && current.col === cell.col)) show(c, cell.row, cell.col);
+  });
+  maps.addEventListener("pointerout", (ev) => {
+    if (isMap(ev.target) && !ev.target.matches(":focus")) hide();
+  });
+  maps.addEventListener("focusin", (ev) => {
+    const c = ev.target;
+    if (isMap(c)) show(c, Math.floor(c.height / 2), Math.floor(c.width / 2));
+  });
+  maps.addEventListener("focusout", (ev) => isMap(ev.target) && hide());
+  maps.addEventListener("keydown", (ev) => {
+    const c = ev.target;
+    const moves = { ArrowLeft: [0, -1], ArrowRight: [0, 1], ArrowUp: [-1, 0], ArrowDown: [1, 0] };
+    if (!isMap(c) || !(ev.key in moves) || !current) return;
+    ev.preventDefault();
+    const row = Math.max(0, Math.min(c.height - 1, current.row + moves[ev.key][0]));
+    const col = Math.max(0, Math.min(c.width - 1, current.col + moves[ev.key][1]));
+    show(c, row, col);
+  });
+  // Make the panel's map canvases focusable (they are redrawn on every change).
+  new MutationObserver(() => {
+    hide();
+    for (const c of maps.querySelectorAll('canvas[data-testid="fmap"], canvas[data-testid="pooled"]')) {
+      if (!c.hasAttribute("tabindex")) {
+        c.tabIndex = 0;
+        c.title = "Hover, or focus and use the arrow keys: the input region this pixel depends on is outlined on the input image";
+      }
+    }
+  }).observe(maps, { childList: true });
+}

@@ -1,0 +1,315 @@
+// The sliding window: a filter steps over a small grid, the feature map fills in
+// cell by cell, and each position's arithmetic is shown in numbers. pycore computes
+// every position at once (pycore.explain.window_steps); stepping only draws.
+import {
+  el, fmt, selectField, numberField, numberOf, sourcePicker, matrixEditor, numberTable, paintGrid,
+  sizeCanvas, drawPadding, outline, cellSize, makeRunner, Player, debounce, blit,
+} from "./common.js";
+
+const FIXED3 = ["edge", "sharpen", "blur", "sobel_x", "sobel_y", "laplacian", "emboss", "outline", "identity"];
+const ACTS = [["none", "none (the sum itself)"], ["relu", "ReLU: max(0, z)"], ["leaky_relu", "leaky ReLU"], ["sigmoid", "sigmoid"], ["tanh", "tanh"]];
+
+export function presetsFor(k) {
+  const list = k === 3 ? [...FIXED3, "box", "gaussian", "random"] : k % 2 ? ["box", "gaussian", "random"] : ["random"];
+  return list.map((n) => [n, n === "random" ? "random uniform(−1, 1)" : n]);
+}
+
+const ACT_TEXT = {
+  none: (z) => `no activation: output = z = ${fmt(z)}`,
+  relu: (z, a) => `ReLU: max(0, ${fmt(z)}) = ${fmt(a)}`,
+  leaky_relu: (z, a, s) => `leaky ReLU: ${z < 0 ? `${fmt(s)} × ${fmt(z)}` : fmt(z)} = ${fmt(a)}`,
+  sigmoid: (z, a) => `sigmoid: 1 / (1 + e^(−${fmt(z)})) = ${fmt(a)}`,
+  tanh: (z, a) => `tanh(${fmt(z)}) = ${fmt(a)}`,
+};
+
+export function mountSliding(root, ctx) {
+  const name = "sliding";
+  const card = el("section", { class: "card explorer", id: "x-sliding", dataset: { testid: "explorer-sliding" }, "aria-labelledby": "xh-sliding" });
+  card.append(
+    el("h2", { id: "xh-sliding" }, "Sliding window"),
+    el("p", { class: "hint" },
+      "A filter is laid over the input, each weight multiplies the value under it, the products are summed, a bias is added and an activation applied: one output value. Then the filter slides by the stride and does it again, until the feature map is full. Padding (orange) adds cells around the border first."),
+  );
+  root.append(card);
+
+  // ------------------------------------------------------------------ controls
+  const source = sourcePicker(ctx, { name, maxSize: 32, size: 10, onChange: () => runner.run() });
+  const kSize = selectField("Kernel size", `${name}-ksize`, [1, 2, 3, 4, 5, 6, 7].map((k) => [k, `${k}×${k}`]), 3);
+  const preset = selectField("Kernel", `${name}-preset`, presetsFor(3), "edge");
+  const kSeed = numberField("Kernel seed", `${name}-kseed`, 0, { min: 0, max: 99999 });
+  const bias = numberField("Bias", `${name}-bias`, 0, { step: "any" });
+  bias.input.removeAttribute("inputmode");
+  const stride = selectField("Stride", `${name}-stride`, [1, 2, 3, 4].map((s) => [s, String(s)]), 1);
+  const padding = selectField("Padding", `${name}-padding`, [[0, "0 (valid)"], [1, "1"], [2, "2"], [3, "3"], [4, "4"], ["same", "“same” (stride 1)"]], 0);
+  const mode = selectField("Padding mode", `${name}-mode`, [["zeros", "zeros"], ["reflect", "reflect"], ["replicate", "replicate"], ["circular", "circular"]], "zeros");
+  const dilation = selectField("Dilation", `${name}-dilation`, [1, 2, 3].map((d) => [d, String(d)]), 1);
+  const act = selectField("Activation", `${name}-activation`, ACTS, "none");
+  let kernelMode = "preset"; // "preset": pycore makes the kernel; "values": the cells are sent
+  const editor = matrixEditor({
+    rows: 3, cols: 3, values: [2, 4, -2, 4, 0, -4, 2, -4, -2], testid: `${name}-kernel`, label: "Kernel",
+    onChange: () => {
+      kernelMode = "values";
+      runner.run();
+    },
+  });
+  const kSeedRow = kSeed.label;
+  const syncSeed = () => (kSeedRow.hidden = preset.input.value !== "random");
+  kSize.input.addEventListener("change", () => {
+    const k = Number(kSize.input.value);
+    const opts = presetsFor(k);
+    const keep = opts.some(([v]) => v === preset.input.value);
+    preset.input.replaceChildren(...opts.map(([v, t]) => new Option(t, v)));
+    preset.input.value = keep ? preset.input.value : opts.some(([v]) => v === "box") ? "box" : "random";
+    kernelMode = "preset";
+    syncSeed();
+    runner.run();
+  });
+  preset.input.addEventListener("change", () => {
+    kernelMode = "preset";
+    syncSeed();
+    runner.run();
+  });
+  kSeed.input.addEventListener("input", () => {
+    kernelMode = "preset";
+    runner.run();
+  });
+  for (const f of [stride, padding, mode, dilation, act]) f.input.addEventListener("change", () => runner.run());
+  bias.input.addEventListener("input", () => runner.run());
+  syncSeed();
+
+  const controls = el("div", { class: "x-controls" },
+    source.element,
+    el("fieldset", { class: "source" }, el("legend", {}, "Filter"),
+      el("div", { class: "grid2" }, kSize.label, preset.label, kSeed.label, bias.label),
+      el("p", { class: "hint" }, "Edit any weight; numbers and fractions like 1/16."), editor.element),
+    el("fieldset", { class: "source" }, el("legend", {}, "How it slides"),
+      el("div", { class: "grid2" }, stride.label, dilation.label, padding.label, mode.label, act.label)),
+  );
+
+  // ------------------------------------------------------------------ stage
+  const inCanvas = el("canvas", { dataset: { testid: `${name}-input` }, role: "img", "aria-label": "The input grid with the filter's window outlined" });
+  const outCanvas = el("canvas", { dataset: { testid: `${name}-output` }, role: "img", "aria-label": "The feature map, filled up to the current position" });
+  const inCap = el("figcaption", {});
+  const outCap = el("figcaption", {});
+  const winT = numberTable(`${name}-window`, "window values");
+  const kerT = numberTable(`${name}-kernel-shown`, "kernel");
+  const prodT = numberTable(`${name}-products`, "products");
+  const line = (testid) => el("li", { dataset: { testid } });
+  const sumL = line(`${name}-sum`);
+  const zL = line(`${name}-z`);
+  const actL = line(`${name}-act`);
+  const outL = line(`${name}-out`);
+  const where = el("p", { class: "arith-where", dataset: { testid: `${name}-where` } });
+  const arith = el("div", { class: "arith", dataset: { testid: `${name}-arith` }, "aria-label": "The arithmetic at this position" },
+    where,
+    el("div", { class: "arith-tables" }, winT.element, el("span", { class: "op", "aria-hidden": "true" }, "×"), kerT.element,
+      el("span", { class: "op", "aria-hidden": "true" }, "="), prodT.element),
+    el("ol", { class: "arith-lines" }, sumL, zL, actL, outL));
+  const formula = el("div", { class: "formula", dataset: { testid: `${name}-formula` } });
+  const check = el("p", { class: "hint", dataset: { testid: `${name}-check` } });
+
+  let data = null; // {meta, arrays}
+  let bases = null; // offscreen grids for the current data and cell size
+  const player = new Player(name, {
+    speed: 4,
+    render: (i) => drawStep(i),
+    announce: (i) => {
+      if (!data) return "";
+      const [ho, wo] = data.meta.out_shape;
+      const o = data.arrays[7][i];
+      return `Position ${i + 1} of ${ho * wo}: output row ${Math.floor(i / wo)}, column ${i % wo} = ${fmt(o)}`;
+    },
+  });
+  const stage = el("div", { class: "x-stage", tabindex: "0", dataset: { testid: `${name}-stage` },
+    "aria-label": "Sliding window. Arrow keys step, space plays or pauses, Home and End jump." },
+  player.element,
+  el("div", { class: "x-figs" }, el("figure", {}, inCanvas, inCap), el("figure", {}, outCanvas, outCap)),
+  arith, formula, check);
+  player.bindKeys(stage);
+  card.append(el("div", { class: "x-layout" }, controls, stage));
+
+  // ------------------------------------------------------------------ compute
+  const runner = makeRunner(ctx, name, "window_steps", collect, (result) => {
+    const fresh = !data || data.meta.positions !== result.meta.positions;
+    data = result;
+    if (kernelMode === "preset") {
+      const [kh, kw] = result.meta.kernel_shape;
+      editor.set(Array.from(result.arrays[2]), kh, kw);
+    }
+    bases = null;
+    layout();
+    player.setCount(result.meta.positions, !fresh);
+    const g = result.meta.geometry;
+    formula.replaceChildren(
+      el("p", {}, el("strong", {}, `Feature map ${result.meta.out_shape[0]}×${result.meta.out_shape[1]}`),
+        ` from a ${result.meta.in_shape[0]}×${result.meta.in_shape[1]} input, ${result.meta.kernel_shape[0]}×${result.meta.kernel_shape[1]} kernel, stride ${result.meta.stride}, dilation ${result.meta.dilation}:`),
+      el("ul", {}, el("li", {}, "rows: ", el("code", {}, g.rows.formula), g.rows.dropped ? ` — the last ${g.rows.dropped} padded row${g.rows.dropped > 1 ? "s are" : " is"} never reached` : ""),
+        el("li", {}, "columns: ", el("code", {}, g.cols.formula), g.cols.dropped ? ` — the last ${g.cols.dropped} padded column${g.cols.dropped > 1 ? "s are" : " is"} never reached` : "")));
+    check.textContent = result.meta.agrees_with_conv2d
+      ? `Every one of the ${result.meta.positions} sums matches pycore's conv2d on the same input (computed in ${result.ms.toFixed(1)} ms).`
+      : "Warning: these sums differ from pycore's conv2d.";
+  });
+
+  function collect() {
+    const p = source.params();
+    const k = Number(kSize.input.value);
+    if (kernelMode === "values") {
+      const r = editor.read();
+      if (r.errors.length) throw new Error(r.errors[0]);
+      p.kernel = { rows: r.rows, cols: r.cols, values: r.values };
+    } else {
+      p.kernel = { preset: preset.input.value, size: k, seed: numberOf(kSeed.input) };
+    }
+    const pad = padding.input.value;
+    Object.assign(p, {
+      bias: numberOf(bias.input), stride: Number(stride.input.value), padding: pad === "same" ? "same" : Number(pad),
+      padding_mode: mode.input.value, dilation: Number(dilation.input.value), activation: act.input.value,
+    });
+    if (Number.isNaN(p.bias)) throw new Error("Bias must be a number.");
+    return p;
+  }
+
+  // ------------------------------------------------------------------ drawing
+  let cell = 20;
+  let outCell = 20;
+  function layout() {
+    if (!data) return;
+    const m = data.meta;
+    const [hp, wp] = m.padded_shape;
+    const [ho, wo] = m.out_shape;
+    const avail = Math.max(140, stage.clientWidth - 8);
+    const side = avail >= 560 ? Math.min(420, (avail - 24) / 2) : Math.min(420, avail);
+    const c = cellSize(side, Math.max(hp, wp), 5, 44);
+    const oc = cellSize(side, Math.max(ho, wo), 5, 44);
+    const key = `${c}|${oc}`;
+    if (bases && bases.key === key && bases.data === data) return;
+    cell = c;
+    outCell = Math.min(oc, Math.max(c, oc));
+    const a = data.arrays;
+    const numbers = c >= 28;
+    const input = paintGrid(a[1], hp, wp, { cell, mode: "gray", lo: m.ranges.input[0], hi: m.ranges.input[1], numbers });
+    input.cssW = wp * cell;
+    drawPadding(input.getContext("2d"), m.pads, hp, wp, cell);
+    const out = paintGrid(a[7], ho, wo, { cell: outCell, mode: "diverging", lo: m.ranges.output[0], hi: m.ranges.output[1], numbers: outCell >= 28 });
+    out.cssW = wo * outCell;
+    bases = { key, data, input, out };
+    inCap.textContent = `input ${m.in_shape[0]}×${m.in_shape[1]}${m.pads.top + m.pads.bottom + m.pads.left + m.pads.right ? `, padded to ${hp}×${wp} (${m.padding_mode})` : ""}`;
+    outCap.textContent = `feature map ${ho}×${wo} (red +, blue −)`;
+  }
+
+  function drawStep(i) {
+    if (!data) return;
+    layout();
+    const m = data.meta;
+    const a = data.arrays;
+    const [hp, wp] = m.padded_shape;
+    const [ho, wo] = m.out_shape;
+    const [kh, kw] = m.kernel_shape;
+    const d = m.dilation;
+    // input + window
+    const ic = sizeCanvas(inCanvas, wp * cell, hp * cell);
+    blit(ic, bases.input, 0, 0, wp * cell, hp * cell);
+    const r0 = a[8][i];
+    const c0 = a[9][i];
+    const spanH = d * (kh - 1) + 1;
+    const spanW = d * (kw - 1) + 1;
+    outline(ic, r0, c0, r0 + spanH, c0 + spanW, cell, { color: "#2457c5", width: Math.max(2, Math.min(4, cell / 6)), fill: "rgba(36, 87, 197, 0.12)" });
+    if (d > 1) {
+      ic.save();
+      ic.strokeStyle = "#2457c5";
+      ic.lineWidth = 1.5;
+      for (let y = 0; y < kh; y++) for (let x = 0; x < kw; x++) ic.strokeRect((c0 + x * d) * cell + 2, (r0 + y * d) * cell + 2, cell - 4, cell - 4);
+      ic.restore();
+    }
+    // feature map so far
+    const oc = sizeCanvas(outCanvas, wo * outCell, ho * outCell);
+    oc.fillStyle = "#eef0f4";
+    oc.fillRect(0, 0, wo * outCell, ho * outCell);
+    const oi = Math.floor(i / wo);
+    const oj = i % wo;
+    blit(oc, bases.out, 0, 0, wo * outCell, oi * outCell);
+    blit(oc, bases.out, 0, oi * outCell, (oj + 1) * outCell, outCell);
+    outline(oc, oi, oj, oi + 1, oj + 1, outCell, { color: "#2457c5", width: Math.max(2, Math.min(3, outCell / 5)) });
+    // arithmetic
+    const n = kh * kw;
+    winT.set(a[3], kh, kw, { offset: i * n });
+    kerT.set(a[2], kh, kw);
+    prodT.set(a[4], kh, kw, { offset: i * n });
+    const s = a[5][i];
+    const z = a[6][i];
+    const o = a[7][i];
+    where.textContent = `Window at padded rows ${r0}–${r0 + spanH - 1}, columns ${c0}–${c0 + spanW - 1}${d > 1 ? ` (every ${d}${d === 2 ? "nd" : "rd"} cell)` : ""} → output row ${oi}, column ${oj}.`;
+    sumL.textContent = `sum of the ${n} products = ${fmt(s)}`;
+    zL.textContent = `+ bias ${fmt(m.bias)} → z = ${fmt(z)}`;
+    actL.textContent = ACT_TEXT[m.activation](z, o, m.negative_slope);
+    outL.textContent = `output[${oi}, ${oj}] = ${fmt(o)}`;
+    outL.dataset.value = String(o);
+    sumL.dataset.value = String(s);
+    zL.dataset.value = String(z);
+  }
+
+  new ResizeObserver(debounce(() => {
+    if (!data) return;
+    layout();
+    player.go(player.index, { quiet: true });
+  }, 50)).observe(stage);
+
+  // ------------------------------------------------------------------ benchmark hook
+  /**
+   * Step as fast as possible with the arithmetic panel showing, on a 32x32 input.
+   * mode "sync": N steps back to back, each followed by a forced layout;
+   * mode "frames": one step per animation frame for `seconds` (capped by the display).
+   * @returns {Promise<{stepsPerSecond:number, steps:number, ms:number, input:number[], positions:number, mode:string, maxStepMs:number}>}
+   */
+  async function bench({ steps = 600, mode: how = "sync", seconds = 2 } = {}) {
+    if (location.hash.split("?")[0] !== "#explore") {
+      location.hash = "#explore";
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    source.set({ source: "random", size: 32, seed: 0 });
+    kSize.input.value = "3";
+    kSize.input.dispatchEvent(new Event("change"));
+    preset.input.value = "edge";
+    kernelMode = "preset";
+    padding.input.value = "same";
+    stride.input.value = "1";
+    dilation.input.value = "1";
+    act.input.value = "relu";
+    player.pause();
+    await runner.now();
+    if (!data || data.meta.in_shape[0] !== 32) throw new Error("the 32×32 input did not compute");
+    arith.scrollIntoView({ block: "center" });
+    await new Promise((r) => requestAnimationFrame(() => r()));
+    const P = data.meta.positions;
+    let maxStep = 0;
+    if (how === "frames") {
+      let count = 0;
+      const t0 = performance.now();
+      await new Promise((resolve) => {
+        const tick = (now) => {
+          const s0 = performance.now();
+          player.go((player.index + 1) % P, { quiet: true });
+          arith.getBoundingClientRect();
+          maxStep = Math.max(maxStep, performance.now() - s0);
+          count++;
+          if (now - t0 < seconds * 1000) requestAnimationFrame(tick);
+          else resolve();
+        };
+        requestAnimationFrame(tick);
+      });
+      const ms = performance.now() - t0;
+      return { stepsPerSecond: (count * 1000) / ms, steps: count, ms, input: data.meta.in_shape, positions: P, mode: how, maxStepMs: maxStep };
+    }
+    const t0 = performance.now();
+    for (let j = 0; j < steps; j++) {
+      const s0 = performance.now();
+      player.go((j + 1) % P, { quiet: true });
+      arith.getBoundingClientRect(); // force style and layout of the updated numbers
+      maxStep = Math.max(maxStep, performance.now() - s0);
+    }
+    const ms = performance.now() - t0;
+    return { stepsPerSecond: (steps * 1000) / ms, steps, ms, input: data.meta.in_shape, positions: P, mode: how, maxStepMs: maxStep };
+  }
+
+  return { bench, player, source, runner };
+}
