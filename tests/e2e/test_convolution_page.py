@@ -247,3 +247,35 @@ def test_narrow_screen_layout(app, browser, server, shot, tmp_path):
         shot(p, "convolution-375px")
     finally:
         context.close()
+
+
+def test_rapid_edits_draw_only_the_latest_result(page, tmp_path):
+    """Ten edits 5 ms apart on a 384x384 image: each computation takes longer than
+    that, so most are superseded; what is drawn at the end is the last edit's result."""
+    path, rgba = make_png(tmp_path, h=384, w=384, seed=9)
+    upload(page, path)
+    before = renders(page)
+    page.evaluate(
+        """() => new Promise(done => {
+            const cell = document.querySelector('[data-testid=kernel] [data-testid=kernel-cell][data-row="1"][data-col="1"]');
+            let i = 0;
+            const tick = () => {
+                cell.value = String(i + 1);
+                cell.dispatchEvent(new Event('input', {bubbles: true}));
+                if (++i < 10) setTimeout(tick, 5); else done();
+            };
+            tick();
+        })"""
+    )
+    wait_render(page, before)
+    page.wait_for_timeout(300)  # let anything still queued land before counting
+    drawn = renders(page) - before
+    assert 1 <= drawn < 10, f"{drawn} results drawn for 10 rapid edits"
+    edge = np.array([[2, 4, -2], [4, 10, -4], [2, -4, -2]], dtype=np.float64)
+    meta, arrays = expected_maps(rgba, {"channel": "gray", "kernels": [
+        {"name": "edge", "rows": 3, "cols": 3, "values": edge.ravel()}], "activation": "relu"})
+    got = fmaps(page)[0]
+    m = meta["maps"][0]
+    assert got["vmax"] == pytest.approx(m["vmax"], rel=1e-5)
+    want = gray_levels(arrays[m["array"]], m["vmin"], m["vmax"]).ravel()
+    assert np.abs(np.asarray(got["gray"]) - want).max() <= 1
