@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import time
 from numbers import Integral
 from typing import Any
@@ -80,8 +81,8 @@ MAX_RUN_PARAMS = 10_000_000
 MAX_LAYER_VALUES = 16_000_000
 # Drawing budget (float32 values sent back): per layer and in all. A layer above
 # its share is averaged down by a whole factor for display, and the page says so.
-LAYER_DISPLAY_BUDGET = 2_000_000
-TOTAL_DISPLAY_BUDGET = 6_000_000
+LAYER_DISPLAY_BUDGET = 3_000_000
+TOTAL_DISPLAY_BUDGET = 8_000_000
 STRIP_MAX = 4096  # the flatten strip shows at most this many values (bin means)
 
 PRESET_LABELS = {"seed": "The notebook's network", "lenet": "LeNet-like",
@@ -304,11 +305,31 @@ def _limit_problem(totals: dict, rows: list) -> str | None:
     return None
 
 
+_LAYER_PREFIX = re.compile(r"^layer (\d+)( \([^)]*\))?(: |, )")
+
+
+def _page_numbers(rows: list) -> None:
+    """Count layers from 1 in error messages, as the page does (pycore counts from 0),
+    and give each broken row its ``reason`` without the "layer N (name): " prefix."""
+    for row in rows:
+        row["reason"] = None
+        if row["error"] is None or row["error"] == N.AFTER_ERROR:
+            continue
+        m = _LAYER_PREFIX.match(row["error"])
+        if m and int(m.group(1)) == row["index"]:
+            rest = row["error"][m.end():]
+            row["reason"] = rest
+            row["error"] = f"layer {row['index'] + 1}{m.group(2) or ''}{m.group(3)}{rest}"
+        else:
+            row["reason"] = row["error"]
+
+
 def _trace(params: dict) -> dict:
     spec = _spec(params)
     inp = _input(params)
     shape = _input_shape(inp)
     rows = N.trace(spec, shape)
+    _page_numbers(rows)
     totals = N.trace_totals(rows)
     bad = next((i for i, r in enumerate(rows) if r["error"] is not None), None)
     # every entry before the first broken row is valid, so it normalizes
@@ -347,9 +368,13 @@ def network_trace(params: Any) -> dict:
         meta ``{"input", "input_shape", "rows", "totals", "valid", "error",
         "error_index", "runnable", "run_error", "spec"}``: ``rows`` are
         :func:`pycore.network.trace` rows (the input row first) plus ``explain``
-        ``{"shape", "params", "macs"}`` (text, or None after a break); ``error_index``
-        is the spec index of the first broken layer; ``spec`` is the normalized spec
-        (every default filled in) when valid. No arrays.
+        ``{"shape", "params", "macs"}`` (text, or None after a break) and ``reason``
+        (a broken row's error without its "layer N (name): " prefix); ``error_index``
+        is the spec index (from 0) of the first broken layer; ``spec`` is the
+        normalized spec (every default filled in) when valid. No arrays.
+
+        Error messages count layers from 1, as the page numbers them ("layer 11
+        (dense1): dense needs a flat input ..."), where pycore.network counts from 0.
 
     Raises
     ------
@@ -377,7 +402,7 @@ def area_weights(n_in: int, start: float, stop: float, n_out: int):
 
     Returns
     -------
-    idx : ndarray of int, shape (n_out, taps)
+    idx : ndarray of intp, shape (n_out, taps)
         Source indices each output reads.
     w : ndarray of float64, shape (n_out, taps)
         Their weights (covered fraction of the output's source interval); each row
@@ -386,10 +411,11 @@ def area_weights(n_in: int, start: float, stop: float, n_out: int):
     d = (stop - start) / n_out
     lo = start + d * np.arange(n_out)
     hi = lo + d
-    first = np.floor(lo).astype(np.int64)
-    taps = int(np.max(np.ceil(hi - 1e-9).astype(np.int64) - first)) if n_out else 1
+    # intp: numpy's index type (int32 in Pyodide's wasm32), which np.take requires
+    first = np.floor(lo).astype(np.intp)
+    taps = int(np.max(np.ceil(hi - 1e-9).astype(np.intp) - first)) if n_out else 1
     taps = max(taps, 1)
-    idx = first[:, None] + np.arange(taps)[None, :]
+    idx = first[:, None] + np.arange(taps, dtype=np.intp)[None, :]
     overlap = np.minimum(idx + 1, hi[:, None]) - np.maximum(idx, lo[:, None])
     w = np.clip(overlap, 0.0, None)
     w /= w.sum(axis=1, keepdims=True)

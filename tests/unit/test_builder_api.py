@@ -123,11 +123,13 @@ def test_an_invalid_stack_is_marked_at_the_layer_that_breaks(spec, bad, words):
     assert meta["error_index"] == bad
     rows = meta["rows"][1:]
     assert all(r["error"] is None and r["output_shape"] for r in rows[:bad])
-    assert words in rows[bad]["error"] and f"layer {bad}" in rows[bad]["error"]
+    # the page counts layers from 1
+    assert words in rows[bad]["error"] and rows[bad]["error"].startswith(f"layer {bad + 1}")
+    assert words in rows[bad]["reason"] and not rows[bad]["reason"].startswith("layer")
     assert rows[bad]["output_shape"] is None and rows[bad]["explain"] is None
     assert all(r["error"] == AFTER_ERROR for r in rows[bad + 1:])
     assert meta["error"] == rows[bad]["error"] == meta["run_error"]
-    with pytest.raises(ValueError, match=f"layer {bad}"):
+    with pytest.raises(ValueError, match=f"layer {bad + 1}"):
         B.network_run(image(), {"spec": spec, "input": {"color": "gray", "height": 8, "width": 8}})
 
 
@@ -302,14 +304,26 @@ def test_reseeding_changes_the_weights_and_the_same_seed_repeats():
     assert a == b and a != c
 
 
+def _conv_out(result, st):
+    x = result["arrays"][0].astype(np.float64)
+    net = build(st["spec"], x.shape, seed=0)
+    return dict(net.forward_with_activations(x))["conv1.relu"]
+
+
 def test_big_maps_are_averaged_down_for_display_and_say_so():
     spec = [conv(20, 3, padding="same"), {"type": "maxpool"}]
     st = {"spec": spec, "input": {"color": "gray", "height": 400, "width": 400, "fit": "resize"}}
+    assert 20 * 400 * 400 > B.LAYER_DISPLAY_BUDGET
     result = B.network_run(image(50, 50), st)
     first, second = result["meta"]["layers"]
     assert first["shape"] == [20, 400, 400] and first["factor"] == 2
     assert first["display_shape"] == [20, 200, 200]
     assert result["arrays"][first["array"]].shape == (20, 200, 200)
+    # each shown pixel is the mean of a 2x2 block of the real map
+    full = _conv_out(result, st)
+    np.testing.assert_allclose(result["arrays"][first["array"]],
+                               full.reshape(20, 200, 2, 200, 2).mean(axis=(2, 4)),
+                               rtol=1e-4, atol=1e-6)
     assert second["factor"] == 1 and second["display_shape"] == [20, 200, 200]
 
 

@@ -93,13 +93,14 @@ function layerCard(layer, i, n, opts) {
   down.addEventListener("click", () => opts.onMove(i, +1));
   remove.addEventListener("click", () => opts.onRemove(i));
   const head = el("div", { className: "b-layer-head" },
-    num, el("span", { className: "b-title" }, name, " ", kind), shape,
+    num, el("span", { className: "b-title" }, name, " ", kind),
     el("span", { className: "b-tools" }, up, down, remove));
   li.append(head);
 
   const fields = layerFields(layer, i, label, opts);
   if (fields.length) li.append(el("div", { className: "b-fields" }, ...fields));
   else li.append(el("p", { className: "hint b-nofields" }, TYPE_HELP[type] || ""));
+  li.append(el("p", { className: "b-out" }, shape));
   li.append(el("p", { className: "b-error", dataset: { testid: "layer-error" }, hidden: true }));
   const why = el("details", { className: "b-why", hidden: true },
     el("summary", {}, "How is this worked out?"),
@@ -109,9 +110,10 @@ function layerCard(layer, i, n, opts) {
 }
 
 function field(labelText, control, help) {
-  const lab = el("label", { className: "b-field" }, el("span", {}, labelText), control);
-  if (help) lab.append(el("small", {}, help));
-  return lab;
+  // The help is the control's description for screen readers and a tooltip; the
+  // "What do the settings mean?" list explains every setting on the page.
+  if (help) control.title = help;
+  return el("label", { className: "b-field" }, el("span", {}, labelText), control);
 }
 
 function textInput(layer, key, i, label, placeholder = "") {
@@ -166,9 +168,9 @@ function layerFields(layer, i, label, opts) {
     // padding: "same", "valid" or a number of pixels
     const kind = typeof layer.padding === "string" ? layer.padding : "number";
     const select = el("select", { dataset: { testid: "field-padding-kind" }, "aria-label": aria("padding kind") },
-      el("option", { value: "same", selected: kind === "same" }, "same (keep the size)"),
-      el("option", { value: "valid", selected: kind === "valid" }, "valid (none)"),
-      el("option", { value: "number", selected: kind === "number" }, "pixels…"));
+      el("option", { value: "same", selected: kind === "same" }, "same"),
+      el("option", { value: "valid", selected: kind === "valid" }, "valid"),
+      el("option", { value: "number", selected: kind === "number" }, "pixels"));
     const px = textInput(layer, "padding", i, label);
     px.setAttribute("aria-label", aria("padding in pixels"));
     px.value = kind === "number" ? pairText(layer.padding) : "";
@@ -181,7 +183,8 @@ function layerFields(layer, i, label, opts) {
       } else edit("padding", select.value);
     });
     px.addEventListener("input", () => edit("padding", parsePair(px.value)));
-    out.push(field("Padding", el("span", { className: "b-pad" }, select, px), "zeros around the border"));
+    select.title = "same: pad so the output keeps the input's size (stride 1); valid: no padding; pixels: that many zeros on each side";
+    out.push(el("div", { className: "b-field" }, el("span", {}, "Padding"), el("span", { className: "b-pad" }, select, px)));
     pair("dilation", "Dilation", "gap between taps");
     activation();
   } else if (type === "maxpool" || type === "avgpool") {
@@ -189,7 +192,8 @@ function layerFields(layer, i, label, opts) {
     pair("stride", "Stride", "empty: the window", "= window");
     const check = el("input", { type: "checkbox", checked: !!layer.ceil_mode, dataset: { testid: "field-ceil_mode", key: "ceil_mode" } });
     check.addEventListener("change", () => edit("ceil_mode", check.checked));
-    out.push(el("label", { className: "b-field b-check" }, check, el("span", {}, "Ceil mode"), el("small", {}, "keep a partial window at the edge")));
+    check.title = "keep a partial window at the edge instead of dropping it";
+    out.push(el("label", { className: "b-field b-check" }, check, el("span", {}, "Ceil mode")));
   } else if (type === "dense") {
     number("units", "outputs of this layer", "Units");
     activation();
@@ -222,15 +226,14 @@ export function updateStack(list, trace) {
     if (row.error && row.index === trace.error_index) {
       card.classList.add("bad");
       card.setAttribute("aria-invalid", "true");
-      shapeEl.textContent = "✕ breaks here";
+      shapeEl.textContent = "✕ the stack breaks here:";
       errEl.hidden = false;
-      errEl.textContent = row.error;
+      errEl.textContent = row.reason || row.error;
     } else if (row.error) {
       card.classList.add("after-bad");
-      shapeEl.textContent = "—";
+      shapeEl.textContent = "not computed: a layer above breaks the stack";
     } else {
-      shapeEl.textContent = `→ ${row.output_shape.join("×")}`;
-      shapeEl.title = `${fmtInt(row.params)} parameters`;
+      shapeEl.textContent = `→ output ${row.output_shape.join("×")}${row.params ? ` · ${fmtInt(row.params)} parameters` : ""}`;
       const ex = row.explain;
       if (ex) {
         why.hidden = false;

@@ -34,7 +34,7 @@ async function copyText(text, button) {
  * @returns {{card: HTMLElement, refresh: () => void}}
  */
 export function exportCard(hooks) {
-  let format = "json";
+  let format = null; // nothing shown until a format is chosen
   let meta = null;
   let open = false;
   const code = el("pre", { className: "b-code", tabindex: "0", dataset: { testid: "export-code" }, "aria-label": "Exported code" });

@@ -9,7 +9,7 @@ export function tableSkeleton() {
   const table = el("table", { className: "b-table", dataset: { testid: "layer-table" } },
     el("caption", { className: "sr-only" }, "Each layer's output shape, parameters and multiply-adds"),
     el("thead", {}, el("tr", {},
-      el("th", { scope: "col" }, "#"),
+      el("th", { scope: "col", className: "b-idx" }, "#"),
       el("th", { scope: "col" }, "Layer"),
       el("th", { scope: "col" }, "Output shape"),
       el("th", { scope: "col", className: "num" }, "Parameters"),
@@ -20,10 +20,10 @@ export function tableSkeleton() {
 }
 
 function describe(row) {
-  if (row.type === "input") return "input";
+  if (row.type === "input") return ["input"];
   const label = TYPE_LABELS[row.type] || row.type || "?";
   const act = row.activation ? ` + ${row.activation === "leaky_relu" ? "leaky ReLU" : row.activation === "relu" ? "ReLU" : row.activation}` : "";
-  return `${row.name} (${label}${act})`;
+  return [row.name, el("span", { className: "b-type muted" }, ` (${label}${act})`)];
 }
 
 /**
@@ -47,33 +47,37 @@ export function fillTable(t, trace, times) {
     if (bad) tr.dataset.error = row.error;
     const shapeCell = el("td", { className: "shape" });
     if (row.output_shape) shapeCell.append(el("code", {}, `(${row.output_shape.join(", ")})`));
-    else if (bad) shapeCell.append(el("span", { className: "b-bad-text" }, "✕ ", row.error));
+    else if (bad) shapeCell.append(el("strong", { className: "b-bad-text" }, "✕ breaks here"));
     else shapeCell.append(el("span", { className: "muted" }, "—"));
     const params = row.output_shape && row.params
       ? el("span", { title: `${fmtInt(row.weights)} weights + ${fmtInt(row.biases)} biases` }, fmtInt(row.params))
       : row.output_shape ? "0" : "";
     const ms = times && row.name in times ? fmtMs(times[row.name]) : "";
     tr.append(
-      el("td", { className: "muted" }, i === 0 ? "" : String(i)),
-      el("th", { scope: "row" }, describe(row)),
+      el("td", { className: "muted b-idx" }, i === 0 ? "" : String(i)),
+      el("th", { scope: "row" }, ...describe(row)),
       shapeCell,
       el("td", { className: "num" }, params),
       el("td", { className: "num", title: row.macs ? fmtInt(row.macs) : "" }, row.output_shape && i > 0 ? fmtShort(row.macs) : ""),
       el("td", { className: "num", dataset: { testid: "layer-time" } }, ms),
     );
-    return tr;
+    if (!bad) return [tr];
+    // the reason, on a row of its own under the layer that breaks
+    return [tr, el("tr", { className: "bad b-reason", dataset: { testid: "layer-error-row" } },
+      el("td", { className: "b-idx" }),
+      el("td", { colSpan: 5 }, el("span", { className: "b-bad-text" }, row.reason || row.error)))];
   });
-  t.tbody.replaceChildren(...rows);
+  t.tbody.replaceChildren(...rows.flat());
   const tot = trace.totals;
   const total = times ? Object.values(times).reduce((a, b) => a + b, 0) : null;
   t.tfoot.replaceChildren(el("tr", { dataset: { testid: "totals", params: String(tot.params), macs: String(tot.macs), weights: String(tot.weights), biases: String(tot.biases) } },
-    el("td"),
+    el("td", { className: "b-idx" }),
     el("th", { scope: "row" }, "Total"),
     el("td", {}, trace.valid ? "" : el("span", { className: "b-bad-text" }, "invalid stack")),
-    el("td", { className: "num", dataset: { testid: "total-params" } },
-      el("strong", {}, fmtInt(tot.params)),
-      el("br"), el("small", {}, `${fmtInt(tot.weights)} weights + ${fmtInt(tot.biases)} biases`)),
-    el("td", { className: "num", dataset: { testid: "total-macs" }, title: fmtInt(tot.macs) }, el("strong", {}, fmtShort(tot.macs))),
+    el("td", { className: "num", dataset: { testid: "total-params" } }, trace.valid
+      ? [el("strong", {}, fmtInt(tot.params)), el("br"), el("small", {}, `${fmtInt(tot.weights)} weights + ${fmtInt(tot.biases)} biases`)]
+      : "—"),
+    el("td", { className: "num", dataset: { testid: "total-macs" }, title: fmtInt(tot.macs) }, trace.valid ? el("strong", {}, fmtShort(tot.macs)) : "—"),
     el("td", { className: "num", dataset: { testid: "total-time" } }, total === null ? "" : fmtMs(total)),
   ));
 }

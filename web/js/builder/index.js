@@ -1,0 +1,503 @@
+// "Build a CNN": the network builder panel. A learner stacks layers (or loads a preset),
+// sees every layer's output shape, parameters and multiply-adds as they edit (pycore's
+// network_trace, no running), runs their image through it (network_run) and sees every
+// feature map, the flatten strip, dense outputs and class scores. The whole state lives in
+// the URL hash (#build?s=...), so a link reproduces the network.
+import { COLOR_MODES } from "../render.js";
+import { el, fmtMs } from "./dom.js";
+import { renderStack, updateStack, TYPE_LABELS, TYPE_HELP, layerId } from "./editor.js";
+import { tableSkeleton, fillTable } from "./table.js";
+import { renderResults } from "./results.js";
+import { exportCard } from "./export.js";
+import { callParams, decodeState, encodeState, newLayer, stateFromPreset, stateParam, fillLayer } from "./state.js";
+
+const TAB_ID = "build";
+const ERR = "builder";
+
+export function mountBuilder(root, ctx) {
+  if (!root) return;
+  const panel = root.closest('[role="tabpanel"]') || root;
+  const b = {
+    options: null, // network_presets meta
+    state: null,
+    trace: null,
+    traceKey: "",
+    lastRun: null, // {key, result}
+    runKey: "",
+    dirty: true, // the drawn run is not of the current state
+    colorMode: "gray",
+    thumb: "m",
+    auto: true,
+  };
+
+  root.replaceChildren(el("p", { className: "hint", dataset: { testid: "builder-loading" } }, "The network builder starts once Python has loaded…"));
+  root.classList.add("b-root");
+
+  const visible = () => !panel.hidden;
+
+  // ------------------------------------------------------------------ layout
+  const presetBox = el("div", { className: "b-row b-presets", role: "group", "aria-label": "Presets" });
+  const presetNote = el("p", { className: "hint", dataset: { testid: "preset-note" } });
+
+  const colorRadios = radioGroup("b-color", [["rgb", "RGB (3 channels)"], ["gray", "Grayscale (1 channel, mean of R, G, B)"]], "input-color");
+  const fitRadios = radioGroup("b-fit", [["crop", "Crop: scale to cover, keep the centre (shape kept)"], ["resize", "Resize: stretch the whole image (shape may change)"]], "input-fit");
+  const hIn = el("input", { type: "number", min: "1", max: "1024", step: "1", dataset: { testid: "input-height" }, id: "b-in-h" });
+  const wIn = el("input", { type: "number", min: "1", max: "1024", step: "1", dataset: { testid: "input-width" }, id: "b-in-w" });
+  const imageInfo = el("p", { className: "hint", dataset: { testid: "builder-image-info" } });
+  const fileIn = el("input", { type: "file", accept: "image/*", dataset: { testid: "builder-upload" } });
+  const sampleBtn = el("button", { type: "button", className: "secondary", dataset: { testid: "builder-sample" } }, "Use the sample photo");
+  const fitText = el("p", { className: "b-fit-text", dataset: { testid: "builder-fit" }, "aria-live": "polite" });
+
+  const stackList = el("ol", { className: "b-stack", dataset: { testid: "layer-stack" }, "aria-label": "Layers, input first" });
+  const addType = el("select", { id: "b-add-type", dataset: { testid: "add-layer-type" } });
+  const addBtn = el("button", { type: "button", dataset: { testid: "add-layer" } }, "Add layer");
+  const clearBtn = el("button", { type: "button", className: "secondary", dataset: { testid: "clear-layers" } }, "Remove all");
+  const addHelp = el("small", { className: "b-add-help" });
+  const stackStatus = el("p", { className: "b-stack-status", role: "status", dataset: { testid: "stack-status" } });
+
+  const seedIn = el("input", { type: "number", min: "0", step: "1", id: "b-seed", dataset: { testid: "seed" } });
+  const reseedBtn = el("button", { type: "button", className: "secondary", dataset: { testid: "reseed" } }, "Reseed");
+  const initSel = el("select", { id: "b-init", dataset: { testid: "init" } });
+
+  const table = tableSkeleton();
+  const glossary = el("details", { className: "b-glossary" }, el("summary", {}, "What do these numbers mean?"),
+    el("dl", {},
+      el("dt", {}, "Output shape"),
+      el("dd", {}, "(channels, height, width) for feature maps; (n) for a vector of n values. It is per image."),
+      el("dt", {}, "Parameters"),
+      el("dd", {}, "The numbers a network learns: every weight of every filter or dense unit, plus one bias per filter or unit. A conv layer has filters × (input channels × kernel height × kernel width) weights + filters biases, whatever the image size; a dense layer has units × inputs weights + units biases. Pooling, flatten and softmax have none."),
+      el("dt", {}, "Multiply-adds"),
+      el("dd", {}, "How many times one input value is multiplied by a weight and added to a running sum, for one image: the work a layer does. A conv layer does (input channels × kernel area) of them for every output value, so big maps cost a lot even with few parameters."),
+      el("dt", {}, "Flatten"),
+      el("dd", { dataset: { testid: "flatten-explain" } }, "Dense layers take a list of numbers, so flatten lays the maps out in one row. In the notebook's network five 2×2 poolings halve 352×480 five times: 352 / 32 = 11 and 480 / 32 = 15, so 10 maps of 11×15 give 10 × 11 × 15 = 1650 values (the notebook's text says 1430; its own arithmetic gives 1650).")));
+  const tableWrap = el("div", { className: "b-table-wrap", tabindex: "0", role: "region", "aria-label": "Layer table (scrolls sideways on small screens)" }, table.table);
+
+  const runBtn = el("button", { type: "button", dataset: { testid: "run" } }, "Run the network");
+  const autoChk = el("input", { type: "checkbox", checked: true, dataset: { testid: "auto-run" } });
+  const runStatus = el("p", { className: "hint b-run-status", dataset: { testid: "run-status" }, "aria-live": "polite" });
+  const modeSel = el("select", { id: "b-mode", dataset: { testid: "builder-color-mode" } }, ...COLOR_MODES.map((m) => el("option", { value: m.id, title: m.help }, m.label)));
+  const sizeSel = el("select", { id: "b-size", dataset: { testid: "builder-thumb" } },
+    el("option", { value: "s" }, "small"), el("option", { value: "m", selected: true }, "medium"), el("option", { value: "l" }, "large"));
+  const results = el("div", { className: "b-results thumb-m", dataset: { testid: "builder-results" } });
+
+  const exporter = exportCard({
+    fetch: async () => (await ctx.client.latest("builder-export", "network_export", callParams(b.state))).meta,
+    link: () => shareLink(),
+    onImport: (doc) => importDoc(doc),
+  });
+
+  function settingsHelp() {
+    const item = (term, text) => [el("dt", {}, term), el("dd", {}, text)];
+    return el("details", { className: "b-glossary" }, el("summary", {}, "What do the settings mean?"),
+      el("dl", {},
+        item("Filters", "How many filters a conv layer has; each one makes one feature map, so this is the number of output channels."),
+        item("Kernel / window", "The size of the filter or pooling window: 3 means 3×3; 3,5 means 3 rows by 5 columns. A conv filter also spans every input channel."),
+        item("Stride", "How many pixels the filter or window moves between positions; 2 roughly halves the size. A pool's stride left empty equals its window (no overlap)."),
+        item("Padding", "Zeros added around the border first. \"same\" adds just enough for the output to keep the input's size (needs stride 1); \"valid\" adds none."),
+        item("Dilation", "Gaps between the filter's taps: a 3×3 filter with dilation 2 covers 5×5 pixels with 9 weights."),
+        item("Activation", "A function applied to every output value: ReLU keeps positives and turns negatives to 0."),
+        item("Ceil mode", "Keep a last, partial pooling window at the edge instead of dropping the leftover rows and columns."),
+        item("Units", "The outputs of a dense layer; each is a weighted sum of all its inputs plus a bias.")));
+  }
+
+  function card(title, id, ...children) {
+    return el("section", { className: "card", "aria-labelledby": id }, el("h2", { id }, title), ...children);
+  }
+
+  function mountLayout() {
+    const left = el("div", { className: "b-col" },
+      card("Start from a preset", "b-h-presets", presetBox, presetNote),
+      card("Input", "b-h-input",
+        el("fieldset", { className: "b-fieldset" }, el("legend", {}, "Colour"), ...colorRadios.labels),
+        el("div", { className: "grid2" },
+          el("label", { htmlFor: "b-in-h" }, "Height (px)", hIn),
+          el("label", { htmlFor: "b-in-w" }, "Width (px)", wIn)),
+        el("fieldset", { className: "b-fieldset" }, el("legend", {}, "Fit the image to this size"), ...fitRadios.labels),
+        fitText,
+        el("p", { className: "hint" }, "Pixel values are scaled to 0–1. Resampling averages the source pixels each input pixel covers."),
+        imageInfo,
+        el("div", { className: "b-row" }, el("label", { className: "file-button" }, fileIn, el("span", {}, "Choose an image…")), sampleBtn)),
+      card("Layers", "b-h-layers",
+        el("p", { className: "hint" }, "Edit any setting; the table and shapes update at once, before anything runs. Use the arrows to reorder."),
+        settingsHelp(),
+        stackStatus,
+        stackList,
+        el("div", { className: "b-add" },
+          el("label", { htmlFor: "b-add-type", className: "inline" }, "New", addType),
+          addBtn, clearBtn, addHelp)),
+      card("Weights", "b-h-weights",
+        el("p", { className: "hint" }, "The weights are random, drawn from a seeded generator: the same seed always gives the same network. Nothing is trained here."),
+        el("div", { className: "grid2" },
+          el("label", { htmlFor: "b-seed" }, "Seed", el("span", { className: "b-seed-row" }, seedIn, reseedBtn)),
+          el("label", { htmlFor: "b-init" }, "Initial weights", initSel))),
+    );
+    const right = el("div", { className: "b-col" },
+      card("Shapes, parameters and multiply-adds", "b-h-table", glossary, tableWrap),
+      el("section", { className: "card", "aria-labelledby": "b-h-run" },
+        el("div", { className: "b-run-head" },
+          el("h2", { id: "b-h-run" }, "Run: every layer's output"),
+          el("div", { className: "b-row" }, runBtn, el("label", { className: "inline" }, autoChk, " run after every change"))),
+        runStatus,
+        el("div", { className: "b-row b-view" },
+          el("label", { htmlFor: "b-mode", className: "inline" }, "Colours", modeSel),
+          el("label", { htmlFor: "b-size", className: "inline" }, "Map size", sizeSel)),
+        results),
+      exporter.card,
+    );
+    root.replaceChildren(el("div", { className: "b-columns" }, left, right));
+  }
+
+  function radioGroup(name, options, testid) {
+    const inputs = [];
+    const labels = options.map(([value, text]) => {
+      const input = el("input", { type: "radio", name, value, dataset: { testid: `${testid}-${value}` } });
+      inputs.push(input);
+      return el("label", { className: "b-radio" }, input, ` ${text}`);
+    });
+    return { inputs, labels, get: () => inputs.find((i) => i.checked)?.value, set: (v) => inputs.forEach((i) => (i.checked = i.value === v)) };
+  }
+
+  // ------------------------------------------------------------------ state <-> controls
+  function showControls() {
+    const s = b.state;
+    colorRadios.set(s.input.color);
+    fitRadios.set(s.input.fit);
+    hIn.value = String(s.input.height);
+    wIn.value = String(s.input.width);
+    seedIn.value = String(s.seed);
+    initSel.value = s.init;
+    showPresetNote();
+    renderEditor();
+  }
+
+  function showPresetNote() {
+    const p = b.options.presets.find((x) => x.name === b.state.preset);
+    presetBox.querySelectorAll("button").forEach((btn) => btn.setAttribute("aria-pressed", String(btn.dataset.preset === b.state.preset)));
+    if (!p) {
+      presetNote.textContent = "Your own stack.";
+      return;
+    }
+    const same = JSON.stringify(p.spec.map((l) => fillLayer(l, b.options.types))) === JSON.stringify(b.state.spec)
+      && JSON.stringify(p.input) === JSON.stringify(b.state.input);
+    presetNote.textContent = `${same ? "" : "Edited from: "}${p.label}. ${p.description}`;
+  }
+
+  function renderEditor(focus = null) {
+    renderStack(stackList, b.state, {
+      activations: b.options.activations,
+      onEdit: () => changed(),
+      onMove: (i, d) => {
+        const j = i + d;
+        if (j < 0 || j >= b.state.spec.length) return;
+        const spec = b.state.spec;
+        [spec[i], spec[j]] = [spec[j], spec[i]];
+        renderEditor({ id: layerId(spec[j]), part: d < 0 ? "up" : "down" });
+        changed();
+      },
+      onRemove: (i) => {
+        const spec = b.state.spec;
+        spec.splice(i, 1);
+        const next = spec[i] || spec[i - 1];
+        renderEditor(next ? { id: layerId(next), part: "remove" } : null);
+        if (!next) addType.focus();
+        stackStatus.textContent = `Layer ${i + 1} removed.`;
+        changed();
+      },
+      focus,
+    });
+    if (b.trace) updateStack(stackList, b.trace);
+  }
+
+  function readInputs() {
+    const num = (input) => (input.value.trim() === "" ? null : Number(input.value));
+    b.state.input = { color: colorRadios.get(), fit: fitRadios.get(), height: num(hIn), width: num(wIn) };
+  }
+
+  // ------------------------------------------------------------------ URL
+  function encoded() {
+    return encodeState(b.state, b.options.types);
+  }
+  function shareLink() {
+    return `${location.href.split("#")[0]}#${TAB_ID}?s=${encoded()}`;
+  }
+  function writeURL() {
+    if (!visible()) return;
+    const hash = `#${TAB_ID}?s=${encoded()}`;
+    if (location.hash !== hash) history.replaceState(null, "", hash);
+  }
+  function loadFromHash() {
+    const s = stateParam(location.hash);
+    if (!s) return false;
+    try {
+      b.state = decodeState(s, b.options.types);
+      ctx.setError(ERR, null);
+      return true;
+    } catch (e) {
+      ctx.setError(ERR, e.message);
+      return false;
+    }
+  }
+  window.addEventListener("hashchange", () => {
+    if (!b.options || (location.hash.replace(/^#/, "").split("?")[0] !== TAB_ID)) return;
+    const s = stateParam(location.hash);
+    if (s && s !== encoded() && loadFromHash()) {
+      showControls();
+      changed({ url: false });
+    }
+  });
+
+  function importDoc(doc) {
+    if (!doc || typeof doc !== "object" || !Array.isArray(doc.spec)) throw new Error('The JSON needs a "spec": a list of layers.');
+    const inp = doc.input || (Array.isArray(doc.input_shape) ? { color: doc.input_shape[0] === 1 ? "gray" : "rgb", height: doc.input_shape[1], width: doc.input_shape[2] } : {});
+    b.state = {
+      spec: doc.spec.map((l) => (l && typeof l === "object" ? fillLayer(l, b.options.types) : l)),
+      input: { ...b.state.input, ...inp },
+      seed: Number.isInteger(doc.seed) ? doc.seed : b.state.seed,
+      init: typeof doc.init === "string" ? doc.init : b.state.init,
+      preset: null,
+    };
+    showControls();
+    changed();
+  }
+
+  // ------------------------------------------------------------------ trace and run
+  let scheduled = false;
+  function changed({ url = true } = {}) {
+    if (url) writeURL();
+    showPresetNote();
+    if (scheduled) return;
+    scheduled = true;
+    queueMicrotask(() => {
+      scheduled = false;
+      retrace();
+    });
+  }
+
+  function key() {
+    return JSON.stringify(callParams(b.state));
+  }
+
+  async function retrace() {
+    const k = key();
+    let r;
+    try {
+      r = await ctx.client.latest("builder-trace", "network_trace", callParams(b.state));
+    } catch (e) {
+      if (e.kind === "Restart") return;
+      // A malformed setting (an input size out of range): the message names it.
+      stackStatus.textContent = e.message;
+      stackStatus.classList.add("bad");
+      runBtn.disabled = true;
+      return;
+    }
+    if (r.stale) return;
+    b.trace = r.meta;
+    b.traceKey = k;
+    updateStack(stackList, b.trace);
+    fillTable(table, b.trace, b.lastRun && b.lastRun.key === k ? b.lastRun.times : null);
+    const t = b.trace;
+    stackStatus.classList.toggle("bad", !t.valid);
+    stackStatus.textContent = t.valid
+      ? t.runnable ? `${t.rows.length - 1} layers, output ${t.totals.output_shape ? `(${t.totals.output_shape.join(", ")})` : "—"}.` : `Cannot run: ${t.run_error}.`
+      : `The stack breaks at layer ${t.error_index + 1} (${t.rows[t.error_index + 1].name}): ${t.rows[t.error_index + 1].reason}`;
+    runBtn.disabled = !t.runnable;
+    exporter.refresh();
+    b.dirty = !(b.lastRun && b.lastRun.key === k);
+    results.classList.toggle("stale", b.dirty && !!b.lastRun);
+    if (b.dirty && t.runnable && b.auto) maybeRun();
+    else if (!t.runnable) showRunHint();
+  }
+
+  function showRunHint() {
+    const t = b.trace;
+    if (!t) return;
+    if (!t.runnable) runStatus.textContent = t.valid ? `Not run: ${t.run_error}.` : "Fix the marked layer to run the network.";
+    else if (!ctx.getImage()) runStatus.textContent = "Choose an image (above, or in any tab) to run the network on it.";
+  }
+
+  function maybeRun() {
+    if (!visible() || !ctx.getImage() || !b.trace || !b.trace.runnable) {
+      showRunHint();
+      return;
+    }
+    run();
+  }
+
+  async function run() {
+    const k = key();
+    const params = { ...callParams(b.state), __image: true };
+    runStatus.textContent = "Running…";
+    runBtn.disabled = true;
+    let r;
+    try {
+      r = await ctx.client.latest("builder-run", "network_run", params);
+    } catch (e) {
+      runBtn.disabled = !(b.trace && b.trace.runnable);
+      if (e.kind === "Restart") return;
+      runStatus.textContent = `Not run: ${e.message}`;
+      ctx.setError(ERR, `Build a CNN: ${e.message}`);
+      return;
+    }
+    if (r.stale) return;
+    runBtn.disabled = !(b.trace && b.trace.runnable);
+    ctx.setError(ERR, null);
+    const m = r.meta;
+    const times = Object.fromEntries(m.layers.map((l) => [l.name, l.ms]));
+    b.lastRun = { key: k, result: r, times };
+    b.dirty = k !== key();
+    drawRun();
+    runStatus.textContent = `Forward pass ${fmtMs(m.total_ms)} in Python (${m.layers.length} layers), plus ${fmtMs(m.fit_ms)} to fit the image and ${fmtMs(m.build_ms)} to draw the weights; ${fmtMs(r.ms)} in the worker in all. Seed ${m.seed}.`;
+    runStatus.dataset.forwardMs = String(m.total_ms);
+    fitText.textContent = m.input.fit.text;
+    if (b.trace && b.traceKey === k) fillTable(table, b.trace, times);
+  }
+
+  function drawRun() {
+    if (!b.lastRun) return;
+    renderResults(results, b.lastRun.result, { mode: b.colorMode, prefix: "cnn" });
+    results.classList.toggle("stale", b.dirty);
+  }
+
+  // ------------------------------------------------------------------ wiring
+  function wire() {
+    for (const p of b.options.presets) {
+      const btn = el("button", { type: "button", className: "secondary", dataset: { testid: `preset-${p.name}`, preset: p.name }, "aria-pressed": "false", title: p.description }, p.label);
+      btn.addEventListener("click", () => {
+        b.state = stateFromPreset(p, b.options.types, b.state.seed, b.state.init);
+        showControls();
+        stackStatus.textContent = `Loaded ${p.label}.`;
+        changed();
+      });
+      presetBox.append(btn);
+    }
+    for (const t of Object.keys(b.options.types)) addType.add(new Option(TYPE_LABELS[t] || t, t));
+    const showAddHelp = () => (addHelp.textContent = TYPE_HELP[addType.value] || "");
+    addType.addEventListener("change", showAddHelp);
+    showAddHelp();
+    addBtn.addEventListener("click", () => {
+      const layer = newLayer(addType.value, b.options.types);
+      b.state.spec.push(layer);
+      renderEditor();
+      const cardEl = stackList.querySelector(`[data-layer-id="${layerId(layer)}"]`);
+      (cardEl?.querySelector("input, select") || cardEl?.querySelector("button"))?.focus();
+      stackStatus.textContent = `Added ${TYPE_LABELS[layer.type]} as layer ${b.state.spec.length}.`;
+      changed();
+    });
+    clearBtn.addEventListener("click", () => {
+      b.state.spec = [];
+      renderEditor();
+      addType.focus();
+      changed();
+    });
+    for (const inp of [...colorRadios.inputs, ...fitRadios.inputs]) inp.addEventListener("change", () => {
+      readInputs();
+      changed();
+    });
+    for (const inp of [hIn, wIn]) inp.addEventListener("input", () => {
+      readInputs();
+      changed();
+    });
+    for (const i of b.options.inits) initSel.add(new Option(i === "he" ? "He-uniform (suits ReLU)" : i === "glorot" ? "Glorot-uniform" : "uniform −1…1 (the notebook's)", i));
+    initSel.addEventListener("change", () => {
+      b.state.init = initSel.value;
+      changed();
+    });
+    seedIn.addEventListener("input", () => {
+      const v = Number(seedIn.value);
+      if (seedIn.value.trim() === "" || !Number.isInteger(v) || v < 0) return;
+      b.state.seed = v;
+      changed();
+    });
+    reseedBtn.addEventListener("click", () => {
+      let s;
+      do s = Math.floor(Math.random() * 100000); while (s === b.state.seed);
+      b.state.seed = s;
+      seedIn.value = String(s);
+      changed();
+    });
+    runBtn.addEventListener("click", () => (ctx.getImage() ? run() : showRunHint()));
+    autoChk.addEventListener("change", () => {
+      b.auto = autoChk.checked;
+      if (b.auto && b.dirty) maybeRun();
+    });
+    modeSel.addEventListener("change", () => {
+      b.colorMode = modeSel.value;
+      drawRun();
+    });
+    sizeSel.addEventListener("change", () => {
+      results.classList.remove("thumb-s", "thumb-m", "thumb-l");
+      results.classList.add(`thumb-${sizeSel.value}`);
+    });
+    // The image: the page has one current image; these reuse the page's own loader.
+    fileIn.addEventListener("change", () => {
+      const file = fileIn.files && fileIn.files[0];
+      fileIn.value = "";
+      if (file) forwardFile(file);
+    });
+    sampleBtn.addEventListener("click", () => document.querySelector('[data-testid="sample"]')?.click());
+    const drop = fileIn.closest(".card");
+    drop.addEventListener("dragover", (e) => e.preventDefault());
+    drop.addEventListener("drop", (e) => {
+      e.preventDefault();
+      const file = e.dataTransfer?.files?.[0];
+      if (file) forwardFile(file);
+    });
+  }
+
+  function forwardFile(file) {
+    // Hand the file to the page's image input, so decoding, errors and the worker copy
+    // of the image stay in one place.
+    const input = document.querySelector('input[type="file"][data-testid="upload"]');
+    if (!input) return;
+    const dt = new DataTransfer();
+    dt.items.add(file);
+    input.files = dt.files;
+    input.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+
+  function showImageInfo(img) {
+    imageInfo.textContent = img
+      ? `Image: ${img.name}, ${img.width}×${img.height} pixels${img.sourceWidth && img.sourceWidth !== img.width ? ` (scaled from ${img.sourceWidth}×${img.sourceHeight} on loading)` : ""}.`
+      : "No image yet: choose one, or use the sample photo.";
+  }
+
+  ctx.onImage((img) => {
+    showImageInfo(img);
+    if (!b.options) return;
+    b.lastRun = b.lastRun && { ...b.lastRun, key: "" }; // the drawn run is of the old image
+    b.dirty = true;
+    // After the page has sent the new image to the worker (it does so right after telling us).
+    setTimeout(() => b.auto && maybeRun(), 0);
+  });
+
+  // Shown again (the tabs set a bare "#build"): put the state back in the URL, catch up.
+  new MutationObserver(() => {
+    if (!visible() || !b.options) return;
+    writeURL();
+    if (b.dirty && b.auto) maybeRun();
+  }).observe(panel, { attributes: true, attributeFilter: ["hidden"] });
+
+  async function start() {
+    if (b.options) return;
+    let r;
+    try {
+      r = await ctx.client.call("network_presets", {});
+    } catch (e) {
+      root.replaceChildren(el("p", { className: "b-bad-text" }, `The builder could not start: ${e.message}`));
+      return;
+    }
+    b.options = r.meta;
+    if (!loadFromHash()) {
+      const seedPreset = b.options.presets.find((p) => p.name === "seed") || b.options.presets[0];
+      b.state = stateFromPreset(seedPreset, b.options.types);
+    }
+    mountLayout();
+    wire();
+    showControls();
+    showImageInfo(ctx.getImage());
+    changed();
+  }
+
+  if (ctx.isReady()) start();
+  else ctx.onReady(() => start());
+}
