@@ -129,7 +129,8 @@ export function mountBuilder(root, ctx) {
         el("p", { className: "hint" }, "The weights are random, drawn from a seeded generator: the same seed always gives the same network. Nothing is trained here."),
         el("div", { className: "grid2" },
           el("label", { htmlFor: "b-seed" }, "Seed", el("span", { className: "b-seed-row" }, seedIn, reseedBtn)),
-          el("label", { htmlFor: "b-init" }, "Initial weights", initSel))),
+          el("label", { htmlFor: "b-init" }, "Initial weights", initSel)),
+        el("p", { className: "hint" }, "He and Glorot draw each weight uniformly from ±√(6 / n), n = the inputs of one output (He) or inputs + outputs (Glorot), so signals keep their size from layer to layer; the notebook drew from −1…1. Biases start at 0.")),
     );
     const right = el("div", { className: "b-col" },
       card("Shapes, parameters and multiply-adds", "b-h-table", glossary, tableWrap),
@@ -240,7 +241,8 @@ export function mountBuilder(root, ctx) {
   window.addEventListener("hashchange", () => {
     if (!b.options || (location.hash.replace(/^#/, "").split("?")[0] !== TAB_ID)) return;
     const s = stateParam(location.hash);
-    if (s && s !== encoded() && loadFromHash()) {
+    if (!s) writeURL();
+    else if (s !== encoded() && loadFromHash()) {
       showControls();
       changed({ url: false });
     }
@@ -397,7 +399,7 @@ export function mountBuilder(root, ctx) {
       readInputs();
       changed();
     });
-    for (const i of b.options.inits) initSel.add(new Option(i === "he" ? "He-uniform (suits ReLU)" : i === "glorot" ? "Glorot-uniform" : "uniform −1…1 (the notebook's)", i));
+    for (const i of b.options.inits) initSel.add(new Option(i === "he" ? "He (for ReLU)" : i === "glorot" ? "Glorot" : "−1…1 (notebook)", i));
     initSel.addEventListener("change", () => {
       b.state.init = initSel.value;
       changed();

@@ -12,9 +12,9 @@ export function tableSkeleton() {
       el("th", { scope: "col", className: "b-idx" }, "#"),
       el("th", { scope: "col" }, "Layer"),
       el("th", { scope: "col" }, "Output shape"),
-      el("th", { scope: "col", className: "num" }, "Parameters"),
-      el("th", { scope: "col", className: "num" }, "Multiply-adds"),
-      el("th", { scope: "col", className: "num" }, "Time"))),
+      el("th", { scope: "col", className: "num" }, el("span", { className: "b-long" }, "Parameters"), el("span", { className: "b-short" }, "Params")),
+      el("th", { scope: "col", className: "num" }, el("span", { className: "b-long" }, "Multiply-adds"), el("span", { className: "b-short" }, "Mult-adds")),
+      el("th", { scope: "col", className: "num b-time" }, "Time"))),
     tbody, tfoot);
   return { table, tbody, tfoot };
 }
@@ -59,7 +59,7 @@ export function fillTable(t, trace, times) {
       shapeCell,
       el("td", { className: "num" }, params),
       el("td", { className: "num", title: row.macs ? fmtInt(row.macs) : "" }, row.output_shape && i > 0 ? fmtShort(row.macs) : ""),
-      el("td", { className: "num", dataset: { testid: "layer-time" } }, ms),
+      el("td", { className: "num b-time", dataset: { testid: "layer-time" } }, ms),
     );
     if (!bad) return [tr];
     // the reason, on a row of its own under the layer that breaks
@@ -75,9 +75,9 @@ export function fillTable(t, trace, times) {
     el("th", { scope: "row" }, "Total"),
     el("td", {}, trace.valid ? "" : el("span", { className: "b-bad-text" }, "invalid stack")),
     el("td", { className: "num", dataset: { testid: "total-params" } }, trace.valid
-      ? [el("strong", {}, fmtInt(tot.params)), el("br"), el("small", {}, `${fmtInt(tot.weights)} weights + ${fmtInt(tot.biases)} biases`)]
+      ? [el("strong", {}, fmtInt(tot.params)), el("br"), el("small", { className: "b-wb" }, `${fmtInt(tot.weights)} weights + ${fmtInt(tot.biases)} biases`)]
       : "—"),
     el("td", { className: "num", dataset: { testid: "total-macs" }, title: fmtInt(tot.macs) }, trace.valid ? el("strong", {}, fmtShort(tot.macs)) : "—"),
-    el("td", { className: "num", dataset: { testid: "total-time" } }, total === null ? "" : fmtMs(total)),
+    el("td", { className: "num b-time", dataset: { testid: "total-time" } }, total === null ? "" : fmtMs(total)),
   ));
 }
