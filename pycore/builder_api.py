@@ -423,14 +423,23 @@ def area_weights(n_in: int, start: float, stop: float, n_out: int):
 
 
 def _resample_axis(x: np.ndarray, axis: int, idx: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Apply area weights along ``axis`` of ``x``: one gather per tap."""
+    """Apply area weights along ``axis`` of ``x``: one gather per tap.
+
+    Fancy indexing (a fresh copy, scaled and summed in place) is about twice as fast
+    as ``np.take`` along the last axis in Pyodide.
+    """
+    where = [slice(None)] * x.ndim
+    shape = [1] * x.ndim
+    shape[axis] = idx.shape[0]
     out = None
     for t in range(idx.shape[1]):
-        part = np.take(x, idx[:, t], axis=axis)
-        shape = [1] * x.ndim
-        shape[axis] = idx.shape[0]
-        part = part * w[:, t].reshape(shape).astype(x.dtype)
-        out = part if out is None else out + part
+        where[axis] = idx[:, t]
+        part = x[tuple(where)]
+        part *= w[:, t].reshape(shape).astype(x.dtype)
+        if out is None:
+            out = part
+        else:
+            out += part
     return out
 
 
