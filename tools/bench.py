@@ -5,13 +5,14 @@ One run on one machine:
 1. builds dist/ (build.build()) and copies it, with tools/bench_page/, tools/bench_cases.py
    and TF.js's browser bundles from node_modules, into dist-bench/ (git-ignored; the
    product's dist/ and web/ are never touched);
-2. times every case of tools/bench_cases.py in CPython, in this process, then the
-   notebook's own loops (tools/notebook_reference.py) on the cases that have them;
-3. serves dist-bench/ on 127.0.0.1 and drives headless Chromium with Playwright (the flags
-   of the e2e tests): the same cases in Pyodide (dist-bench/bench/), TF.js cpu and wasm on
-   pycore's own inputs (each checked against pycore's output), the product page's cold and
-   warm start and bytes transferred, and the product page's edit -> redraw latency;
-4. prints a table, writes bench-results.json at the repository root and, with
+2. serves dist-bench/ on 127.0.0.1 and drives headless Chromium with Playwright (the flags
+   of the e2e tests). Each case of tools/bench_cases.py is timed in CPython (this process)
+   and right after in Pyodide on the bench page (dist-bench/bench/), so both see the same
+   machine load; then TF.js cpu and wasm on pycore's own inputs (each checked against
+   pycore's output); then the notebook's own loops (tools/notebook_reference.py, CPython);
+   then the product page's cold and warm start, bytes transferred, and its kernel-edit ->
+   redraw latency;
+3. prints a table, writes bench-results.json at the repository root and, with
    --update-readme, the table in README.md between the bench markers.
 
 The targets are reported, never enforced: the exit status is 0 whether they are met or not
@@ -61,10 +62,11 @@ TFJS_FILES = {
 
 MODES = {
     # repeats per case (after warm-up runs); "big" cases are the slow ones
-    "quick": {"repeats": 7, "big_repeats": 5, "warmup": 1, "tfjs_repeats": 5,
-              "notebook_repeats": 1, "startup_runs": 1, "edits": 30},
-    "full": {"repeats": 21, "big_repeats": 11, "warmup": 2, "tfjs_repeats": 15,
-             "notebook_repeats": 3, "startup_runs": 3, "edits": 30},
+    # (CPython runs take milliseconds, so it gets cpython_factor times more repeats)
+    "quick": {"repeats": 9, "big_repeats": 5, "warmup": 1, "cpython_factor": 3,
+              "tfjs_repeats": 5, "notebook_repeats": 1, "startup_runs": 1, "edits": 30},
+    "full": {"repeats": 21, "big_repeats": 11, "warmup": 2, "cpython_factor": 3,
+             "tfjs_repeats": 15, "notebook_repeats": 3, "startup_runs": 3, "edits": 30},
 }
 BIG_CASES = {"conv_rgb_1024_8x3x3", "seed_forward"}
 
@@ -435,8 +437,12 @@ def machine_info() -> dict:
         "numpy": np.__version__,
         "numpy_blas": blas,
         "blas_env": env,
-        "blas_env_note": ("CPython measured as the machine is: the environment above was left "
-                          "unchanged (unset means not set)."),
+        "blas_env_note": ("the environment above was left unchanged (null = not set; "
+                          "OpenBLAS then uses one thread per core). cpython_ms is measured "
+                          "with OpenBLAS set to 1 thread at run time through its own "
+                          "openblas_set_num_threads (as Pyodide has one thread); each "
+                          "case's detail also has the default-thread-count median."),
+        "openblas": openblas().info(),
     }
     try:
         from threadpoolctl import threadpool_info
@@ -468,16 +474,95 @@ def git_commit() -> str | None:
 # ============================================================================ CPython side
 
 
+class OpenBLAS:
+    """The OpenBLAS that numpy loaded, through its own C API (what threadpoolctl does).
+
+    On this shared 2-core machine numpy's default (one BLAS thread per core) swung a
+    conv2d from 11 ms to 170 ms between runs whenever other work held a core (spinning
+    BLAS threads wait out scheduler slices), so the headline CPython figure pins BLAS to
+    one thread, like Pyodide's single thread; the default is measured too and kept."""
+
+    def __init__(self):
+        import ctypes
+        import re
+
+        import numpy  # noqa: F401  (loads the library)
+
+        self.lib = self.path = None
+        self._fn = {}
+        paths = sorted(set(re.findall(r"(/\S*openblas\S*\.so\S*)", _read("/proc/self/maps"))))
+        for path in paths:
+            try:
+                lib = ctypes.CDLL(path)
+            except OSError:
+                continue
+            for prefix in ("scipy_openblas", "openblas"):
+                for suffix in ("64_", ""):
+                    names = {k: f"{prefix}_{k}{suffix}" for k in
+                             ("get_num_threads", "set_num_threads", "get_config",
+                              "get_corename")}
+                    if all(hasattr(lib, n) for n in names.values()):
+                        self.lib, self.path = lib, path
+                        self._fn = {k: getattr(lib, n) for k, n in names.items()}
+                        self._fn["get_config"].restype = ctypes.c_char_p
+                        self._fn["get_corename"].restype = ctypes.c_char_p
+                        return
+
+    @property
+    def found(self) -> bool:
+        return self.lib is not None
+
+    def get_threads(self) -> int | None:
+        return int(self._fn["get_num_threads"]()) if self.found else None
+
+    def set_threads(self, n: int) -> None:
+        if self.found:
+            self._fn["set_num_threads"](int(n))
+
+    def info(self) -> dict:
+        if not self.found:
+            return {"found": False}
+        return {"found": True, "library": Path(self.path).name,
+                "config": self._fn["get_config"]().decode(errors="replace"),
+                "corename": self._fn["get_corename"]().decode(errors="replace"),
+                "default_threads": self.get_threads()}
+
+
+_OPENBLAS: OpenBLAS | None = None
+
+
+def openblas() -> OpenBLAS:
+    global _OPENBLAS
+    if _OPENBLAS is None:
+        _OPENBLAS = OpenBLAS()
+    return _OPENBLAS
+
+
 def measure_cpython(case_ids, mode: dict) -> dict:
+    """Per case: the headline run with OpenBLAS pinned to 1 thread, then one with numpy's
+    default thread count (kept as ms_default_threads)."""
     from tools import bench_cases
 
+    blas = openblas()
+    default = blas.get_threads()
     out = {}
     for cid in case_ids:
         reps = mode["big_repeats"] if cid in BIG_CASES else mode["repeats"]
+        reps *= mode.get("cpython_factor", 1)
         try:
-            r = bench_cases.time_case(cid, None, reps, mode["warmup"])
-            out[cid] = {"ms": r["ms"], "median": median(r["ms"]), "setup_ms": r["setup_ms"]}
-            log(f"  cpython  {cid:24s} {median(r['ms']):9.2f} ms  (runs {_runs(r['ms'])})")
+            blas.set_threads(1)
+            try:
+                r = bench_cases.time_case(cid, None, reps, mode["warmup"])
+            finally:
+                blas.set_threads(default or 1)
+            d = bench_cases.time_case(cid, None, reps, mode["warmup"])
+            out[cid] = {"ms": r["ms"], "median": median(r["ms"]), "setup_ms": r["setup_ms"],
+                        "ms_default_threads": d["ms"],
+                        "median_default_threads": median(d["ms"]),
+                        "blas_threads": 1 if blas.found else None,
+                        "blas_default_threads": default, "load_1min": _loadavg()}
+            log(f"  cpython  {cid:24s} {median(r['ms']):9.2f} ms  (runs {_runs(r['ms'])}); "
+                f"{default} BLAS threads: {median(d['ms']):.2f} ms")
         except Exception as exc:
             out[cid] = {"error": f"{type(exc).__name__}: {exc}"}
             log(f"  cpython  {cid:24s} ERROR {out[cid]['error']}")
@@ -794,7 +879,7 @@ def measure_browser_cases(page, case_ids, mode: dict) -> dict:
             log(f"  browser  {cid:24s} ERROR {r['error']}")
         else:
             out[cid] = {"ms": r["ms"], "median": median(r["ms"]), "setup_ms": r["setup_ms"],
-                        "clock": r["clock"]}
+                        "clock": r["clock"], "load_1min": _loadavg()}
             log(f"  browser  {cid:24s} {median(r['ms']):9.2f} ms  (runs {_runs(r['ms'])})")
     return out
 
@@ -829,13 +914,44 @@ def measure_tfjs(page, case_ids, mode: dict) -> dict:
     return out
 
 
-def run_browser(case_ids, mode: dict, png: Path) -> dict:
+def settle(page, case_ids) -> None:
+    """Run every case once in both runtimes before timing any.
+
+    Memory state otherwise decides the first cases' CPython figures: glibc serves the
+    4 MB im2col buffers with mmap and hands them back on free until a larger free raises
+    its dynamic threshold, so a 512x512 gray conv2d measured first took 12-14 ms per call
+    (page faults) and 1.4-1.6 ms once a larger case had run. Pyodide's heap grows once."""
+    from tools import bench_cases
+
+    blas = openblas()
+    default = blas.get_threads()
+    blas.set_threads(1)
+    try:
+        for cid in case_ids:
+            try:
+                bench_cases.make(cid)()
+            except Exception:
+                pass  # reported when the case is timed
+    finally:
+        blas.set_threads(default or 1)
+    for cid in case_ids:
+        page.evaluate("(req) => window.bench.py(req)",
+                      {"op": "time", "case": cid, "repeats": 1, "warmup": 0})
+
+
+def run_measurements(case_ids, mode: dict, png: Path, results: dict) -> None:
+    """Everything, into `results` ("cpython", "notebook", "browser"), as it is measured.
+
+    The bench page is loaded first; then each case is timed in CPython and at once in the
+    browser, so both runtimes see the same machine load (this is a shared 2-core machine:
+    other work shows up in both, not in one). TF.js next, then, with the bench page
+    closed, the notebook's loops (CPython), the product page's start-up and latency."""
     import build
     from playwright.sync_api import sync_playwright
 
+    cpy, brw = results.setdefault("cpython", {}), results.setdefault("browser", {"errors": []})
     server, thread = build.serve_in_thread(BENCH_DIR, host="127.0.0.1", port=0, quiet=True)
     base = build.server_url(server)
-    out: dict = {"errors": []}
     try:
         with sync_playwright() as pw:
             exe = build.find_chromium(pw)
@@ -843,8 +959,8 @@ def run_browser(case_ids, mode: dict, png: Path) -> dict:
                 raise RuntimeError("no Chromium found (python3 build.py test installs it)")
             browser = pw.chromium.launch(headless=True, executable_path=exe,
                                          args=build.CHROMIUM_ARGS)
-            out["chromium"] = browser.version
-            out["chromium_path"] = exe
+            brw["chromium"] = browser.version
+            brw["chromium_path"] = exe
 
             def new_context():
                 return browser.new_context(viewport=VIEWPORT)
@@ -855,6 +971,34 @@ def run_browser(case_ids, mode: dict, png: Path) -> dict:
                     viewport=VIEWPORT)
 
             try:
+                ctx = new_context()
+                try:
+                    page = ctx.new_page()
+                    page.on("console", lambda m: m.type == "error"
+                            and brw["errors"].append("bench page console: " + m.text))
+                    page.goto(base + "/bench/index.html")
+                    _wait_ready(page, "[data-testid=bench-status]")
+                    brw["pyodide_load_ms"] = page.evaluate(
+                        "window.bench.pyReady.then(r => r.loadMs)")
+                    brw["pyodide_info"] = page.evaluate("(r) => window.bench.py(r)",
+                                                        {"op": "info"})
+                    brw["tfjs_info"] = page.evaluate("window.bench.tfInfo()")
+                    log("bench: settling: every case once in CPython and in the browser")
+                    settle(page, case_ids)
+                    log("bench: each case in CPython (this process), then in the browser")
+                    brw["cases"] = {}
+                    for cid in case_ids:
+                        cpy.update(measure_cpython([cid], mode))
+                        brw["cases"].update(measure_browser_cases(page, [cid], mode))
+                    log("bench: TF.js in the browser, on pycore's inputs")
+                    brw["tfjs"] = measure_tfjs(page, case_ids, mode)
+                finally:
+                    ctx.close()
+
+                log("bench: the notebook's loops (CPython)")
+                results["notebook"] = measure_notebook(case_ids, mode)
+
+                log("bench: the product page")
                 for name, fn in (
                     ("startup", lambda: measure_startup(launch_profile, base,
                                                         mode["startup_runs"])),
@@ -862,35 +1006,17 @@ def run_browser(case_ids, mode: dict, png: Path) -> dict:
                                                         new_context, png)),
                 ):
                     try:
-                        out[name] = fn()
+                        brw[name] = fn()
                     except Exception as exc:
                         msg = f"{name}: {type(exc).__name__}: {exc}"
-                        out["errors"].append(msg)
+                        brw["errors"].append(msg)
                         log("  ERROR " + msg)
-
-                ctx = new_context()
-                try:
-                    page = ctx.new_page()
-                    page.on("console", lambda m: m.type == "error"
-                            and out["errors"].append("bench page console: " + m.text))
-                    page.goto(base + "/bench/index.html")
-                    _wait_ready(page, "[data-testid=bench-status]")
-                    out["pyodide_load_ms"] = page.evaluate(
-                        "window.bench.pyReady.then(r => r.loadMs)")
-                    out["pyodide_info"] = page.evaluate("(r) => window.bench.py(r)",
-                                                        {"op": "info"})
-                    out["tfjs_info"] = page.evaluate("window.bench.tfInfo()")
-                    out["cases"] = measure_browser_cases(page, case_ids, mode)
-                    out["tfjs"] = measure_tfjs(page, case_ids, mode)
-                finally:
-                    ctx.close()
             finally:
                 browser.close()
     finally:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
-    return out
 
 
 # ============================================================================ main
@@ -915,7 +1041,13 @@ def assemble(case_ids, cpy: dict, nbk: dict, brw: dict, machine: dict, mode_name
         detail = {
             "sizes": bc.case_sizes(cid),
             "browser_runs_ms": b.get("ms"), "cpython_runs_ms": c.get("ms"),
+            "browser_min_ms": min(b["ms"]) if b.get("ms") else None,
+            "cpython_min_ms": min(c["ms"]) if c.get("ms") else None,
+            "cpython_blas_threads": c.get("blas_threads"),
+            "cpython_default_threads_ms": c.get("median_default_threads"),
+            "cpython_default_threads_runs_ms": c.get("ms_default_threads"),
             "browser_setup_ms": b.get("setup_ms"), "cpython_setup_ms": c.get("setup_ms"),
+            "load_1min": {"cpython": c.get("load_1min"), "browser": b.get("load_1min")},
             "notebook_runs_ms": nb.get("ms"), "notebook": nb.get("note"),
             "tfjs": t or None,
         }
@@ -973,20 +1105,39 @@ def main(argv: list[str] | None = None) -> int:
                    pycore_wheel_commit=info.get("git_commit"),
                    date=_dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat())
 
+    machine["method"] = {
+        "timing": ("median of the repeats, each timed inside its runtime (Pyodide: "
+                   "performance.now() in the worker; CPython: time.perf_counter()); inputs "
+                   "are built and warm-up runs done outside the timing"),
+        "order": ("every case is run once in both runtimes first (settling allocators), "
+                  "then each case is timed in CPython and right after in the browser"),
+        "cpython_blas": "OpenBLAS pinned to 1 thread (see blas_env_note)",
+        "tfjs": ("the op call alone (the cpu and wasm backends compute eagerly), on "
+                 "pycore's inputs transposed to NHWC/HWIO outside the timing; its output "
+                 "is compared with pycore's"),
+        "notebook": ("tools/notebook_reference.py in CPython, timed once (quick) or 3 times; "
+                     "the speed-up target compares it with pycore in CPython"),
+    }
     machine["load_average_1min"] = {"before": _loadavg()}
-    log("bench: CPython (this process)")
-    cpy = measure_cpython(case_ids, mode)
-    log("bench: the notebook's loops (CPython)")
-    nbk = measure_notebook(case_ids, mode)
-
     png = BENCH_DIR / "bench-input-512.png"
     png.write_bytes(png_bytes(512, 512, seed=0))
-    log("bench: headless Chromium")
+    measured: dict = {}
     try:
-        brw = run_browser(case_ids, mode, png)
+        run_measurements(case_ids, mode, png, measured)
     except Exception as exc:
         log(f"bench: the browser part failed: {type(exc).__name__}: {exc}")
-        brw = {"errors": [f"{type(exc).__name__}: {exc}"]}
+        measured.setdefault("browser", {"errors": []})["errors"].append(
+            f"{type(exc).__name__}: {exc}")
+    cpy = measured.get("cpython") or {}
+    missing = [c for c in case_ids if c not in cpy]
+    if missing:  # the browser never came up: CPython alone still says something
+        log("bench: CPython (this process)")
+        cpy.update(measure_cpython(missing, mode))
+    nbk = measured.get("notebook")
+    if nbk is None:
+        log("bench: the notebook's loops (CPython)")
+        nbk = measure_notebook(case_ids, mode)
+    brw = measured.get("browser") or {}
 
     pinfo = brw.get("pyodide_info") or {}
     tinfo = brw.get("tfjs_info") or {}
