@@ -540,8 +540,9 @@ export function sourcePicker(ctx, o) {
  * Run one explorer's pycore call with the latest settings: stale results are dropped,
  * errors go to the shared banner under the explorer's own source name.
  */
-export function makeRunner(ctx, name, fn, collect, onResult) {
+export function makeRunner(ctx, name, fn, collect, onResult, host = null) {
   let lastGood = null;
+  let renders = 0;
   async function run() {
     if (!ctx.isReady()) return;
     let args;
@@ -565,6 +566,11 @@ export function makeRunner(ctx, name, fn, collect, onResult) {
     ctx.setError(`explorer-${name}`, null);
     lastGood = result;
     onResult(result);
+    if (host) {
+      // For tests and the benchmark: what was computed, and how many times.
+      host.dataset.args = JSON.stringify(args, (k, v) => (k === "__image" ? undefined : v));
+      host.dataset.renders = String(++renders);
+    }
   }
   const schedule = debounce(run, 0);
   ctx.onReady(() => setTimeout(schedule, 0));

@@ -62,7 +62,7 @@ export function mountFlip(root, ctx) {
   }, (result) => {
     if (kernelMode === "preset") editor.set(Array.from(result.arrays[1]), 3, 3);
     show(result);
-  });
+  }, card);
 
   function show({ meta: m, arrays: a }) {
     const on = sw.getAttribute("aria-checked") === "true";

@@ -58,6 +58,6 @@ export function mountMultiply(root, ctx) {
     prod.set(p, r, c);
     sum.textContent = `sum = ${Array.from(p, (v) => fmt(v)).join(" + ").replace(/\+ −/g, "− ")} = ${fmt(meta.sum)}`;
     sum.dataset.value = String(meta.sum);
-  });
+  }, card);
   return { runner };
 }

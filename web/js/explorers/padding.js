@@ -10,7 +10,7 @@ const MODES = {
 };
 
 export function mountPadding(root, ctx) {
-  const name = "padding";
+  const name = "xpad";
   const card = el("section", { class: "card explorer", id: "x-padding", dataset: { testid: "explorer-padding" }, "aria-labelledby": "xh-padding" });
   card.append(
     el("h2", { id: "xh-padding" }, "Padding"),
@@ -20,7 +20,7 @@ export function mountPadding(root, ctx) {
   root.append(card);
 
   const source = sourcePicker(ctx, { name, maxSize: 64, size: 12, rgb: true, onChange: () => runner.run() });
-  const pad = selectField("Padding (cells per side)", `${name}-size`, [0, 1, 2, 3, 4, 5, 6, 7, 8].map((p) => [p, String(p)]), 2);
+  const pad = selectField("Padding (cells per side)", `${name}-padding`, [0, 1, 2, 3, 4, 5, 6, 7, 8].map((p) => [p, String(p)]), 2);
   const k = selectField("Kernel size (for “same”)", `${name}-kernel`, [1, 2, 3, 4, 5, 6, 7, 9, 11].map((v) => [v, `${v}×${v}`]), 5);
   const d = selectField("Dilation", `${name}-dilation`, [1, 2, 3].map((v) => [v, String(v)]), 1);
   const sameBtn = el("button", { type: "button", class: "secondary", dataset: { testid: `${name}-use-same` } }, "Use the “same” padding");
@@ -48,7 +48,7 @@ export function mountPadding(root, ctx) {
   }), (result) => {
     draw(result);
     explain(result.meta);
-  });
+  }, card);
 
   function draw(result) {
     const { meta: m, arrays: a } = result;
@@ -60,7 +60,7 @@ export function mountPadding(root, ctx) {
     const rgb = m.channels === 3;
     figs.replaceChildren(...m.modes.map((mode) => {
       const fig = el("figure", { dataset: { testid: `${name}-mode`, mode: mode.mode } });
-      if (mode.array === null) {
+      if (mode.array == null) { // Python None arrives as undefined
         fig.append(el("p", { class: "na" }, `${mode.mode}: not possible here. ${mode.error}`));
       } else {
         const canvas = el("canvas", { role: "img", dataset: { testid: `${name}-canvas`, mode: mode.mode },

@@ -78,6 +78,6 @@ export function mountParams(root, ctx) {
     );
     out.dataset.fc = String(fc.weights);
     out.dataset.conv = String(cv.weights);
-  });
+  }, card);
   return { runner };
 }

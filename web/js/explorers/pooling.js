@@ -11,7 +11,7 @@ import {
 const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
 export function mountPooling(root, ctx) {
-  const name = "pool";
+  const name = "xpool";
   const card = el("section", { class: "card explorer", id: "x-pooling", dataset: { testid: "explorer-pooling" }, "aria-labelledby": "xh-pooling" });
   card.append(
     el("h2", { id: "xh-pooling" }, "Pooling"),
@@ -90,7 +90,7 @@ export function mountPooling(root, ctx) {
     layout();
     player.setCount(result.meta.positions, !fresh);
     describe();
-  });
+  }, card);
 
   function describe() {
     const m = data.meta;

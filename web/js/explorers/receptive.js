@@ -122,7 +122,7 @@ export function mountReceptive(root, ctx) {
     build();
     if (sel.layer !== null && sel.layer < result.meta.layers.length) select(sel.layer, sel.row, sel.col);
     else clearSelection();
-  });
+  }, card);
 
   const mapCanvases = [];
   function build() {
@@ -201,7 +201,7 @@ export function mountReceptive(root, ctx) {
     readout.replaceChildren(
       el("p", { dataset: { testid: `${name}-region`, region: inside.join(","), size: `${rh},${rw}`, full: full.join(",") } },
         el("strong", {}, `Layer ${li + 1}, row ${row}, column ${col}`), ` (value ${fmt(value)}) depends on input rows ${span(inside[0], inside[1])}, columns ${span(inside[2], inside[3])}: `,
-        el("strong", { dataset: { testid: `${name}-size` } }, `${rh}×${rw} pixels`), "."),
+        el("strong", { dataset: { testid: `${name}-rsize` } }, `${rh}×${rw} pixels`), "."),
       el("p", { class: "hint" }, clipped
         ? `Its full receptive field is ${fh}×${fw} (dashed); the part past the border is padding, which holds no information from the image.`
         : `That is this layer's full receptive field, ${fh}×${fw}.${m.layers.slice(0, li + 1).some((x) => x.d > 1) ? " With dilation the region has gaps: not every pixel in it is read." : ""}`),
@@ -329,6 +329,10 @@ export function wireConvPanelHover(ctx) {
     readout.dataset.size = t.size.join(",");
     if (t.sum !== undefined) readout.dataset.sum = String(t.sum);
     else delete readout.dataset.sum;
+    // keep the text away from the outlined region
+    const lower = (r0 + r1) / 2 > h / 2;
+    readout.classList.toggle("at-top", lower);
+    readout.classList.toggle("at-bottom", !lower);
     readout.hidden = false;
   }
 

@@ -110,7 +110,7 @@ export function mountRGB(root, ctx) {
     pos.row = m.at.row;
     pos.col = m.at.col;
     show(result);
-  });
+  }, card);
 
   let geom = null;
   function show({ meta: m, arrays: a }) {

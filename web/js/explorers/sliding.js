@@ -148,7 +148,7 @@ export function mountSliding(root, ctx) {
     check.textContent = result.meta.agrees_with_conv2d
       ? `Every one of the ${result.meta.positions} sums matches pycore's conv2d on the same input (computed in ${result.ms.toFixed(1)} ms).`
       : "Warning: these sums differ from pycore's conv2d.";
-  });
+  }, card);
 
   function collect() {
     const p = source.params();
@@ -276,7 +276,10 @@ export function mountSliding(root, ctx) {
     dilation.input.value = "1";
     act.input.value = "relu";
     player.pause();
-    await runner.now();
+    for (let tries = 0; tries < 5 && !(data && data.meta.in_shape[0] === 32 && data.meta.padding === "same"); tries++) {
+      await new Promise((r) => setTimeout(r, 20)); // let the controls' own (debounced) run go first
+      await runner.now();
+    }
     if (!data || data.meta.in_shape[0] !== 32) throw new Error("the 32×32 input did not compute");
     arith.scrollIntoView({ block: "center" });
     await new Promise((r) => requestAnimationFrame(() => r()));

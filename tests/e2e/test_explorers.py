@@ -1,0 +1,419 @@
+"""End-to-end: the Explorers tab driven in headless Chromium, its numbers checked
+against pycore run here in CPython on the same pixels and settings.
+
+Each explorer records the settings it last computed with (data-args on its card) and
+a render counter (data-renders); the tests drive the controls as a user would (selects,
+buttons, keys, the mouse), assert that the settings changed as intended, then compare
+what the page shows with pycore.explain's arrays for those settings. The test image is
+an opaque PNG, decoded losslessly, so both sides start from the same bytes.
+"""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import build
+from pycore import api, explain
+
+EXPLORE_TAB = "[data-testid=tab-explore]"
+CONV_TAB = "[data-testid=tab-convolution]"
+H, W = 36, 48
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def make_png(path, h=H, w=W, seed=7):
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:h, 0:w]
+    rgb = np.stack([xx * 255 // (w - 1), ((xx // 6 + yy // 6) % 2) * 180 + 30, rng.integers(0, 256, (h, w))], axis=-1).astype(np.uint8)
+    Image.fromarray(rgb, "RGB").save(path)
+    return np.concatenate([rgb, np.full((h, w, 1), 255, np.uint8)], axis=-1)
+
+
+def card(xid):
+    return f"[data-testid=explorer-{xid}]"
+
+
+def renders(page, xid) -> int:
+    return int(page.get_attribute(card(xid), "data-renders") or 0)
+
+
+def wait_new(page, xid, before, timeout=20_000):
+    page.wait_for_function(
+        """([sel, n]) => {
+            const c = document.querySelector(sel);
+            return Number(c.dataset.renders || 0) > n;
+        }""",
+        arg=[card(xid), before], timeout=timeout)
+
+
+def act(page, xid, fn):
+    """Do something that recomputes an explorer and wait for its new result."""
+    before = renders(page, xid)
+    fn()
+    wait_new(page, xid, before)
+
+
+def select(page, xid, testid, value):
+    act(page, xid, lambda: page.select_option(f"[data-testid={testid}]", str(value)))
+
+
+def args(page, xid) -> dict:
+    return json.loads(page.get_attribute(card(xid), "data-args"))
+
+
+def expected(fn, a, image):
+    """pycore.explain in CPython with the page's settings (and image when it used one)."""
+    out = fn(image, a) if a.get("source") in ("image", "full") else fn(a)
+    return out["meta"], out["arrays"]
+
+
+def shown(page, testid):
+    return float(page.get_attribute(f"[data-testid={testid}]", "data-value"))
+
+
+def table(page, testid):
+    return np.array([float(v) for v in page.eval_on_selector_all(f"[data-testid={testid}] td", "tds => tds.map(t => t.dataset.v)")])
+
+
+def hover_cell(page, selector, row, col, rows, cols):
+    loc = page.locator(selector)
+    loc.scroll_into_view_if_needed()
+    box = loc.bounding_box()
+    page.mouse.move(box["x"] + (col + 0.5) * box["width"] / cols, box["y"] + (row + 0.5) * box["height"] / rows)
+
+
+@pytest.fixture(scope="module")
+def explore(app, tmp_path_factory):
+    """The shared page on the Explorers tab with our test image loaded; back to the first tab after."""
+    page = app.page
+    path = tmp_path_factory.mktemp("explorers") / "explorers.png"
+    rgba = make_png(path)
+    page.click(CONV_TAB)
+    before = renders(page, "sliding")
+    page.set_input_files("input[type=file][data-testid=upload]", str(path))
+    page.click(EXPLORE_TAB)
+    wait_new(page, "sliding", before)
+    # every stepping explorer switched to the new image (the user had not chosen another input)
+    page.wait_for_function("document.querySelector('[data-testid=explorer-rgb]').dataset.args?.includes('image')")
+    image = api.prepare_image(rgba.tobytes(), H, W)
+    yield page, image
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.click(CONV_TAB)
+
+
+# ----------------------------------------------------------------------------- tests
+
+
+def test_multiply_and_sum(explore):
+    page, _ = explore
+    page.wait_for_function("document.querySelector('[data-testid=mul-sum]').dataset.value === '165'")
+    assert page.text_content("[data-testid=mul-sum]").endswith("= 165")
+    act(page, "multiply", lambda: page.fill("[data-testid=mul-a-cell][data-row='0'][data-col='0']", "-2.5"))
+    meta, arrays = expected(api.multiply_sum, args(page, "multiply"), None)
+    assert meta["sum"] == pytest.approx(165 - 9 - 2.5 * 9)
+    assert shown(page, "mul-sum") == pytest.approx(meta["sum"])
+    np.testing.assert_allclose(table(page, "mul-products"), arrays[meta["products"]].ravel())
+    act(page, "multiply", lambda: page.click("[data-testid=mul-reset]"))
+    assert shown(page, "mul-sum") == 165
+
+
+def check_sliding_step(page, image, i):
+    a = args(page, "sliding")
+    meta, arrays = expected(api.window_steps, a, image)
+    k = meta["kernel_shape"][0] * meta["kernel_shape"][1]
+    np.testing.assert_allclose(table(page, "sliding-window"), arrays[3][i].ravel(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(table(page, "sliding-products"), arrays[4][i].ravel(), rtol=1e-5, atol=1e-6)
+    assert shown(page, "sliding-sum") == pytest.approx(float(arrays[5][i]), rel=1e-5, abs=1e-6)
+    assert shown(page, "sliding-z") == pytest.approx(float(arrays[6][i]), rel=1e-5, abs=1e-6)
+    assert shown(page, "sliding-out") == pytest.approx(float(arrays[7][i]), rel=1e-5, abs=1e-6)
+    assert k == arrays[3].shape[1] * arrays[3].shape[2]
+    return meta
+
+
+def test_sliding_window_steps_stride_padding_and_keys(explore):
+    page, image = explore
+    a = args(page, "sliding")
+    assert a["source"] == "image"
+    select(page, "sliding", "sliding-preset", "sobel_x")
+    select(page, "sliding", "sliding-stride", 2)
+    select(page, "sliding", "sliding-padding", 1)
+    select(page, "sliding", "sliding-mode", "reflect")
+    select(page, "sliding", "sliding-activation", "relu")
+    act(page, "sliding", lambda: page.fill("[data-testid=sliding-bias]", "-0.25"))
+    a = args(page, "sliding")
+    assert (a["stride"], a["padding"], a["padding_mode"], a["bias"]) == (2, 1, "reflect", -0.25)
+    # keyboard: arrows step, the step is announced
+    stage = page.locator("[data-testid=sliding-stage]")
+    stage.focus()
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("ArrowRight")
+    assert page.input_value("[data-testid=sliding-scrub]") == "3"
+    assert page.text_content("[data-testid=sliding-live]").startswith("Position 4 of")
+    meta = check_sliding_step(page, image, 3)
+    ho, wo = meta["out_shape"]
+    n = a["size"] + 2  # padded by 1 each side, stride 2, 3x3 kernel: count the positions
+    assert (ho, wo) == (len(range(0, n - 3 + 1, 2)),) * 2
+    # the scrubber reaches the last position
+    page.locator("[data-testid=sliding-scrub]").fill(str(ho * wo - 1))
+    check_sliding_step(page, image, ho * wo - 1)
+    # space plays, space pauses; the player advanced on its own
+    page.keyboard.press("Home")
+    stage.focus()
+    page.fill("[data-testid=sliding-speed]", "8")
+    stage.focus()
+    page.keyboard.press("Space")
+    page.wait_for_function("Number(document.querySelector('[data-testid=sliding-scrub]').value) >= 2")
+    page.keyboard.press("Space")
+    assert "Paused" in page.text_content("[data-testid=sliding-live]")
+    i = int(page.input_value("[data-testid=sliding-scrub]"))
+    check_sliding_step(page, image, i)
+
+
+def test_sliding_window_on_a_random_grid_with_dilation(explore, shot):
+    page, image = explore
+    select(page, "sliding", "sliding-input", "random")
+    act(page, "sliding", lambda: page.fill("[data-testid=sliding-size]", "9"))
+    select(page, "sliding", "sliding-dilation", 2)
+    select(page, "sliding", "sliding-stride", 1)
+    select(page, "sliding", "sliding-padding", "same")
+    select(page, "sliding", "sliding-mode", "circular")
+    a = args(page, "sliding")
+    assert (a["source"], a["size"], a["dilation"], a["padding"]) == ("random", 9, 2, "same")
+    page.click("[data-testid=sliding-fwd]")
+    page.click("[data-testid=sliding-fwd]")
+    i = int(page.input_value("[data-testid=sliding-scrub]"))
+    meta = check_sliding_step(page, image, i)
+    assert meta["out_shape"] == [9, 9]
+    assert "= 9" in page.text_content("[data-testid=sliding-formula]")
+    page.locator(card("sliding")).screenshot(path=str(build.ARTIFACTS_DIR / "explorers-sliding.png"))
+    # back to the image for the others
+    select(page, "sliding", "sliding-input", "image")
+
+
+def test_pooling_leftovers_overlap_and_values(explore):
+    page, image = explore
+    select(page, "pooling", "xpool-input", "random")
+    act(page, "pooling", lambda: page.fill("[data-testid=xpool-size]", "11"))
+    a = args(page, "pooling")
+    assert (a["window"], a["stride"], a["ceil_mode"]) == (2, 2, False)
+    notes = page.text_content("[data-testid=xpool-notes]")
+    assert "dropped" in notes and "1 row and 1 column" in notes
+    meta, arrays = expected(api.pool_steps, a, image)
+    assert meta["dropped_rows"] == 1 and meta["out_shape"] == [5, 5]
+    act(page, "pooling", lambda: page.check("[data-testid=xpool-ceil]"))
+    notes = page.text_content("[data-testid=xpool-notes]")
+    assert "partial window" in notes
+    a = args(page, "pooling")
+    meta, arrays = expected(api.pool_steps, a, image)
+    assert meta["out_shape"] == [6, 6] and meta["partial_windows"] == 11
+    page.click("[data-testid=xpool-last]")
+    assert shown(page, "xpool-value") == pytest.approx(float(arrays[2][-1]), rel=1e-6)
+    got = table(page, "xpool-window-values")
+    assert np.isnan(got).sum() == 3  # the corner window holds one real cell
+    # overlap: stride 1 < window 3, average
+    select(page, "pooling", "xpool-window", 3)
+    select(page, "pooling", "xpool-stride", 1)
+    select(page, "pooling", "xpool-type", "avg")
+    assert "smaller than the 3×3 window" in page.text_content("[data-testid=xpool-notes]")
+    a = args(page, "pooling")
+    meta, arrays = expected(api.pool_steps, a, image)
+    page.locator("[data-testid=xpool-stage]").focus()
+    page.keyboard.press("ArrowRight")
+    assert shown(page, "xpool-value") == pytest.approx(float(arrays[2][1]), rel=1e-6)
+    np.testing.assert_allclose(table(page, "xpool-window-values"), arrays[1][1].ravel(), rtol=1e-6)
+    assert meta["agrees_with_ops"]
+
+
+def test_padding_modes_and_the_same_rule(explore):
+    page, image = explore
+    a = args(page, "padding")
+    assert a["source"] == "image" and a["channel"] == "rgb"
+    modes = page.eval_on_selector_all("canvas[data-testid=xpad-canvas]", "cs => cs.map(c => c.dataset.mode)")
+    assert modes == ["zeros", "reflect", "replicate", "circular"]
+    select(page, "padding", "xpad-kernel", 7)
+    meta, _ = expected(api.padded_view, args(page, "padding"), image)
+    rule = page.text_content("[data-testid=xpad-rule]")
+    assert "p = (7 − 1) / 2 = 3" in rule
+    assert meta["same"]["rows"]["formula"] in page.text_content("[data-testid=xpad-same]")
+    assert meta["current"]["rows"]["formula"] in page.text_content("[data-testid=xpad-current]")
+    act(page, "padding", lambda: page.click("[data-testid=xpad-use-same]"))
+    a = args(page, "padding")
+    assert a["padding"] == 3
+    assert "the same size as the input" in page.text_content("[data-testid=xpad-current]")
+    select(page, "padding", "xpad-kernel", 4)
+    assert "1 before (top, left) and 2 after" in page.text_content("[data-testid=xpad-rule]")
+    # reflect cannot pad 8 around an 8x8 digit: said, not drawn
+    select(page, "padding", "xpad-input", "digit")
+    select(page, "padding", "xpad-padding", 8)
+    assert "not possible" in page.text_content("[data-testid=xpad-mode][data-mode=reflect]")
+    assert page.locator("canvas[data-testid=xpad-canvas]").count() == 3
+    select(page, "padding", "xpad-input", "image")
+
+
+def test_receptive_field_hover_and_keys(explore):
+    page, image = explore
+    a = args(page, "receptive")
+    meta, arrays = expected(api.receptive_field, a, image)
+    page.locator(card("receptive")).scroll_into_view_if_needed()
+    # a pixel of the deepest layer (after two pools)
+    L = meta["layers"][3]
+    hover_cell(page, "canvas[data-testid=rf-map][data-layer='3']", 1, 2, *L["shape"])
+    region = page.locator("[data-testid=rf-region]")
+    want = explain.receptive_field(image, {**a, "target": {"layer": 3, "row": 1, "col": 2}})["meta"]["target"]
+    assert region.get_attribute("data-region") == ",".join(map(str, want["region"]))
+    assert page.text_content("[data-testid=rf-rsize]") == f"{want['size'][0]}×{want['size'][1]} pixels"
+    assert want["full_size"] == [10, 10]
+    # a first-layer pixel: the window values and the sum
+    L0 = meta["layers"][0]
+    hover_cell(page, "canvas[data-testid=rf-map][data-layer='0']", 0, 5, *L0["shape"])
+    t = explain.receptive_field(image, {**a, "target": {"layer": 0, "row": 0, "col": 5}})["meta"]["target"]
+    assert region.get_attribute("data-region") == ",".join(map(str, t["region"]))
+    assert t["size"] == [2, 3]  # the top row's window hangs into the zero padding
+    assert shown(page, "rf-sum") == pytest.approx(t["sum"], rel=1e-5, abs=1e-6)
+    first = meta["first"]
+    i = 0 * L0["shape"][1] + 5
+    np.testing.assert_allclose(table(page, "rf-window"), arrays[first["windows"]][i].ravel(), rtol=1e-6)
+    # keyboard: focus a map, arrows move the pixel
+    page.focus("canvas[data-testid=rf-map][data-layer='1']")
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("ArrowLeft")
+    L1 = meta["layers"][1]
+    r, c = L1["shape"][0] // 2 - 1, L1["shape"][1] // 2 - 1
+    t = explain.receptive_field(image, {**a, "target": {"layer": 1, "row": r, "col": c}})["meta"]["target"]
+    assert region.get_attribute("data-region") == ",".join(map(str, t["region"]))
+    # changing the stack: stride 2 on the first conv
+    act(page, "receptive", lambda: page.locator("[data-testid=rf-layer]").first.locator("[data-testid=rf-s]").fill("2"))
+    a2 = args(page, "receptive")
+    assert a2["layers"][0]["s"] == 2
+    meta2, _ = expected(api.receptive_field, a2, image)
+    shapes = page.eval_on_selector_all("canvas[data-testid=rf-map]", "cs => cs.map(c => c.dataset.shape)")
+    assert shapes == [",".join(map(str, L["shape"])) for L in meta2["layers"]]
+
+
+def test_receptive_field_on_the_convolution_panel(explore):
+    page, image = explore
+    page.click(CONV_TAB)
+    try:
+        page.wait_for_selector("canvas[data-testid=fmap]")
+        fmap = page.locator("canvas[data-testid=fmap]").first
+        h, w = map(int, fmap.get_attribute("data-shape").split(","))
+        hover_cell(page, "canvas[data-testid=fmap] >> nth=0", 3, 4, h, w)
+        readout = page.locator("[data-testid=rf-conv-readout]")
+        readout.wait_for(state="visible")
+        page.wait_for_function("document.querySelector('[data-testid=rf-conv-readout]').dataset.region")
+        # the panel's settings as its controls show them
+        k = [int(page.input_value("[data-testid=kernel] >> nth=0 >> [data-testid=kernel-rows]")),
+             int(page.input_value("[data-testid=kernel] >> nth=0 >> [data-testid=kernel-cols]"))]
+        cells = page.eval_on_selector_all("[data-testid=kernel] >> nth=0 >> [data-testid=kernel-cell]", "cs => cs.map(c => c.value)")
+        from fractions import Fraction
+        values = [float(Fraction(v)) for v in cells]
+        layers = [{"type": "conv", "k": k, "s": int(page.input_value("[data-testid=stride]")),
+                   "d": int(page.input_value("[data-testid=dilation]")), "p": int(page.input_value("[data-testid=padding]"))}]
+        want = explain.receptive_field(image, {"source": "full", "channel": page.input_value("[data-testid=channel]"), "maps": False,
+                                               "layers": layers, "target": {"layer": 0, "row": 3, "col": 4,
+                                                                            "kernel": {"rows": k[0], "cols": k[1], "values": values}}})["meta"]["target"]
+        assert readout.get_attribute("data-region") == ",".join(map(str, want["region"]))
+        assert float(readout.get_attribute("data-sum")) == pytest.approx(want["sum"], rel=1e-5, abs=1e-6)
+        assert page.locator("[data-testid=rf-conv-overlay]").is_visible()
+        # a pooled pixel sees more
+        pooled = page.locator("canvas[data-testid=pooled]").first
+        ph, pw = map(int, pooled.get_attribute("data-shape").split(","))
+        hover_cell(page, "canvas[data-testid=pooled] >> nth=0", 1, 1, ph, pw)
+        page.wait_for_function("document.querySelector('[data-testid=rf-conv-readout]').textContent.startsWith('Pooled')")
+        size = readout.get_attribute("data-size")
+        assert [int(v) for v in size.split(",")] == [k[0] + 1, k[1] + 1]  # 2x2 max pool of a k×k conv, stride 1
+    finally:
+        page.mouse.move(0, 0)
+        page.click(EXPLORE_TAB)
+
+
+def test_flip_switch(explore):
+    page, image = explore
+    a = args(page, "flip")
+    meta, arrays = expected(api.flip_compare, a, image)
+    assert a["kernel"]["preset"] == "sobel_x" and not meta["symmetric"]
+    assert page.get_attribute("canvas[data-testid=flip-output]", "data-which") == "cross-correlation"
+    page.click("[data-testid=flip-switch]")
+    assert page.get_attribute("[data-testid=flip-switch]", "aria-checked") == "true"
+    assert page.get_attribute("canvas[data-testid=flip-output]", "data-which") == "convolution"
+    np.testing.assert_allclose(table(page, "flip-flipped"), arrays[2].ravel())
+    verdict = page.locator("[data-testid=flip-verdict]")
+    assert float(verdict.get_attribute("data-max-change")) == pytest.approx(meta["max_change"], rel=1e-5)
+    assert f"changes {meta['changed_pixels']} of" in verdict.text_content()
+    select(page, "flip", "flip-preset", "blur")
+    assert verdict.get_attribute("data-symmetric") == "true"
+    assert float(verdict.get_attribute("data-max-change")) == 0
+    assert "does not change" in verdict.text_content()
+    page.click("[data-testid=flip-switch]")
+
+
+def test_rgb_filter_partial_sums(explore):
+    page, image = explore
+    act(page, "rgb", lambda: page.click("[data-testid=rgb-demo]"))
+    a = args(page, "rgb")
+    assert a["kernel"] == {"preset": "notebook", "size": 3, "seed": 0} and a["padding"] == "same" and a["channel"] == "rgb"
+    # the demo takes the image as a whole (zoomed out as far as the grid allows)
+    meta, arrays = expected(api.rgb_filter, a, image)
+    for c, ch in enumerate(("red", "green", "blue")):
+        assert shown(page, f"rgb-partial-{ch}") == pytest.approx(meta["at"]["partials"][c], rel=1e-5, abs=1e-6)
+        np.testing.assert_allclose(table(page, f"rgb-w-{ch}"), arrays[1][c].ravel(), rtol=1e-6)
+    total = page.locator("[data-testid=rgb-total]")
+    assert float(total.get_attribute("data-z")) == pytest.approx(meta["at"]["z"], rel=1e-5, abs=1e-6)
+    # choose another position with a click on the output, then move it with the keys
+    ho, wo = meta["out_shape"]
+    def click_corner():
+        hover_cell(page, "canvas[data-testid=rgb-output]", 0, 0, ho, wo)
+        page.mouse.down()
+        page.mouse.up()
+
+    act(page, "rgb", click_corner)
+    assert args(page, "rgb")["position"] == {"row": 0, "col": 0}
+    page.focus("canvas[data-testid=rgb-output]")
+    act(page, "rgb", lambda: page.keyboard.press("ArrowRight"))
+    a = args(page, "rgb")
+    assert a["position"] == {"row": 0, "col": 1}
+    meta, arrays = expected(api.rgb_filter, a, image)
+    np.testing.assert_allclose(table(page, "rgb-win-green"), arrays[5][1].ravel(), rtol=1e-6)
+    assert float(total.get_attribute("data-z")) == pytest.approx(meta["at"]["z"], rel=1e-5, abs=1e-6)
+    assert meta["at"]["z"] == pytest.approx(sum(meta["at"]["partials"]) + meta["bias"])
+
+
+def test_parameter_counts(explore):
+    page, _ = explore
+    out = page.locator("[data-testid=params-out]")
+    # the user's image size was taken over when it loaded
+    assert int(out.get_attribute("data-fc")) == H * W * 3
+    act(page, "params", lambda: page.click("[data-testid=params-notebook]"))
+    assert (out.get_attribute("data-fc"), out.get_attribute("data-conv")) == ("10000", "500")
+    assert "10,000" in out.text_content() and "500" in out.text_content()
+    act(page, "params", lambda: page.click("[data-testid=params-mine]"))
+    meta, _ = expected(api.param_counts, args(page, "params"), None)
+    assert int(out.get_attribute("data-fc")) == meta["fc"]["weights"] == H * W * 3
+    assert int(out.get_attribute("data-conv")) == meta["conv"]["weights"] == 5 * 5 * 3 * 20
+
+
+def test_phone_width_has_no_horizontal_scroll(explore, shot):
+    page, _ = explore
+    page.set_viewport_size({"width": 375, "height": 800})
+    try:
+        page.wait_for_timeout(300)  # explorers redraw on resize
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375
+        page.locator(card("sliding")).screenshot(path=str(build.ARTIFACTS_DIR / "explorers-sliding-375.png"))
+    finally:
+        page.set_viewport_size({"width": 1280, "height": 900})
+
+
+def test_benchmark_hook_reports_steps_per_second(explore):
+    page, _ = explore
+    r = page.evaluate("window.cnnExplorers.benchSlidingWindow({steps: 200})")
+    assert r["input"] == [32, 32] and r["positions"] == 1024 and r["steps"] == 200
+    assert r["stepsPerSecond"] > 0
+    print(f"sliding window: {r['stepsPerSecond']:.0f} steps/s (sync, max step {r['maxStepMs']:.1f} ms)")
+    assert page.get_attribute("[data-testid=sliding-arith]", "hidden") is None
