@@ -95,7 +95,7 @@ export function mountPooling(root, ctx) {
   function describe() {
     const m = data.meta;
     const items = [];
-    if (m.overlap) items.push(`Stride ${m.stride} is smaller than the ${m.window}×${m.window} window: neighbouring windows share ${plural(m.window - m.stride, "row")}/columns, and some cells are read up to ${m.max_coverage} times.`);
+    if (m.overlap) items.push(`Stride ${m.stride} is smaller than the ${m.window}×${m.window} window: neighbouring windows share ${plural(m.window - m.stride, "row")} (or column), and some cells are read up to ${m.max_coverage} times.`);
     else if (m.gap) items.push(`Stride ${m.stride} is larger than the ${m.window}×${m.window} window: the cells between windows are never read.`);
     else items.push(`Stride ${m.stride} equals the window: the windows tile the map without overlap.`);
     if (m.dropped_rows || m.dropped_cols) {
