@@ -412,11 +412,12 @@ tid("max-side").addEventListener("change", () => {
   if (state.sourceFile) onFile(state.sourceFile);
 });
 
+const SAMPLE_URL = new URL("../assets/sample-cat.jpg", import.meta.url).href;
 wireImageSources({
   input: tid("upload"),
   dropZone: tid("dropzone").closest(".card"),
   sampleButton: tid("sample"),
-  sampleURL: new URL("../assets/sample-cat.jpg", import.meta.url).href,
+  sampleURL: SAMPLE_URL,
   onFile,
 });
 
@@ -429,6 +430,10 @@ export const appContext = {
   setError,
   getImage: () => (state.image ? { ...state.image, rgba: state.pendingRGBA } : null),
   onImage: (fn) => imageListeners.push(fn),
+  // Other panels load images through the same path, so decoding, errors and the
+  // worker's copy of the image stay in one place.
+  loadFile: (file) => onFile(file),
+  loadSample: () => tid("sample").click(),
   onReady: (fn) => readyListeners.push(fn),
   isReady: () => client.ready && statusEl.dataset.state !== "loading",
 };

@@ -434,27 +434,16 @@ export function mountBuilder(root, ctx) {
     fileIn.addEventListener("change", () => {
       const file = fileIn.files && fileIn.files[0];
       fileIn.value = "";
-      if (file) forwardFile(file);
+      if (file) ctx.loadFile(file);
     });
-    sampleBtn.addEventListener("click", () => document.querySelector('[data-testid="sample"]')?.click());
+    sampleBtn.addEventListener("click", () => ctx.loadSample());
     const drop = fileIn.closest(".card");
     drop.addEventListener("dragover", (e) => e.preventDefault());
     drop.addEventListener("drop", (e) => {
       e.preventDefault();
       const file = e.dataTransfer?.files?.[0];
-      if (file) forwardFile(file);
+      if (file) ctx.loadFile(file);
     });
-  }
-
-  function forwardFile(file) {
-    // Hand the file to the page's image input, so decoding, errors and the worker copy
-    // of the image stay in one place.
-    const input = document.querySelector('input[type="file"][data-testid="upload"]');
-    if (!input) return;
-    const dt = new DataTransfer();
-    dt.items.add(file);
-    input.files = dt.files;
-    input.dispatchEvent(new Event("change", { bubbles: true }));
   }
 
   function showImageInfo(img) {
