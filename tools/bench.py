@@ -175,7 +175,9 @@ def _num(v, digits: int | None = None) -> str:
 
 
 def _mb(n) -> str:
-    return "-" if n is None else f"{n / 1e6:.1f} MB"
+    if n is None:
+        return "-"
+    return f"{n / 1e6:.1f} MB" if n >= 100_000 else f"{n / 1e3:.1f} kB"
 
 
 def _target_text(t: dict) -> str:
@@ -223,7 +225,9 @@ def table_rows(results: dict) -> list[list[str]]:
                 if t["value"] is not None:
                     shown.append(f"{_num(t['value'])}x TF.js wasm")
             else:
-                shown.append(_target_text(t))
+                mark = {True: "met", False: "missed", None: "not measured"}[t["met"]]
+                value = "" if t["value"] is None else f" is {_num(t['value'])}"
+                shown.append(f"{_target_text(t)}:{value} ({mark})")
         result = _verdict(mine)
         if c.get("error"):
             result = (result + "; " if result else "") + "error: " + c["error"][:80]
@@ -296,9 +300,15 @@ def readme_section(results: dict) -> str:
     lines = [
         README_BEGIN,
         f"Latest run: `python3 build.py bench{' --quick' if mode == 'quick' else ''}` on "
-        f"{when}, commit `{(m.get('git_commit') or '?')[:10]}`.",
+        f"{when}, commit `{(m.get('git_commit') or '?')[:10]}`"
+        + (" plus uncommitted changes in the working tree" if m.get("git_dirty") else "") + ".",
         "",
         f"Machine: {machine_summary(m)}.",
+        "",
+        f"Machine load during the run (1-minute load average, all work on the machine): "
+        f"{_num((m.get('load_average_1min') or {}).get('before'))} before, "
+        f"{_num((m.get('load_average_1min') or {}).get('after'))} after, on "
+        f"{m.get('cores', '?')} cores. Medians in ms; CPython with OpenBLAS on 1 thread.",
         "",
         format_markdown(table_rows(results)),
         README_END,
@@ -1102,7 +1112,7 @@ def main(argv: list[str] | None = None) -> int:
 
     machine = machine_info()
     machine.update(mode=mode_name, repeats=mode, git_commit=git_commit(),
-                   pycore_wheel_commit=info.get("git_commit"),
+                   pycore_wheel_commit=info.get("git_commit"), git_dirty=info.get("git_dirty"),
                    date=_dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat())
 
     machine["method"] = {

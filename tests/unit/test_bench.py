@@ -251,10 +251,13 @@ def test_table_says_which_targets_were_missed():
     assert a[6] == "met"
     assert b[6].startswith("MISSED") and "browser/CPython <= 2x (is 9)" in b[6]
     assert "vs TF.js cpu < 1x" in b[6] and "18x TF.js wasm" in b[5]
+    assert "browser/CPython <= 2x: is 9 (missed)" in b[5]
+    assert "vs notebook >= 100x: is 150 (met)" in a[5]
     assert by_case["pool a"][6].startswith("not measured")
     assert by_case["bytes transferred, cold start"][1] == "21.0 MB"
     assert by_case["bytes transferred, cold start"][6].startswith("MISSED")
     assert by_case["edit -> redraw, p95"][6] == "met"
+    assert by_case["bytes transferred, warm start"][1] == "5.0 kB"
     text = bench.format_text(rows)
     assert text.splitlines()[1].startswith("----")
     assert len(text.splitlines()) == len(rows) + 1
