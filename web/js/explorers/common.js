@@ -329,7 +329,7 @@ const SCALES = [1, 2, 4, 8, 16, 32];
  * @param {{name:string, maxSize:number, size:number, rgb?:boolean, onChange:Function, allowDigit?:boolean}} o
  */
 export function sourcePicker(ctx, o) {
-  const state = { source: null, touched: false, row: 0, col: 0, placed: false };
+  const state = { source: null, touched: false, row: 0, col: 0, placed: false, preferred: o.size };
   const wrap = el("fieldset", { class: "source", dataset: { testid: `${o.name}-source` } });
   wrap.append(el("legend", {}, "Input"));
   const kinds = [["image", "a crop of your image"], ["random", "a random grid"]];
@@ -361,6 +361,7 @@ export function sourcePicker(ctx, o) {
     changed();
   });
   for (const f of [size.input, seed.input]) f.addEventListener("input", () => {
+    if (f === size.input && numberOf(size.input) >= 2) state.preferred = numberOf(size.input);
     sync();
     changed();
   });
@@ -386,7 +387,10 @@ export function sourcePicker(ctx, o) {
   function place() {
     const img = image();
     if (!img) return;
-    const n = numberOf(size.input) || o.size;
+    // the size the user chose (or the default), shrunk only as far as this image needs
+    const short = Math.min(img.width, img.height);
+    const n = Math.max(2, Math.min(state.preferred, short));
+    size.input.value = String(n);
     let best = 1;
     for (const s of SCALES) if (n * s <= Math.min(img.width, img.height) * 0.6) best = s;
     scale.input.value = String(best);
@@ -476,8 +480,11 @@ export function sourcePicker(ctx, o) {
     state.placed = false;
     thumbBase = null;
     setTimeout(() => {
-      // The user's image is what the explorers are for: switch to it unless they chose otherwise.
-      if (!state.touched) src.input.value = "image";
+      // The user's image is what the explorers are for: switch to it unless they chose
+      // otherwise (or it is too small to crop a grid from).
+      const img = image();
+      const usable = img && Math.min(img.width, img.height) >= 2;
+      if (!state.touched) src.input.value = usable ? "image" : "random";
       sync();
       if (src.input.value === "image") changed();
     }, 0);
@@ -503,7 +510,10 @@ export function sourcePicker(ctx, o) {
         src.input.value = values.source;
         state.touched = true;
       }
-      if (values.size !== undefined) size.input.value = String(values.size);
+      if (values.size !== undefined) {
+        size.input.value = String(values.size);
+        state.preferred = values.size;
+      }
       if (values.seed !== undefined) seed.input.value = String(values.seed);
       if (values.digit !== undefined) digit.input.value = String(values.digit);
       if (values.channel !== undefined) channel.input.value = values.channel;
@@ -543,13 +553,28 @@ export function sourcePicker(ctx, o) {
 export function makeRunner(ctx, name, fn, collect, onResult, host = null) {
   let lastGood = null;
   let renders = 0;
+  let inline = null;
+  // A problem shows inside the explorer, and in the shared banner only while the
+  // Explorers tab is on screen (an image loaded elsewhere must not raise our errors there).
+  function report(message) {
+    if (host) {
+      if (!inline) {
+        inline = el("p", { class: "x-error", role: "status", dataset: { testid: `${name}-error` } });
+        host.querySelector("h2")?.after(inline);
+      }
+      inline.textContent = message || "";
+      inline.hidden = !message;
+    }
+    const panel = host?.closest('[role="tabpanel"]');
+    ctx.setError(`explorer-${name}`, message && !(panel && panel.hidden) ? message : null);
+  }
   async function run() {
     if (!ctx.isReady()) return;
     let args;
     try {
       args = collect();
     } catch (e) {
-      ctx.setError(`explorer-${name}`, e.message);
+      report(e.message);
       return;
     }
     if (!args) return;
@@ -559,11 +584,11 @@ export function makeRunner(ctx, name, fn, collect, onResult, host = null) {
       result = await ctx.client.latest(`explorer-${name}`, fn, args);
     } catch (e) {
       if (e.kind === "Restart") return;
-      ctx.setError(`explorer-${name}`, e.message);
+      report(e.message);
       return;
     }
     if (result.stale) return;
-    ctx.setError(`explorer-${name}`, null);
+    report(null);
     lastGood = result;
     onResult(result);
     if (host) {

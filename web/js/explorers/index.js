@@ -55,6 +55,11 @@ export function mountExplorers(root, appContext) {
     }
   }
   for (const h of root.querySelectorAll(".explorer > h2")) h.tabIndex = -1;
+  // Leaving the tab takes the explorers' messages off the shared banner (they stay inside each explorer).
+  window.addEventListener("hashchange", () => {
+    if (location.hash.split("?")[0] === "#explore") return;
+    for (const n of ["mul", "sliding", "xpool", "xpad", "rf", "flip", "rgb", "params"]) appContext.setError(`explorer-${n}`, null);
+  });
   try {
     wireConvPanelHover(appContext);
   } catch (e) {
