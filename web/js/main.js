@@ -155,6 +155,7 @@ function renderFilters() {
         },
         onRemove: () => {
           state.filters.splice(i, 1);
+          setError("filters", null);
           renderFilters();
           schedule();
         },
