@@ -36,9 +36,20 @@ from __future__ import annotations
 
 import dataclasses
 import numbers
+import sys
 from typing import Any
 
 import numpy as np
+
+# Pyodide's numpy (2.0.2 in Pyodide 0.27.7) is built without BLAS and without SIMD,
+# which changes which numpy call is fastest. Measured in Chromium 156, float32, ms:
+#   8x27 @ 27xT product inside conv2d, 512x512 RGB 3x3: matmul 25, einsum ~14
+#   max of two 8x512x256 arrays: np.maximum 7.6, np.fmax 10.2, np.where(b > a, b, a) 1.6
+#   ReLU on 8x512x512: np.maximum 15.4, np.where(x < 0, 0, x) 3.9
+# In CPython with OpenBLAS and SIMD loops every one of these goes the other way
+# (np.where 4.1 ms vs np.maximum 0.19 ms), so the choice is made per platform.
+# Tests run both paths in CPython by switching this flag.
+_NO_BLAS_NO_SIMD = sys.platform == "emscripten"
 
 __all__ = [
     "ConvGeometry",
@@ -650,7 +661,12 @@ def _conv2d_core(
                         t += 1
                 # merging (rows, cols) of one output plane is always a view
                 o = og[n0:n1, :, r0:r1].reshape(m, Og, T)
-                np.matmul(wg, buf[:m, :, :T], out=o)
+                if _NO_BLAS_NO_SIMD:
+                    # einsum's sum-of-products loop streams over T; numpy's
+                    # non-BLAS matmul walks columns (see module note)
+                    np.einsum("ok,nkt->not", wg, buf[:m, :, :T], out=o)
+                else:
+                    np.matmul(wg, buf[:m, :, :T], out=o)
                 if bg is not None:
                     o += bg
     return out
@@ -818,7 +834,7 @@ def _restore_layout(out: np.ndarray, ndim: int) -> np.ndarray:
     return out if ndim == 4 else out[0] if ndim == 3 else out[0, 0]
 
 
-def _pool_reduce(x4: np.ndarray, k, s, p, d, geo_h: ConvGeometry, geo_w: ConvGeometry, fill: float, ufunc) -> np.ndarray:
+def _pool_reduce(x4: np.ndarray, k, s, p, d, geo_h: ConvGeometry, geo_w: ConvGeometry, fill: float, combine) -> np.ndarray:
     """Reduce every pooling window of ``x4`` with the binary ``ufunc``.
 
     Parameters
@@ -831,8 +847,10 @@ def _pool_reduce(x4: np.ndarray, k, s, p, d, geo_h: ConvGeometry, geo_w: ConvGeo
     fill : float
         Value read at cells outside the input (padding and ceil_mode's
         overhang): -inf for max, 0 for sum.
-    ufunc : numpy ufunc
-        Associative and commutative (``np.add``, ``np.maximum``, ``np.fmax``).
+    combine : callable ``(acc, view) -> acc``
+        Folds one more tap into the accumulator (may work in place and return
+        ``acc``, or return a new array); associative and commutative, e.g.
+        :func:`_add_into`, :func:`_max_into`.
 
     Returns
     -------
@@ -863,15 +881,32 @@ def _pool_reduce(x4: np.ndarray, k, s, p, d, geo_h: ConvGeometry, geo_w: ConvGeo
         if j == 0:
             np.copyto(rows, view)
         else:
-            ufunc(rows, view, out=rows)
+            rows = combine(rows, view)
     out = np.empty((N, C, Ho, Wo), dtype=x4.dtype)
     for i in range(k[0]):
         view = rows[:, :, i * d[0] : i * d[0] + (Ho - 1) * s[0] + 1 : s[0]]
         if i == 0:
             np.copyto(out, view)
         else:
-            ufunc(out, view, out=out)
+            out = combine(out, view)
     return out
+
+
+def _add_into(acc: np.ndarray, view: np.ndarray) -> np.ndarray:
+    return np.add(acc, view, out=acc)
+
+
+def _max_into(acc: np.ndarray, view: np.ndarray) -> np.ndarray:
+    # np.maximum propagates NaN, as torch does.
+    return np.maximum(acc, view, out=acc)
+
+
+def _max_into_no_nan(acc: np.ndarray, view: np.ndarray) -> np.ndarray:
+    # Only for inputs without NaN (np.where would drop a NaN in `view`).
+    # Without SIMD (Pyodide) a select is 5x faster than np.maximum; see module note.
+    if _NO_BLAS_NO_SIMD:
+        return np.where(view > acc, view, acc)
+    return np.maximum(acc, view, out=acc)
 
 
 def max_pool2d(
@@ -908,13 +943,11 @@ def max_pool2d(
     N, C, H, W = x4.shape
     gh = conv_output_geometry(H, k[0], s[0], p[0], d[0], ceil_mode)
     gw = conv_output_geometry(W, k[1], s[1], p[1], d[1], ceil_mode)
-    # np.maximum propagates NaN as torch does, but without SIMD (Pyodide) it
-    # is 3x slower than np.fmax (measured 5.6 vs 1.7 ms on 2M float32 in a
-    # no-SIMD numpy 2.0 build).  fmax ignores NaN, so use it only when the
-    # input has no NaN; the check is one cheap sum (an inf or an overflowing
-    # sum just takes the exact path).
-    fast = bool(np.isfinite(np.add.reduce(x4, axis=None)))
-    out = _pool_reduce(x4, k, s, p, d, gh, gw, -np.inf, np.fmax if fast else np.maximum)
+    # The select-based max is faster in Pyodide but would drop NaN, so it is only
+    # used when the input has none; the check is one cheap sum (an inf or an
+    # overflowing sum just takes the exact path).
+    no_nan = bool(np.isfinite(np.add.reduce(x4, axis=None)))
+    out = _pool_reduce(x4, k, s, p, d, gh, gw, -np.inf, _max_into_no_nan if no_nan else _max_into)
     return _restore_layout(out, ndim)
 
 
@@ -955,7 +988,7 @@ def avg_pool2d(
     N, C, H, W = x4.shape
     gh = conv_output_geometry(H, k[0], s[0], p[0], 1, ceil_mode)
     gw = conv_output_geometry(W, k[1], s[1], p[1], 1, ceil_mode)
-    out = _pool_reduce(x4, k, s, p, (1, 1), gh, gw, 0.0, np.add)
+    out = _pool_reduce(x4, k, s, p, (1, 1), gh, gw, 0.0, _add_into)
 
     if p == (0, 0) and gh.overhang == 0 and gw.overhang == 0:
         out /= k[0] * k[1]  # every window is full
@@ -999,7 +1032,12 @@ def relu(x: Any) -> np.ndarray:
     numpy.ndarray, same shape and float dtype as ``x``
     """
     x = as_float_array(x, "x")
-    return np.maximum(x, x.dtype.type(0))
+    zero = x.dtype.type(0)
+    if _NO_BLAS_NO_SIMD:
+        # a select is ~4x faster than np.maximum without SIMD; NaN < 0 is False,
+        # so NaN stays NaN (see module note)
+        return np.where(x < zero, zero, x)
+    return np.maximum(x, zero)
 
 
 def sigmoid(x: Any) -> np.ndarray:

@@ -15,6 +15,14 @@ import scipy.signal as sps
 
 from pycore import ops
 
+
+@pytest.fixture(autouse=True, params=[False, True], ids=["blas-path", "pyodide-path"])
+def numpy_build(request, monkeypatch):
+    """Run every test on both code paths: ops picks different numpy calls when numpy
+    has no BLAS and no SIMD (Pyodide), and both must give the reference's numbers."""
+    monkeypatch.setattr(ops, "_NO_BLAS_NO_SIMD", request.param)
+    return request.param
+
 # ---------------------------------------------------------------- references
 
 
