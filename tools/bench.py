@@ -76,6 +76,7 @@ FORWARD_LIMIT_MS = 1000.0    # notebook network forward pass, in the browser
 LATENCY_P95_MS = 150.0       # kernel-cell edit -> redrawn feature maps
 COLD_START_MS = 5000.0       # page cold start to ready, localhost
 TRANSFER_LIMIT = 20_000_000  # bytes (20 MB, decimal)
+EXPLORER_STEPS_PER_S = 30.0  # sliding-window explorer on 32x32, arithmetic panel showing (issue 4)
 
 STATUS = "[data-testid=status]"
 MAPS = "[data-testid=maps]"
@@ -128,7 +129,8 @@ def _target(figure: str, case: str | None, value, op: str, limit, unit: str = ""
     return {"figure": figure, "case": case, "value": value, "target": text, "met": met}
 
 
-def evaluate_targets(cases: list[dict], startup: dict, latency: dict) -> list[dict]:
+def evaluate_targets(cases: list[dict], startup: dict, latency: dict,
+                     explorer: dict | None = None) -> list[dict]:
     """The issue's targets, from the figures gathered. `met` is True/False, or None when the
     figure is missing (not measured, or failed) or only reported."""
     out = []
@@ -154,6 +156,8 @@ def evaluate_targets(cases: list[dict], startup: dict, latency: dict) -> list[di
                        COLD_START_MS, " ms"))
     out.append(_target("bytes transferred, cold start", None,
                        (startup or {}).get("cold_bytes"), "<", TRANSFER_LIMIT, " B"))
+    out.append(_target("sliding-window explorer, 32x32, steps/s", None,
+                       (explorer or {}).get("steps_per_s"), ">=", EXPLORER_STEPS_PER_S, "/s"))
     return out
 
 
@@ -252,6 +256,11 @@ def table_rows(results: dict) -> list[list[str]]:
                  _num(lat.get("median_ms")), "-", "-", "-", "-", "-"])
     rows.append(["edit -> redraw, p95", _num(lat.get("p95_ms")), "-", "-", "-",
                  _target_text(t) if t else "-", _verdict([t]) if t else "-"])
+    ex = results.get("explorer") or {}
+    t = by_fig.get("sliding-window explorer, 32x32, steps/s")
+    rows.append(["sliding-window explorer, 32x32, steps/s (one per frame: "
+                 f"{_num(ex.get('per_frame_steps_per_s'))})", _num(ex.get("steps_per_s")),
+                 "-", "-", "-", _target_text(t) if t else "-", _verdict([t]) if t else "-"])
     return rows
 
 
@@ -871,6 +880,39 @@ def measure_latency(browser, base_url: str, edits: int, new_context, png: Path) 
     return out
 
 
+def measure_explorer(new_context, base_url: str) -> dict:
+    """Explorers tab: the sliding-window explorer stepping through a 32x32 input with its
+    arithmetic panel showing, through the page's own hook (web/js/explorers/sliding.js):
+    back to back (each step redraws both canvases and the arithmetic, then forces a
+    layout) and one step per animation frame (the display's limit)."""
+    ctx = new_context()
+    try:
+        page = ctx.new_page()
+        page.goto(base_url + "/index.html#explore")
+        _wait_ready(page)
+        page.wait_for_function("() => window.cnnExplorers && window.cnnExplorers.benchSlidingWindow",
+                               timeout=30_000)
+        sync = page.evaluate("(o) => window.cnnExplorers.benchSlidingWindow(o)", {"steps": 1000})
+        frames = page.evaluate("(o) => window.cnnExplorers.benchSlidingWindow(o)",
+                               {"mode": "frames", "seconds": 2})
+    finally:
+        ctx.close()
+    out = {
+        "steps_per_s": sync.get("stepsPerSecond"),
+        "max_step_ms": sync.get("maxStepMs"),
+        "per_frame_steps_per_s": frames.get("stepsPerSecond"),
+        "input": sync.get("input"),
+        "positions": sync.get("positions"),
+        "measured": ("window.cnnExplorers.benchSlidingWindow: steps back to back, each "
+                     "redrawing the grid, the feature map and the arithmetic panel and "
+                     "forcing a layout; per_frame = one step per requestAnimationFrame"),
+    }
+    log(f"  explorer sliding window {_num(out['steps_per_s'])} steps/s back to back "
+        f"(slowest step {_num(out['max_step_ms'])} ms), {_num(out['per_frame_steps_per_s'])} "
+        f"steps/s one per frame")
+    return out
+
+
 def _ms_in(text: str) -> float | None:
     import re
 
@@ -1014,6 +1056,7 @@ def run_measurements(case_ids, mode: dict, png: Path, results: dict) -> None:
                                                         mode["startup_runs"])),
                     ("latency", lambda: measure_latency(browser, base, mode["edits"],
                                                         new_context, png)),
+                    ("explorer", lambda: measure_explorer(new_context, base)),
                 ):
                     try:
                         brw[name] = fn()
@@ -1067,8 +1110,10 @@ def assemble(case_ids, cpy: dict, nbk: dict, brw: dict, machine: dict, mode_name
                                 "; ".join(errors) or None))
     startup = brw.get("startup") or {}
     latency = brw.get("latency") or {}
+    explorer = brw.get("explorer") or {}
     results = {"machine": machine, "cases": cases, "startup": startup, "latency": latency}
-    results["targets"] = evaluate_targets(cases, startup, latency)
+    results["targets"] = evaluate_targets(cases, startup, latency, explorer)
+    results["explorer"] = explorer
     if brw.get("errors"):
         results["errors"] = brw["errors"]
     return results

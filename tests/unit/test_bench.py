@@ -231,7 +231,8 @@ def test_targets_are_evaluated_as_the_issue_states():
 def test_a_missing_figure_is_unknown_not_met():
     targets = bench.evaluate_targets([], {}, {})
     assert {t["figure"] for t in targets} == {"edit -> redraw p95", "cold start to ready",
-                                             "bytes transferred, cold start"}
+                                             "bytes transferred, cold start",
+                                             "sliding-window explorer, 32x32, steps/s"}
     assert all(t["met"] is None for t in targets)
 
 
@@ -378,3 +379,16 @@ def test_bench_page_workers_reference_files_that_exist():
                 assert f"./tfjs/{Path(f).name}" in worker
     assert "../pyodide/pyodide.mjs" in (page / "py_worker.mjs").read_text()
     assert "./bench.mjs" in (page / "index.html").read_text()
+
+
+def test_explorer_steps_target_is_evaluated_and_shown():
+    met = bench.evaluate_targets([], {}, {}, {"steps_per_s": 850.0})
+    slow = bench.evaluate_targets([], {}, {}, {"steps_per_s": 12.0})
+    missing = bench.evaluate_targets([], {}, {}, None)
+    pick = lambda ts: next(t for t in ts if t["figure"].startswith("sliding-window explorer"))
+    assert pick(met)["met"] is True and pick(slow)["met"] is False and pick(missing)["met"] is None
+    r = _results()
+    r["explorer"] = {"steps_per_s": 850.0, "per_frame_steps_per_s": 58.0}
+    r["targets"] = bench.evaluate_targets(r["cases"], r["startup"], r["latency"], r["explorer"])
+    row = next(row for row in bench.table_rows(r) if row[0].startswith("sliding-window explorer"))
+    assert row[1] == "850" and "58" in row[0] and row[-1] == "met"
