@@ -114,3 +114,49 @@ def test_python_load_failure_offers_a_retry(new_app_page, shot):
     page.click("[data-testid=sample]")
     wait_render(page, before)
     assert len(fmaps(page)) == 3
+
+
+def test_a_huge_file_is_refused_with_its_size_and_the_page_keeps_working(page, tmp_path):
+    good, _ = make_png(tmp_path, seed=11)
+    upload(page, good)
+    huge = tmp_path / "huge.png"
+    with open(huge, "wb") as f:  # a PNG signature, then 41 MB: refused before decoding
+        f.write(b"\x89PNG\r\n\x1a\n")
+        f.truncate(41 * 1024 * 1024)
+    page.set_input_files("input[type=file][data-testid=upload]", str(huge))
+    alert = page.locator(ALERT)
+    alert.wait_for(state="visible")
+    text = alert.text_content()
+    assert "huge.png" in text and "41.0 MB" in text and "limit is 40.0 MB" in text
+    assert [m["label"] for m in fmaps(page)] == ["edge", "sharpen", "blur"]
+    other, _ = make_png(tmp_path, h=16, w=16, seed=12, name="small.png")
+    upload(page, other)
+    assert alert.is_hidden()
+
+
+def test_the_convolution_panel_works_from_the_keyboard_alone(page, tmp_path):
+    """Load the sample, edit a kernel cell and change the stride using only keys."""
+    page.locator("[data-testid=sample]").focus()
+    before = renders(page)
+    page.keyboard.press("Enter")
+    wait_render(page, before)
+    cell = page.locator("[data-testid=kernel]").first.locator("[data-testid=kernel-cell]").first
+    cell.focus()
+    before = renders(page)
+    page.keyboard.press("Control+A")
+    page.keyboard.type("-3")
+    wait_render(page, before)
+    assert cell.input_value() == "-3"
+    page.locator("[data-testid=stride]").focus()
+    before = renders(page)
+    page.keyboard.press("ArrowUp")  # number input: 1 -> 2
+    wait_render(page, before)
+    w = page.locator("canvas[data-testid=input-image]").evaluate("c => c.width")
+    assert fmaps(page)[0]["width"] == (w - 3) // 2 + 1
+    # Tabs: arrow keys move between them, and the panel follows.
+    page.locator("[data-testid=tab-convolution]").focus()
+    page.keyboard.press("ArrowRight")
+    assert page.get_attribute("[data-testid=tab-explore]", "aria-selected") == "true"
+    assert page.locator("#explore").is_visible() and page.locator("#convolution").is_hidden()
+    page.keyboard.press("ArrowLeft")
+    assert page.locator("#convolution").is_visible()
