@@ -10,7 +10,9 @@ function axisLine(name, g, unit) {
     const drop = document.createElement("span");
     drop.className = "dropped";
     drop.dataset.testid = "dropped";
-    drop.textContent = ` — the last ${g.dropped} ${unit}${g.dropped === 1 ? "" : "s"} never fit a whole window and are dropped`;
+    drop.textContent = g.dropped === 1
+      ? ` — the last ${unit} never fits a whole window and is dropped`
+      : ` — the last ${g.dropped} ${unit}s never fit a whole window and are dropped`;
     li.append(drop);
   } else if (g.overhang > 0) {
     const part = document.createElement("span");

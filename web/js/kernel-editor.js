@@ -91,7 +91,10 @@ export function renderKernelEditor(filter, index, { onCells, onResize, onRename,
   head.className = "kernel-head";
   const nameLabel = document.createElement("label");
   nameLabel.className = "inline";
-  nameLabel.append("Name ");
+  const nameText = document.createElement("span");
+  nameText.className = "visually-hidden"; // the legend says which filter; the box is its name
+  nameText.textContent = `Filter ${index + 1} name`;
+  nameLabel.append(nameText);
   const name = document.createElement("input");
   name.type = "text";
   name.value = filter.name;
@@ -113,7 +116,8 @@ export function renderKernelEditor(filter, index, { onCells, onResize, onRename,
     const rm = document.createElement("button");
     rm.type = "button";
     rm.className = "icon";
-    rm.textContent = "Remove";
+    rm.textContent = "✕";
+    rm.title = "Remove this filter";
     rm.setAttribute("aria-label", `Remove filter ${index + 1} (${filter.name})`);
     rm.addEventListener("click", onRemove);
     head.append(rm);
