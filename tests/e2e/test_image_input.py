@@ -160,3 +160,21 @@ def test_the_convolution_panel_works_from_the_keyboard_alone(page, tmp_path):
     assert page.locator("#explore").is_visible() and page.locator("#convolution").is_hidden()
     page.keyboard.press("ArrowLeft")
     assert page.locator("#convolution").is_visible()
+
+
+def test_the_loaded_page_keeps_working_offline(new_app_page, tmp_path):
+    app = new_app_page()
+    page = app.page
+    page.context.set_offline(True)
+    try:
+        before = renders(page)
+        page.click("[data-testid=sample]")  # fetched while online, kept in memory
+        wait_render(page, before)
+        assert [m["label"] for m in fmaps(page)] == ["edge", "sharpen", "blur"]
+        path, _ = make_png(tmp_path, h=21, w=26, seed=13)
+        upload(page, path)
+        set_control(page, "stride", "2")
+        assert [(m["height"], m["width"]) for m in fmaps(page)] == [(10, 12)] * 3
+        assert page.locator(ALERT).is_hidden()
+    finally:
+        page.context.set_offline(False)

@@ -58,10 +58,10 @@ export async function decodeImage(file, maxSide) {
 }
 
 /**
- * Wire the ways an image can arrive. `onFile(file)` gets a File/Blob; errors are the
- * caller's to show.
+ * Wire the ways an image can arrive. `onFile(file)` gets a File/Blob; decoding errors
+ * are the caller's to show; `onError(message)` reports a sample that cannot be fetched.
  */
-export function wireImageSources({ input, dropZone, sampleButton, sampleURL, onFile }) {
+export function wireImageSources({ input, dropZone, sampleButton, sampleURL, onFile, onError }) {
   input.addEventListener("change", () => {
     const file = input.files && input.files[0];
     if (file) onFile(file);
@@ -91,9 +91,27 @@ export function wireImageSources({ input, dropZone, sampleButton, sampleURL, onF
       onFile(item.getAsFile());
     }
   });
+  // Fetched once, up front (34 KB), so the sample still opens after the network goes away.
+  const fetchSample = () =>
+    fetch(sampleURL).then((res) => {
+      if (!res.ok) throw new ImageInputError(`The sample photo is missing (HTTP ${res.status}).`);
+      return res.blob();
+    });
+  let sample = fetchSample();
+  sample.catch(() => {}); // reported when the button is used, not before
   sampleButton.addEventListener("click", async () => {
-    const res = await fetch(sampleURL);
-    const blob = await res.blob();
+    let blob;
+    try {
+      blob = await sample;
+    } catch {
+      sample = fetchSample(); // try again: the first attempt may have been offline
+      try {
+        blob = await sample;
+      } catch (e) {
+        onError(e instanceof ImageInputError ? e.message : `The sample photo could not be loaded: ${e.message}`);
+        return;
+      }
+    }
     onFile(new File([blob], sampleURL.split("/").pop(), { type: blob.type || "image/jpeg" }));
   });
 }

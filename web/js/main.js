@@ -420,6 +420,7 @@ wireImageSources({
   sampleButton: tid("sample"),
   sampleURL: SAMPLE_URL,
   onFile,
+  onError: (message) => setError("image", message),
 });
 
 drawLegendFor("gray");
