@@ -50,7 +50,11 @@ def _get(params: dict, key: str, default: Any) -> Any:
 
 
 def _int(params: dict, key: str, default: int, label: str, minimum: int | None = None) -> int:
-    value = _get(params, key, default)
+    return _whole(_get(params, key, default), label, minimum)
+
+
+def _whole(value: Any, label: str, minimum: int | None = None) -> int:
+    """A whole number (JS numbers arrive as float), at least ``minimum``."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(f"{label} must be a whole number, got {value!r}")
     if isinstance(value, float):
@@ -117,9 +121,8 @@ def _geometry(n: int, k: int, stride: int, padding, dilation: int, ceil_mode: bo
 
 
 def _same_pads(k: int, dilation: int) -> tuple[int, int]:
-    # torch's rule for padding="same": total d(k-1), the extra one (even k) on the far side.
-    total = dilation * (k - 1)
-    return total // 2, total - total // 2
+    """(before, after) padding of ``padding="same"`` for one axis (ops' rule, at stride 1)."""
+    return ops.resolve_conv_padding("same", (k, k), (1, 1), (dilation, dilation))[0]
 
 
 # --------------------------------------------------------------------------- calls
@@ -169,8 +172,8 @@ def prepare_image(rgba, height: int, width: int) -> np.ndarray:
     -------
     ndarray, shape (3, height, width), float32, values in [0, 1]
     """
-    height = _int({"h": height}, "h", 0, "image height", minimum=1)
-    width = _int({"w": width}, "w", 0, "image width", minimum=1)
+    height = _whole(_plain(height), "image height", minimum=1)
+    width = _whole(_plain(width), "image width", minimum=1)
     buf = np.frombuffer(_plain(rgba), dtype=np.uint8)
     if buf.size != height * width * 4:
         raise ValueError(f"image data has {buf.size} bytes; a {width}x{height} RGBA image needs {height * width * 4}")
@@ -238,17 +241,10 @@ def pool_settings(params: dict) -> dict | None:
 
 
 def _conv_geometry(h: int, w: int, k: np.ndarray, conv: dict) -> dict:
-    pad = conv["padding"]
-    geo = {}
-    for axis, n, ksize in (("rows", h, k.shape[0]), ("cols", w, k.shape[1])):
-        if pad == "same":
-            p = _same_pads(ksize, conv["dilation"])
-        elif pad == "valid":
-            p = 0
-        else:
-            p = pad
-        geo[axis] = _geometry(n, ksize, conv["stride"], p, conv["dilation"])
-    return geo
+    # ops owns the padding rules ("same" included): ((top, bottom), (left, right))
+    s, d = conv["stride"], conv["dilation"]
+    rows, cols = ops.resolve_conv_padding(conv["padding"], k.shape, (s, s), (d, d))
+    return {"rows": _geometry(h, k.shape[0], s, rows, d), "cols": _geometry(w, k.shape[1], s, cols, d)}
 
 
 def convolve(image: np.ndarray, params: dict) -> dict:

@@ -226,16 +226,9 @@ def _dims(shape) -> str:
 
 
 def _conv_pads(cfg: dict) -> tuple:
-    """((top, bottom), (left, right)) of a normalized conv entry (torch's 'same' rule)."""
-    k, d = ops.pair(cfg["kernel_size"], "kernel_size"), ops.pair(cfg["dilation"], "dilation")
-    pad = cfg["padding"]
-    if pad == "same":
-        return tuple((dd * (kk - 1) // 2, dd * (kk - 1) - dd * (kk - 1) // 2)
-                     for kk, dd in zip(k, d))
-    if pad == "valid":
-        return ((0, 0), (0, 0))
-    ph, pw = ops.pair(pad, "padding")
-    return ((ph, ph), (pw, pw))
+    """((top, bottom), (left, right)) of a normalized conv entry, by ops' padding rules."""
+    return ops.resolve_conv_padding(cfg["padding"], ops.pair(cfg["kernel_size"], "kernel_size"),
+                                    ops.pair(cfg["stride"], "stride"), ops.pair(cfg["dilation"], "dilation"))
 
 
 def _explain(cfg: dict, in_shape, row: dict) -> dict:
@@ -562,11 +555,6 @@ def _shrink(maps: np.ndarray, f: int) -> np.ndarray:
     return _resample_axis(_resample_axis(maps, 1, iy, wy), 2, ix, wx)
 
 
-def _softmax(z: np.ndarray) -> np.ndarray:
-    e = np.exp(z - np.max(z))
-    return e / e.sum()
-
-
 def network_run(image: np.ndarray, params: Any) -> dict:
     """Run the stack on the current image.
 
@@ -674,7 +662,7 @@ def network_run(image: np.ndarray, params: Any) -> dict:
             entry.update(kind="vector", display_shape=[out.size], array=len(arrays))
             arrays.append(out)
             if row["type"] == "dense":
-                logits, probs, softmax_layer = out, _softmax(out), False
+                logits, probs, softmax_layer = out, ops.softmax(out), False
             elif row["type"] == "softmax" and logits is not None:
                 probs, softmax_layer = out, True
         layers_meta.append(entry)
