@@ -89,6 +89,10 @@ def _result(meta, arrays):
 
 
 def _bounded(params, key, default, label, lo, hi):
+    raw = _api()._get(params, key, default)
+    if raw is None or (isinstance(raw, float) and math.isnan(raw)) or (isinstance(raw, str) and not raw.strip()):
+        # an emptied number field reaches here as NaN (or None): say so, not "got nan"
+        raise ValueError(f"{label} is empty or not a number: type a whole number from {lo} to {hi}")
     v = _api()._int(params, key, default, label, minimum=lo)
     if v > hi:
         raise ValueError(f"{label} must be at most {hi}, got {v}")
@@ -130,11 +134,12 @@ def digit(d: int) -> np.ndarray:
 # --------------------------------------------------------------------------- inputs
 
 
-def _source(image, params, max_size, rgb=False):
+def _source(image, params, max_size, rgb=False, digits=True):
     """The explorer's input grid from the ``source`` control.
 
     Returns (x, meta): x is (H, W) float64, or (3, H, W) when ``rgb`` and the
-    channel is "rgb".
+    channel is "rgb". ``digits``: whether the explorer offers digits (for the advice
+    when the image is too small).
     """
     a = _api()
     src = a._choice(params, "source", "random", SOURCES, "input")
@@ -163,10 +168,7 @@ def _source(image, params, max_size, rgb=False):
             raise ValueError(f"zoom out must be one of {', '.join(map(str, SCALES))}; got {scale}")
         side = n * scale
         if side > h or side > w:
-            raise ValueError(
-                f"the crop is {n}×{n} cells of {scale}×{scale} px = {side}×{side} px, larger than the "
-                f"{w}×{h} image: choose a smaller grid size or zoom out"
-            )
+            raise ValueError(_crop_error(n, scale, h, w, digits))
         row = min(max(a._int(params, "row", 0, "crop row", minimum=0), 0), h - side)
         col = min(max(a._int(params, "col", 0, "crop column", minimum=0), 0), w - side)
         channel = a._choice(params, "channel", "rgb" if rgb else "gray", CHANNELS_RGB if rgb else a.CHANNELS, "channel")
@@ -181,6 +183,48 @@ def _source(image, params, max_size, rgb=False):
     x = np.ascontiguousarray(x, dtype=np.float64)
     meta["shape"] = list(x.shape[-2:])
     return x, meta
+
+
+def _crop_error(n, scale, h, w, digits=True):
+    """Why an n×n crop of scale×scale blocks does not fit an h×w image, and what helps.
+
+    Sizes of images are given as width × height, and said so.
+    """
+    size = f"{w}×{h} pixels (width × height)"
+    other = "a random grid or a digit" if digits else "a random grid"
+    if min(h, w) < 2:
+        return f"your image is {size}: too small for a crop, which needs at least 2×2 pixels; choose {other} as the input instead"
+    fits = min(h, w) // scale  # the largest grid size at this zoom-out
+    advice = []
+    if fits >= 2:
+        advice.append(f"a grid size of at most {fits}")
+    if scale > 1:
+        best = max(s for s in SCALES if s * n <= min(h, w)) if n <= min(h, w) else None
+        if best == 1:
+            advice.append("set zoom out to none")
+        else:
+            advice.append(f"zoom out less ({best}×{best} px → 1 fits)" if best else "zoom out less")
+    crop = f"{n}×{n} cells of {scale}×{scale} px = {n * scale}×{n * scale} pixels" if scale > 1 else f"{n}×{n} pixels"
+    return f"the crop is {crop}, larger than your image of {size}: choose " + " or ".join(advice)
+
+
+def _fit_error(what, kh, kw, d, h, w, rows, cols, src="input"):
+    """A kernel (or window) larger than its padded input, with every size stated once, consistently.
+
+    None when it does fit (the caller's error was something else).
+    """
+    sh, sw = d * (kh - 1) + 1, d * (kw - 1) + 1
+    hp, wp = h + rows[0] + rows[1], w + cols[0] + cols[1]
+    if sh <= hp and sw <= wp:
+        return None
+    kernel = f"the {kh}×{kw} {what}" + (f" with dilation {d} spans {sh}×{sw} cells, which" if d > 1 else "")
+    if (hp, wp) == (h, w):
+        return f"{kernel} does not fit in the {h}×{w} {src} (no padding)"
+    if rows[0] == rows[1] == cols[0] == cols[1]:
+        pad = f"{rows[0]} cell{'s' if rows[0] != 1 else ''} of padding on each side"
+    else:
+        pad = f"padding {rows[0]}+{rows[1]} rows, {cols[0]}+{cols[1]} columns"
+    return f"{kernel} does not fit in the {hp}×{wp} padded {src} ({h}×{w} plus {pad})"
 
 
 def _matrix(spec, label, max_side=MAX_EXPLORER_KERNEL):
@@ -326,7 +370,7 @@ def window_steps(image, params=None) -> dict:
         gr = ops.conv_output_geometry(h, kh, stride, rows, dilation)
         gc = ops.conv_output_geometry(w, kw, stride, cols, dilation)
     except ValueError as e:
-        raise ValueError(f"the {kh}×{kw} kernel (dilation {dilation}) does not fit the padded {h}×{w} input: {e}") from None
+        raise ValueError(_fit_error("kernel", kh, kw, dilation, h, w, rows, cols) or str(e)) from None
     padded = _pad(x, rows, cols, mode)
     win, r0, c0 = gather_windows(padded, kh, kw, stride, dilation, gr.size, gc.size)
     products = win * k
@@ -506,7 +550,7 @@ def padded_view(image, params=None) -> dict:
             "cols": ops.conv_output_geometry(w, k, 1, p, d).as_dict(),
         }
     except ValueError as e:
-        current = {"error": str(e)}
+        current = {"error": _fit_error("kernel", k, k, d, h, w, (p, p), (p, p)) or str(e)}
     meta = {
         "input": src,
         "channels": c,
@@ -594,7 +638,10 @@ def stack_shapes(layers, h: int, w: int):
             gr = ops.conv_output_geometry(h, L["kk"][0], L["s"], L["pp"][0], L["d"], L["ceil_mode"])
             gc = ops.conv_output_geometry(w, L["kk"][1], L["s"], L["pp"][1], L["d"], L["ceil_mode"])
         except ValueError as e:
-            raise ValueError(f"layer {i + 1} ({L['type']}) does not fit its {h}×{w} input: {e}") from None
+            what = "kernel" if L["type"] == "conv" else "pooling window"
+            src = f"map from layer {i}" if i else "input"
+            fit = _fit_error(what, L["kk"][0], L["kk"][1], L["d"], h, w, L["pp"][0], L["pp"][1], src)
+            raise ValueError(f"layer {i + 1} ({L['type']}): {fit or e}") from None
         out.append((gr, gc))
         h, w = gr.size, gc.size
     return out
@@ -884,15 +931,18 @@ def rgb_filter(image, params=None) -> dict:
     """
     image, params = _args(image, params)
     a = _api()
-    x, src = _source(image, params, VIEW_GRID_MAX, rgb=True)
+    x, src = _source(image, params, VIEW_GRID_MAX, rgb=True, digits=False)
     w, kmeta = _rgb_kernel(params)
     bias = a._float(params, "bias", 0.0, "bias")
     activation = a._choice(params, "activation", "none", a.ACTIVATIONS, "activation")
     rows, cols, pad_setting = _conv_pads({"padding": a._get(params, "padding", "same")}, w[0], 1, 1)
     _, h, wd = x.shape
     k = w.shape[1]
-    gr = ops.conv_output_geometry(h, k, 1, rows, 1)
-    gc = ops.conv_output_geometry(wd, k, 1, cols, 1)
+    try:
+        gr = ops.conv_output_geometry(h, k, 1, rows, 1)
+        gc = ops.conv_output_geometry(wd, k, 1, cols, 1)
+    except ValueError as e:
+        raise ValueError(_fit_error("filter", k, k, 1, h, wd, rows, cols) or str(e)) from None
     xp = _pad(x, rows, cols, "zeros")
     # each channel's slice over its own plane: (3, Ho, Wo), summed over channels = conv2d
     partial = ops.conv2d(xp, w[:, None], groups=3)

@@ -145,7 +145,7 @@ def test_window_steps_on_an_image_crop_with_zoom():
     region = img[1, 5:37, 18:50].astype(np.float64)
     want = region.reshape(8, 4, 8, 4).mean(axis=(1, 3))
     np.testing.assert_allclose(arrays[0], want, rtol=1e-5)
-    with pytest.raises(ValueError, match="larger than the 50×40 image"):
+    with pytest.raises(ValueError, match=r"larger than your image of 50×40 pixels \(width × height\)"):
         explain.window_steps(img, {"source": "image", "size": 16, "scale": 4})
     with pytest.raises(ValueError, match="needs an image"):
         explain.window_steps({"source": "image"})
@@ -164,6 +164,59 @@ def test_window_steps_validation_names_the_control():
                          ({"kernel": {"preset": "nope"}}, "kernel preset"), ({"activation": "swish"}, "activation")]:
         with pytest.raises((ValueError, TypeError), match=word):
             explain.window_steps(params)
+
+
+def test_an_empty_number_field_is_called_empty_not_nan():
+    for params, label in [({"size": float("nan")}, "grid size"), ({"seed": float("nan")}, "seed"),
+                          ({"kernel": {"preset": "random", "seed": float("nan")}}, "kernel seed")]:
+        with pytest.raises(ValueError) as e:
+            explain.window_steps(params)
+        assert str(e.value).startswith(f"{label} is empty or not a number") and "nan" not in str(e.value)
+    with pytest.raises(ValueError, match="layer 1 stride is empty or not a number"):
+        explain.receptive_field({"layers": [{"type": "conv", "k": 3, "s": float("nan")}]})
+    with pytest.raises(ValueError, match="image height is empty or not a number"):
+        explain.param_counts({"height": float("nan")})
+
+
+def test_crop_errors_name_width_and_height_and_give_advice_that_helps():
+    tiny = np.zeros((3, 1, 1), np.float32)
+    with pytest.raises(ValueError) as e:
+        explain.window_steps(tiny, {"source": "image", "size": 2})
+    msg = str(e.value)
+    # the grid minimum is 2 and zooming out makes a crop bigger: neither can help
+    assert "1×1 pixels (width × height)" in msg and "too small for a crop" in msg
+    assert "random grid or a digit" in msg and "zoom" not in msg and "smaller grid" not in msg
+    with pytest.raises(ValueError, match="choose a random grid as the input"):  # no digits in the RGB explorer
+        explain.rgb_filter(tiny, {"source": "image", "size": 2})
+    tall = np.zeros((3, 500, 1), np.float32)  # 1 wide, 500 high
+    with pytest.raises(ValueError, match=r"1×500 pixels \(width × height\)"):
+        explain.window_steps(tall, {"source": "image", "size": 2})
+    img = np.zeros((3, 40, 50), np.float32)
+    with pytest.raises(ValueError) as e:
+        explain.window_steps(img, {"source": "image", "size": 16, "scale": 4})
+    msg = str(e.value)
+    assert "64×64 pixels" in msg and "grid size of at most 10" in msg and "zoom out less (2×2 px → 1 fits)" in msg
+    explain.window_steps(img, {"source": "image", "size": 10, "scale": 4})  # the advice works
+    explain.window_steps(img, {"source": "image", "size": 16, "scale": 2})
+    with pytest.raises(ValueError, match="set zoom out to none"):
+        explain.window_steps(img, {"source": "image", "size": 32, "scale": 2})
+
+
+def test_a_kernel_that_does_not_fit_states_each_size_once_and_consistently():
+    with pytest.raises(ValueError) as e:
+        explain.window_steps({"size": 2, "padding": 1, "stride": 4, "dilation": 3})
+    assert str(e.value) == ("the 3×3 kernel with dilation 3 spans 7×7 cells, which does not fit in the 4×4 padded input "
+                            "(2×2 plus 1 cell of padding on each side)")
+    with pytest.raises(ValueError) as e:
+        explain.receptive_field({"size": 2, "layers": [{"type": "conv", "k": 3, "p": 1}, {"type": "conv", "k": 5, "p": 1}]})
+    assert str(e.value) == "layer 2 (conv): the 5×5 kernel does not fit in the 4×4 padded map from layer 1 (2×2 plus 1 cell of padding on each side)"
+    tiny = np.zeros((3, 2, 2), np.float32)
+    with pytest.raises(ValueError, match=r"^layer 4 \(maxpool\): the 2×2 pooling window does not fit in the 1×1 map from layer 3 \(no padding\)$"):
+        explain.receptive_field(tiny, {"source": "image", "size": 2})
+    with pytest.raises(ValueError, match=r"^the 3×3 filter does not fit in the 2×2 input \(no padding\)$"):
+        explain.rgb_filter({"size": 2, "padding": 0})
+    current = explain.padded_view({"size": 2, "padding": 1, "kernel_size": 5})["meta"]["current"]
+    assert current == {"error": "the 5×5 kernel does not fit in the 4×4 padded input (2×2 plus 1 cell of padding on each side)"}
 
 
 def test_digits_are_ten_distinct_8x8_bitmaps():
