@@ -28,6 +28,12 @@ PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 POOL_TYPES = ("none", "max", "avg")
 MAX_KERNEL_SIDE = 11
 MAX_FILTERS = 16
+# The controls' ranges. Beyond them nothing teaches more, and a huge padding would
+# allocate hundreds of MB in the browser (padding 5000 on a 512 px image: 440 MB).
+MAX_STRIDE = 64
+MAX_DILATION = 16
+MAX_PADDING = 64
+MAX_POOL = 32
 
 
 # --------------------------------------------------------------------------- helpers
@@ -49,20 +55,26 @@ def _get(params: dict, key: str, default: Any) -> Any:
     return default if value is None else _plain(value)
 
 
-def _int(params: dict, key: str, default: int, label: str, minimum: int | None = None) -> int:
-    return _whole(_get(params, key, default), label, minimum)
+def _int(params: dict, key: str, default: int, label: str, minimum: int | None = None,
+         maximum: int | None = None) -> int:
+    return _whole(_get(params, key, default), label, minimum, maximum)
 
 
-def _whole(value: Any, label: str, minimum: int | None = None) -> int:
-    """A whole number (JS numbers arrive as float), at least ``minimum``."""
+def _whole(value: Any, label: str, minimum: int | None = None, maximum: int | None = None) -> int:
+    """A whole number (JS numbers arrive as float) in [minimum, maximum]."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(f"{label} must be a whole number, got {value!r}")
     if isinstance(value, float):
+        if math.isnan(value):
+            # what an empty or unparsable number box sends
+            raise ValueError(f"{label} is empty or not a number")
         if not value.is_integer():
             raise ValueError(f"{label} must be a whole number, got {value!r}")
         value = int(value)
     if minimum is not None and value < minimum:
         raise ValueError(f"{label} must be at least {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{label} must be at most {maximum}, got {value}")
     return value
 
 
@@ -88,9 +100,9 @@ def _padding(params: dict, key: str, label: str):
             return value
         text = value.strip()
         if text.isdigit():
-            return int(text)
+            return _whole(int(text), label, 0, MAX_PADDING)
         raise ValueError(f"{label} must be a whole number >= 0, 'same' or 'valid'; got {value!r}")
-    return _int(params, key, 0, label, minimum=0)
+    return _int(params, key, 0, label, minimum=0, maximum=MAX_PADDING)
 
 
 def _range(a: np.ndarray) -> tuple[float, float]:
@@ -217,10 +229,10 @@ def _parse_kernels(params: dict) -> list[tuple[str, np.ndarray]]:
 def conv_settings(params: dict) -> dict:
     """Validate the convolution panel's controls into keyword arguments."""
     return {
-        "stride": _int(params, "stride", 1, "stride", minimum=1),
+        "stride": _int(params, "stride", 1, "stride", minimum=1, maximum=MAX_STRIDE),
         "padding": _padding(params, "padding", "padding"),
         "padding_mode": _choice(params, "padding_mode", "zeros", PADDING_MODES, "padding mode"),
-        "dilation": _int(params, "dilation", 1, "dilation", minimum=1),
+        "dilation": _int(params, "dilation", 1, "dilation", minimum=1, maximum=MAX_DILATION),
     }
 
 
@@ -230,12 +242,12 @@ def pool_settings(params: dict) -> dict | None:
     kind = _choice(pool, "type", "none", POOL_TYPES, "pooling type")
     if kind == "none":
         return None
-    k = _int(pool, "kernel_size", 2, "pooling window", minimum=1)
+    k = _int(pool, "kernel_size", 2, "pooling window", minimum=1, maximum=MAX_POOL)
     return {
         "type": kind,
         "kernel_size": k,
-        "stride": _int(pool, "stride", k, "pooling stride", minimum=1),
-        "padding": _int(pool, "padding", 0, "pooling padding", minimum=0),
+        "stride": _int(pool, "stride", k, "pooling stride", minimum=1, maximum=MAX_POOL),
+        "padding": _int(pool, "padding", 0, "pooling padding", minimum=0, maximum=MAX_POOL // 2),
         "ceil_mode": bool(_get(pool, "ceil_mode", False)),
     }
 

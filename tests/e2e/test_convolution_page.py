@@ -165,6 +165,9 @@ def test_invalid_kernel_cell_is_marked_and_the_page_recovers(page, tmp_path, sho
     text = alert.text_content()
     assert "row 2, column 2" in text and "abc" in text
     assert cell.get_attribute("aria-invalid") == "true"
+    # The maps on screen are the last good ones, and the page says so.
+    assert page.locator("[data-testid=stale-note]").is_visible()
+    assert page.get_attribute("[data-testid=maps]", "data-stale") == "true"
     shot(page, "convolution-invalid-cell")
     before = renders(page)
     cell.fill("0")
@@ -172,6 +175,8 @@ def test_invalid_kernel_cell_is_marked_and_the_page_recovers(page, tmp_path, sho
     assert alert.is_hidden()
     assert cell.get_attribute("aria-invalid") == "false"
     assert len(fmaps(page)) == 3
+    assert page.locator("[data-testid=stale-note]").is_hidden()
+    assert page.get_attribute("[data-testid=maps]", "data-stale") == "false"
 
 
 def test_impossible_parameters_get_a_message_and_the_page_recovers(page, tmp_path):

@@ -78,18 +78,23 @@ def test_exif_orientation_is_respected(page, tmp_path):
 
 
 def test_one_pixel_image(page, tmp_path, shot):
+    good, _ = make_png(tmp_path, seed=14)
+    upload(page, good)
     path = tmp_path / "one.png"
     Image.fromarray(np.array([[[10, 200, 30]]], np.uint8), "RGB").save(path)
     page.set_input_files("input[type=file][data-testid=upload]", str(path))
     alert = page.locator(ALERT)
     alert.wait_for(state="visible")
     assert "larger than the padded input" in alert.text_content()
+    # The previous image's maps must not pass for this image's.
+    assert page.locator("[data-testid=stale-note]").is_visible()
     set_control(page, "padding", "1")
     # The 1x1 maps are drawn; a 2x2 pooling window cannot fit them, and says so.
     assert [(m["height"], m["width"]) for m in fmaps(page)] == [(1, 1)] * 3
     assert "Pooling" in alert.text_content() and "larger than the padded input" in alert.text_content()
     set_control(page, "pool-type", "none")
     assert alert.is_hidden()
+    assert page.locator("[data-testid=stale-note]").is_hidden()
     shot(page, "one-pixel-image")
 
 

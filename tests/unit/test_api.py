@@ -129,6 +129,8 @@ def test_a_pooling_problem_keeps_the_maps():
     assert "Pooling the 2x2 map of k" in res["meta"]["pool_error"]
     res = api.convolve(img, {"kernels": [kernel("k", np.ones((3, 3)))], "pool": {"type": "max", "stride": 0}})
     assert res["meta"]["pool_error"] == "Pooling: pooling stride must be at least 1, got 0"
+    res = api.convolve(img, {"kernels": [kernel("k", np.ones((3, 3)))], "pool": {"type": "max", "kernel_size": 33}})
+    assert res["meta"]["pool_error"] == "Pooling: pooling window must be at most 32, got 33"
 
 
 @pytest.mark.parametrize(
@@ -152,6 +154,11 @@ def test_a_pooling_problem_keeps_the_maps():
         ({"kernels": [kernel("k", [[1.0]])] * 17}, ValueError, "at most 16 filters; got 17"),
         ({"kernels": [kernel("wide", np.ones((3, 9)))]}, ValueError, "larger than the padded input"),
         ({"padding": "same", "stride": 2}, ValueError, "same"),
+        ({"stride": float("nan")}, ValueError, "stride is empty or not a number"),
+        ({"stride": 65}, ValueError, "stride must be at most 64, got 65"),
+        ({"dilation": 17}, ValueError, "dilation must be at most 16, got 17"),
+        ({"padding": 5000}, ValueError, "padding must be at most 64, got 5000"),
+        ({"padding": "65"}, ValueError, "padding must be at most 64, got 65"),
     ],
 )
 def test_impossible_settings_raise_messages_naming_the_control(params, error, message):

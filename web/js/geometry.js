@@ -49,7 +49,9 @@ export function describeGeometry(entries, what, windowWord) {
     p.innerHTML = "";
     const strong = document.createElement("strong");
     strong.textContent = `${what}: ${e.shape[0]}×${e.shape[1]}`;
-    p.append(strong, ` with a ${e.kernel[0]}×${e.kernel[1]} ${windowWord}${names}. Output size = ⌊(n + 2·padding − dilation·(k−1) − 1) / stride⌋ + 1:`);
+    // ceil mode rounds up (⌈⌉) where the usual rule rounds down (⌊⌋)
+    const [open, close] = e.geometry.rows.ceil_mode ? ["⌈", "⌉"] : ["⌊", "⌋"];
+    p.append(strong, ` with a ${e.kernel[0]}×${e.kernel[1]} ${windowWord}${names}. Output size = ${open}(n + 2·padding − dilation·(k−1) − 1) / stride${close} + 1:`);
     const ul = document.createElement("ul");
     ul.append(axisLine("height", e.geometry.rows, "row"), axisLine("width", e.geometry.cols, "column"));
     div.append(p, ul);

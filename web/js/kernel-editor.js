@@ -101,7 +101,10 @@ export function renderKernelEditor(filter, index, { onCells, onResize, onRename,
   name.maxLength = 40;
   name.size = 10;
   name.dataset.testid = "kernel-name";
-  name.addEventListener("change", () => onRename(name.value.trim() || `filter ${index + 1}`));
+  name.addEventListener("change", () => {
+    name.value = name.value.trim() || `filter ${index + 1}`;
+    onRename(name.value);
+  });
   nameLabel.append(name);
   head.append(nameLabel);
   const rows = sizeSelect(`Filter ${index + 1} rows`, filter.rows, (n) => onResize(n, filter.cols));

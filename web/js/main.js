@@ -49,6 +49,18 @@ $(".error-close").addEventListener("click", () => {
   setError("", null);
 });
 
+// ----------------------------------------------------------------------------- stale output
+
+// When the latest settings or image could not be computed, the maps on screen belong to
+// earlier ones: say so, rather than let them pass for the current result.
+function markStale(stale) {
+  const maps = tid("maps");
+  maps.dataset.stale = String(stale);
+  maps.closest(".card").classList.toggle("stale", stale);
+  tid("stale-note").hidden = !stale || maps.childElementCount === 0;
+  for (const id of ["conv-formula", "pool-formula", "timing"]) tid(id).classList.toggle("stale", stale);
+}
+
 // ----------------------------------------------------------------------------- state
 
 const readyListeners = [];
@@ -151,6 +163,7 @@ function renderFilters() {
         },
         onRename: (name) => {
           f.name = name;
+          renderFilters(); // the grid's and the remove button's labels carry the name
           schedule();
         },
         onRemove: () => {
@@ -244,6 +257,7 @@ async function recompute() {
   const { params, problems } = collectParams();
   if (problems.length) {
     setError("params", problems[0] + (problems.length > 1 ? ` (${problems.length - 1} more)` : ""));
+    markStale(true);
     return;
   }
   let result;
@@ -252,6 +266,7 @@ async function recompute() {
   } catch (e) {
     if (e.kind === "Restart") return;
     setError("params", e.message);
+    markStale(true);
     return;
   }
   if (result.stale) return;
@@ -273,7 +288,7 @@ tid("padding-kind").addEventListener("change", () => {
 tid("activation").addEventListener("change", () => {
   tid("slope-row").hidden = tid("activation").value !== "leaky_relu";
 });
-tid("pool-size").addEventListener("change", () => {
+tid("pool-size").addEventListener("input", () => {
   // Keep the common non-overlapping default unless the user chose a stride.
   if (!tid("pool-stride").dataset.touched) tid("pool-stride").value = tid("pool-size").value;
   schedule();
@@ -356,9 +371,10 @@ function drawResult({ meta, arrays, ms }) {
     return card;
   });
   box.replaceChildren(...cards);
+  markStale(false);
   box.dataset.renders = String(Number(box.dataset.renders || 0) + 1);
   drawLegendFor(mode);
-  tid("timing").textContent = `Computed by pycore in ${ms.toFixed(0)} ms on a ${meta.input.shape[0]}×${meta.input.shape[1]} input.`;
+  tid("timing").textContent = `Computed by pycore in ${ms.toFixed(0)} ms on the ${meta.input.shape[0]}×${meta.input.shape[1]} input. Map sizes are rows × columns, as in the formulas.`;
   tid("conv-formula").replaceChildren(...describeGeometry(meta.maps, "Feature map", "kernel"));
   tid("pool-formula").replaceChildren(...(meta.pooled.length ? describeGeometry(meta.pooled.map((p, i) => ({ ...p, kernel: [meta.settings.pool.kernel_size, meta.settings.pool.kernel_size], label: meta.maps[i].label })), "Pooled map", "window") : []));
 }
@@ -378,6 +394,7 @@ function drawLegendFor(mode) {
 async function sendImage(rgba) {
   const copy = new Uint8ClampedArray(rgba); // keep ours; the copy's buffer is transferred
   state.imageSent = false;
+  markStale(true); // until the new image's maps are drawn
   await client.call("set_image", { rgba: copy, width: state.image.width, height: state.image.height }, [copy.buffer]);
   state.imageSent = true;
   schedule();
@@ -397,9 +414,14 @@ async function onFile(file) {
   state.image = info;
   state.pendingRGBA = rgba;
   state.sourceFile = file;
-  drawRGBA(tid("input-image"), rgba, info.width, info.height);
+  const inputCanvas = tid("input-image");
+  drawRGBA(inputCanvas, rgba, info.width, info.height);
+  // Small images are shown enlarged (crisp pixels) so a 30-pixel test image is visible.
+  const zoom = Math.max(1, Math.min(8, Math.floor(320 / Math.max(info.width, info.height))));
+  inputCanvas.style.width = zoom > 1 ? `${info.width * zoom}px` : "";
+  inputCanvas.classList.toggle("pixelated", zoom > 1);
   const scaled = info.width !== info.sourceWidth ? ` (scaled from ${info.sourceWidth}×${info.sourceHeight})` : "";
-  tid("image-caption").textContent = `${info.name}: ${info.width}×${info.height} pixels${scaled}.`;
+  tid("image-caption").textContent = `${info.name}: ${info.width}×${info.height} pixels (width × height)${scaled}; as an array ${info.height} rows × ${info.width} columns.`;
   if (client.ready) {
     try {
       await sendImage(rgba);
