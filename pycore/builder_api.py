@@ -282,23 +282,81 @@ def _explain(cfg: dict, in_shape, row: dict) -> dict:
     return ex
 
 
-def _limit_problem(totals: dict, rows: list) -> str | None:
-    """Why a valid stack is too big to run in the page, or None."""
+def _source_conv(rows: list, i: int) -> dict | None:
+    """The last conv row before row ``i``: the layer whose filters are row i's channels."""
+    return next((r for r in reversed(rows[1:i]) if r["type"] == "conv2d"), None)
+
+
+def _culprit(rows: list, cfgs: list, i: int, what: str) -> str:
+    """What makes row ``i`` big (its numbers) and what to change, naming the layers.
+
+    ``what`` is "params", "macs" or "values": the limit that is exceeded."""
+    row, cfg = rows[i], cfgs[i - 1]
+    in_shape = rows[i - 1]["output_shape"]
+    name = row["name"]
+    src = _source_conv(rows, i)
+    if row["type"] == "conv2d":
+        f, c = cfg["filters"], in_shape[0]
+        kh, kw = ops.pair(cfg["kernel_size"], "kernel_size")
+        maps = f"{_n(f)} maps of {_dims(row['output_shape'][1:])}"
+        if what == "params":
+            why = f"{_n(f)} filters × ({_n(c)} input channels × {kh}×{kw} weights)"
+        elif what == "macs":
+            why = f"{maps}, each value {_n(c)} input channels × {kh}×{kw} multiply-adds"
+        else:
+            why = maps
+        fix = f"use fewer filters in {name}"
+        if src is not None and what != "values" and c > f:
+            fix = (f"use fewer filters in {src['name']} (its {_n(c)} maps are {name}'s "
+                   f"input channels) or in {name}")
+        if what != "params":
+            fix += f", a smaller input, or more pooling before {name}"
+        return f"{name} alone: {why}; {fix}"
+    if row["type"] == "dense":
+        u, n = cfg["units"], in_shape[0]
+        why = f"{_n(u)} units × {_n(n)} inputs"
+        if n >= u and rows[i - 1]["type"] == "flatten" and i >= 2:
+            shape = rows[i - 2]["output_shape"]
+            if len(shape) == 3:
+                why += f" ({_n(shape[0])} maps of {_dims(shape[1:])}, flattened)"
+            fix = "pool more before flatten"
+            if src is not None:
+                fix = f"use fewer filters in {src['name']} or {fix}"
+            fix += f" to give {name} fewer inputs"
+        elif n >= u:
+            fix = f"give {name} fewer inputs"
+        else:
+            fix = f"use fewer units in {name}"
+        return f"{name} alone: {why}; {fix}"
+    return f"{name}: use a smaller input or more pooling before it"
+
+
+def _limit_problem(totals: dict, rows: list, cfgs: list) -> str | None:
+    """Why a valid stack is too big to run in the page, or None. The advice names the
+    layer that is too big and the setting to change (filters, units, pooling)."""
+    layers = list(range(1, len(rows)))
     if totals["macs"] > MAX_RUN_MACS:
+        i = max(layers, key=lambda j: rows[j]["macs"])
         return (f"this network needs {_n(totals['macs'])} multiply-adds per image; the page "
-                f"runs at most {_n(MAX_RUN_MACS)}: use fewer filters, a smaller input or "
-                f"more pooling")
+                f"runs at most {_n(MAX_RUN_MACS)}. {_n(rows[i]['macs'])} of them are in "
+                f"{_culprit(rows, cfgs, i, 'macs')}")
     if totals["params"] > MAX_RUN_PARAMS:
+        i = max(layers, key=lambda j: rows[j]["params"])
         return (f"this network has {_n(totals['params'])} parameters; the page runs at most "
-                f"{_n(MAX_RUN_PARAMS)}: use fewer dense units or pool more before flatten")
-    for r in rows:
+                f"{_n(MAX_RUN_PARAMS)}. {_n(rows[i]['params'])} of them are in "
+                f"{_culprit(rows, cfgs, i, 'params')}")
+    for i in layers:
+        r = rows[i]
         if r["output_shape"] and math.prod(r["output_shape"]) > MAX_LAYER_VALUES:
-            return (f"layer {r['index']} ({r['name']}) outputs {_n(math.prod(r['output_shape']))} "
-                    f"values; the page runs at most {_n(MAX_LAYER_VALUES)} per layer")
+            return (f"layer {r['index'] + 1} ({r['name']}) outputs "
+                    f"{_n(math.prod(r['output_shape']))} values; the page runs at most "
+                    f"{_n(MAX_LAYER_VALUES)} per layer. {_culprit(rows, cfgs, i, 'values')}")
     return None
 
 
 _LAYER_PREFIX = re.compile(r"^layer (\d+)( \([^)]*\))?(: |, )")
+_PAIR_TEXT = re.compile(r"key '(kernel_size|stride|dilation|padding)': .*; got the text "
+                        r"('.*'), not a number$")
 
 
 def _page_numbers(rows: list) -> None:
@@ -308,6 +366,12 @@ def _page_numbers(rows: list) -> None:
         row["reason"] = None
         if row["error"] is None or row["error"] == N.AFTER_ERROR:
             continue
+        m = _PAIR_TEXT.search(row["error"])
+        if m:  # text the page could not read as a size: show the forms its field takes
+            low = "0" if m.group(1) == "padding" else "1"
+            row["error"] = (f"{row['error'][:m.start()]}key '{m.group(1)}': {m.group(2)} is not "
+                            f"a size; type one whole number >= {low} for both height and width, or "
+                            f"two: 3,5 (also 3x5 or [3, 5]) for height 3 and width 5")
         m = _LAYER_PREFIX.match(row["error"])
         if m and int(m.group(1)) == row["index"]:
             rest = row["error"][m.end():]
@@ -322,6 +386,9 @@ def _trace(params: dict) -> dict:
     inp = _input(params)
     shape = _input_shape(inp)
     rows = N.trace(spec, shape)
+    for row in rows[1:]:
+        if row["type"] is None:  # not a known layer type: pycore's placeholder counts from 0
+            row["name"] = f"layer{row['index'] + 1}"
     _page_numbers(rows)
     totals = N.trace_totals(rows)
     bad = next((i for i, r in enumerate(rows) if r["error"] is not None), None)
@@ -338,7 +405,7 @@ def _trace(params: dict) -> dict:
         elif i - 1 < n_valid:
             row["explain"] = _explain(cfgs[i - 1], rows[i - 1]["output_shape"], row)
     error_index = None if bad is None else rows[bad]["index"]
-    runnable_error = totals["error"] or _limit_problem(totals, rows)
+    runnable_error = totals["error"] or _limit_problem(totals, rows, cfgs)
     if not spec:
         runnable_error = "add a layer to the stack"
     return {"input": inp, "input_shape": list(shape), "rows": rows, "totals": totals,

@@ -100,7 +100,14 @@ def _is_int(v):
 def _check_value(where, key, value):
     """Validate one spec value's form; the layer classes check the rest."""
     def bad(expect):
-        return _SpecError(f"{where}, key {key!r}: must be {expect}, got {value!r}")
+        # Say what was given in words a form's user knows: an empty field arrives as None.
+        if value is None:
+            got = "it is empty"
+        elif isinstance(value, str) and key != "activation":
+            got = f"got the text {value!r}, not a number"
+        else:
+            got = f"got {value!r}"
+        return _SpecError(f"{where}, key {key!r}: must be {expect}; {got}")
 
     def int_or_pair(minimum):
         items = value if isinstance(value, (list, tuple)) else [value]

@@ -165,6 +165,71 @@ def test_networks_too_big_for_the_page_are_refused_before_running():
         B.network_run(image(), {"spec": spec, "input": {"height": 1024, "width": 1024}})
 
 
+@pytest.mark.parametrize("preset, index, key, value, names, not_words", [
+    # LeNet with 100,000 conv1 filters: conv2 has 100,000 input channels (multiply-adds)
+    ("lenet", 0, "filters", 100_000, ["conv2 alone", "fewer filters in conv1"], ["dense"]),
+    # Tiny with 100,000 filters: dense1's 4.9 M inputs come from conv1 (parameters)
+    ("tiny", 0, "filters", 100_000, ["dense1 alone", "100,000 maps of 7×7",
+                                     "fewer filters in conv1", "pool more before flatten"],
+     ["fewer units"]),
+    # Tiny with 100,000 dense units: now the units are the cause
+    ("tiny", 3, "units", 100_000, ["dense1 alone", "100,000 units × 196 inputs",
+                                   "fewer units in dense1"], ["filters", "pool"]),
+    # the notebook's network with 100,000 conv1 filters
+    ("seed", 0, "filters", 100_000, ["conv1 alone", "fewer filters in conv1"], ["dense"]),
+])
+def test_too_big_networks_name_the_layer_and_setting_to_change(preset, index, key, value,
+                                                               names, not_words):
+    st = state(preset)
+    st["spec"] = [dict(layer) for layer in st["spec"]]
+    st["spec"][index][key] = value
+    meta = trace_meta(st)
+    assert meta["valid"] and not meta["runnable"]
+    for words in names:
+        assert words in meta["run_error"], (words, meta["run_error"])
+    for words in not_words:
+        assert words not in meta["run_error"], (words, meta["run_error"])
+
+
+def test_a_layer_too_big_to_hold_is_numbered_from_1():
+    meta = trace_meta({"spec": [conv(400, padding="same")],
+                       "input": {"color": "gray", "height": 256, "width": 256}})
+    assert meta["run_error"].startswith("layer 1 (conv1) outputs 26,214,400 values")
+    assert "fewer filters in conv1" in meta["run_error"]
+
+
+@pytest.mark.parametrize("value, words", [
+    (None, "it is empty"),          # an empty Filters/Units field
+    ("abc", "'abc', not a number"),  # text from an imported JSON
+])
+@pytest.mark.parametrize("layer", [conv(1), {"type": "dense", "units": 1}])
+def test_empty_or_text_counts_say_so_not_none(layer, value, words):
+    key = "filters" if layer["type"] == "conv2d" else "units"
+    spec = [{"type": "flatten"}] if key == "units" else []
+    meta = trace_meta({"spec": spec + [{**layer, key: value}],
+                       "input": {"color": "gray", "height": 8, "width": 8}})
+    reason = meta["rows"][-1]["reason"]
+    assert f"'{key}'" in reason and words in reason and "None" not in reason
+
+
+@pytest.mark.parametrize("key", ["kernel_size", "stride", "dilation", "padding"])
+def test_unreadable_size_text_shows_the_forms_the_field_takes(key):
+    meta = trace_meta({"spec": [{"type": "conv2d", "filters": 2, key: "3;3"}],
+                       "input": {"color": "gray", "height": 8, "width": 8}})
+    reason = meta["rows"][1]["reason"]
+    assert f"key '{key}': '3;3' is not a size" in reason
+    assert "3,5" in reason and "[3, 5]" in reason and "3x5" in reason
+
+
+def test_unknown_layer_types_are_numbered_from_1_like_the_table():
+    meta = trace_meta({"spec": [conv(2), {"type": "dropout"}],
+                       "input": {"color": "gray", "height": 8, "width": 8}})
+    row = meta["rows"][2]
+    assert meta["error_index"] == 1 and row["name"] == "layer2"
+    assert meta["error"].startswith("layer 2, key 'type': unknown layer type 'dropout'")
+    assert "layer1" not in meta["error"] and "layer0" not in meta["error"]
+
+
 def test_whole_floats_from_javascript_are_accepted():
     spec = [{"type": "conv2d", "filters": 4.0, "kernel_size": 3.0}, {"type": "flatten"}]
     meta = trace_meta({"spec": spec, "input": {"color": "gray", "height": 8.0, "width": 8}})
