@@ -214,3 +214,111 @@ def test_export_gives_json_pytorch_and_pycore_code_and_maps_as_png(new_app_page,
     # the code follows the edits
     page.locator("[data-testid=layer-card]").nth(3).locator("[data-testid=field-units]").fill("7")
     page.wait_for_function("() => document.querySelector('[data-testid=export-code]').textContent.includes('\"units\": 7')")
+
+
+BANNER = "[role=alert][data-testid=error]"
+
+
+def b64url(text: str) -> str:
+    import base64
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def banner(page) -> str | None:
+    """The banner's text, or None when it is hidden."""
+    return page.evaluate("""(sel) => { const b = document.querySelector(sel);
+        return b.hidden ? null : b.querySelector('.error-text').textContent; }""", BANNER)
+
+
+def go_hash(page, fragment: str) -> None:
+    """Change only the address's hash, as a pasted link does with the page open."""
+    page.evaluate("(h) => { location.hash = h; }", fragment)
+    page.wait_for_timeout(150)
+
+
+def test_bad_links_say_what_is_shown_and_clear_on_any_change(new_app_page, shot):
+    # a fresh load of a garbage link: the notebook's network, and the banner says so
+    app = open_builder(new_app_page, "/#build?s=garbage!!")
+    page = app.page
+    wait_table(page, "rows.length === 14")
+    assert [r["shape"] for r in rows(page)] == SEED_SHAPES
+    text = banner(page)
+    assert "could not be read" in text and "the notebook's network is shown instead" in text
+    page.wait_for_function("() => location.hash.startsWith('#build?s=') && !location.hash.includes('garbage')")
+    # ...and clears at the first change of the network
+    page.click("[data-testid=preset-lenet]")
+    wait_table(page, "rows.length === 9")
+    assert banner(page) is None
+    page.wait_for_timeout(100)
+    lenet_hash = page.evaluate("location.hash")
+
+    # with the page open, bad links keep the network on the page, and say so
+    for bad, words in [("garbage!!", "could not be read"), (lenet_hash.split("s=")[1][:25], "could not be read"),
+                       (b64url('{"v":99}'), "version 99"), (b64url('{"v":1,"spec":[null]}'), "layer 1 is not an object")]:
+        go_hash(page, f"#build?s={bad}")
+        text = banner(page)
+        assert text and words in text and "the network on the page was kept" in text, (bad, text)
+        assert "notebook" not in text and len(rows(page)) == 9
+        assert page.evaluate("location.hash") == lenet_hash  # the address bar shows what is shown
+    shot(page, "builder-bad-link-kept")
+    page.click("[data-testid=preset-tiny]")
+    wait_table(page, "rows.length === 5")
+    assert banner(page) is None
+    # a good link clears it too
+    go_hash(page, "#build?s=garbage!!")
+    assert banner(page)
+    go_hash(page, lenet_hash)
+    wait_table(page, "rows.length === 9")
+    assert banner(page) is None
+    # ...and so does an edit
+    go_hash(page, "#build?s=garbage!!")
+    assert banner(page)
+    page.locator("[data-testid=layer-card]").first.locator("[data-testid=field-filters]").fill("7")
+    wait_table(page, "rows[0].dataset.shape === '7,28,28'")
+    assert banner(page) is None
+
+    # --- import: JSON of the wrong shape says what is wrong; the page keeps working
+    page.click("summary:has-text('Load a network from JSON')")
+    msg = page.locator("[data-testid=builder-export] .b-bad-text[role=status]")
+    for doc, words in [("[1,2,3]", "layer 1 is not an object with a \"type\""),
+                       ('[{"type": "flatten"}, null]', "layer 2 is not an object with a \"type\""),
+                       ('{"a":1}', 'needs a "spec"'), ('"text"', "list of layers"),
+                       ("[null]", "layer 1 is not")]:
+        page.fill("[data-testid=import-text]", doc)
+        page.click("[data-testid=import-load]")
+        assert words in msg.text_content(), (doc, msg.text_content())
+        assert "weak map" not in msg.text_content()
+    assert len(rows(page)) == 9  # nothing was loaded
+    # an unknown type loads, and the table marks it, counting from 1 as the table does
+    go_hash(page, "#build?s=garbage!!")
+    page.fill("[data-testid=import-text]", '[{"type": "flatten"}, {"type": "dropout"}]')
+    page.click("[data-testid=import-load]")
+    wait_table(page, "rows.length === 2 && rows[1].dataset.error")
+    assert banner(page) is None  # importing changed the network
+    status = page.text_content("[data-testid=stack-status]")
+    assert status.startswith("The stack breaks at layer 2: ") and "unknown layer type 'dropout'" in status
+    assert "layer1" not in status and "layer0" not in status
+
+    # --- fields: an empty Filters says so; a kernel typed as [3,3] is taken
+    page.fill("[data-testid=import-text]", '[{"type": "conv2d", "filters": 4}, {"type": "flatten"}]')
+    page.click("[data-testid=import-load]")
+    wait_table(page, "rows.length === 2 && rows[1].dataset.shape === '2704'")
+    card = page.locator("[data-testid=layer-card]").first
+    card.locator("[data-testid=field-kernel_size]").fill("[5, 5]")
+    wait_table(page, "rows[0].dataset.shape === '4,24,24'")
+    card.locator("[data-testid=field-filters]").fill("")
+    wait_table(page, "rows[0].dataset.error")
+    err = card.locator("[data-testid=layer-error]").text_content()
+    assert "it is empty" in err and "None" not in err
+    card.locator("[data-testid=field-kernel_size]").fill("3;3")  # still empty filters first
+    card.locator("[data-testid=field-filters]").fill("100000")
+    wait_table(page, "rows[0].dataset.error && rows[0].dataset.error.includes('kernel_size')")
+    err = card.locator("[data-testid=layer-error]").text_content()
+    assert "3,5" in err and "[3, 5]" in err  # the forms the field takes
+    shot(page, "builder-bad-field")
+    card.locator("[data-testid=field-kernel_size]").fill("3")
+    wait_table(page, "!rows[0].dataset.error")
+    page.wait_for_function("() => document.querySelector('[data-testid=stack-status]').textContent.includes('Cannot run')")
+    status = page.text_content("[data-testid=stack-status]")
+    assert "fewer filters in conv1" in status and "dense" not in status
+    assert not app.page_errors and not app.console_errors, (app.page_errors, app.console_errors)

@@ -29,11 +29,11 @@ const ACT_LABELS = {
   tanh: "tanh",
 };
 
-/** "3" -> 3, "3,5" / "3x5" / "3×5" -> [3, 5], "" -> null; anything else is sent as typed so pycore names it. */
+/** "3" -> 3, "3,5" / "3x5" / "3×5" / "[3,5]" / "(3, 5)" -> [3, 5], "" -> null; anything else is sent as typed so pycore names it. */
 export function parsePair(text) {
-  const t = String(text).trim();
+  const t = String(text).trim().replace(/^\[\s*(.*?)\s*\]$|^\(\s*(.*?)\s*\)$/, "$1$2");
   if (t === "") return null;
-  const m = t.match(/^(\d+)\s*(?:[,x×]\s*(\d+))?$/);
+  const m = t.match(/^(\d+)\s*(?:[,xX×]\s*(\d+))?$/);
   if (!m) return t;
   return m[2] !== undefined ? [Number(m[1]), Number(m[2])] : Number(m[1]);
 }

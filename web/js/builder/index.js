@@ -9,10 +9,13 @@ import { renderStack, updateStack, TYPE_LABELS, TYPE_HELP, layerId } from "./edi
 import { tableSkeleton, fillTable } from "./table.js";
 import { renderResults } from "./results.js";
 import { exportCard } from "./export.js";
-import { callParams, decodeState, encodeState, newLayer, stateFromPreset, stateParam, fillLayer } from "./state.js";
+import { callParams, decodeState, encodeState, fillLayer, newLayer, stateFromPreset, stateParam, specFromList } from "./state.js";
 
 const TAB_ID = "build";
 const ERR = "builder";
+// A share link that could not be read: its own banner source, so a run cannot hide it and
+// any change of the network (preset, edit, import, a good link) clears it.
+const LINK_ERR = "builder-link";
 
 export function mountBuilder(root, ctx) {
   if (!root) return;
@@ -226,15 +229,20 @@ export function mountBuilder(root, ctx) {
     const hash = `#${TAB_ID}?s=${encoded()}`;
     if (location.hash !== hash) history.replaceState(null, "", hash);
   }
-  function loadFromHash() {
+  /**
+   * The network of the link in the address bar, if it has one that reads. A link that
+   * does not read puts up a banner saying so and what is shown instead (`instead`), and
+   * the caller keeps showing that.
+   */
+  function loadFromHash(instead) {
     const s = stateParam(location.hash);
     if (!s) return false;
     try {
       b.state = decodeState(s, b.options.types);
-      ctx.setError(ERR, null);
+      ctx.setError(LINK_ERR, null);
       return true;
     } catch (e) {
-      ctx.setError(ERR, e.message);
+      ctx.setError(LINK_ERR, `${e.message}; ${instead}.`);
       return false;
     }
   }
@@ -242,17 +250,29 @@ export function mountBuilder(root, ctx) {
     if (!b.options || (location.hash.replace(/^#/, "").split("?")[0] !== TAB_ID)) return;
     const s = stateParam(location.hash);
     if (!s) writeURL();
-    else if (s !== encoded() && loadFromHash()) {
+    else if (s === encoded()) ctx.setError(LINK_ERR, null);
+    else if (loadFromHash("the network on the page was kept, and the address bar shows its link again")) {
       showControls();
+      stackStatus.textContent = "Loaded the network of the link.";
       changed({ url: false });
-    }
+    } else writeURL(); // the address bar holds what is shown, as always
   });
 
   function importDoc(doc) {
-    if (!doc || typeof doc !== "object" || !Array.isArray(doc.spec)) throw new Error('The JSON needs a "spec": a list of layers.');
-    const inp = doc.input || (Array.isArray(doc.input_shape) ? { color: doc.input_shape[0] === 1 ? "gray" : "rgb", height: doc.input_shape[1], width: doc.input_shape[2] } : {});
+    if (!doc || typeof doc !== "object") {
+      throw new Error(`The JSON must be a list of layers, or an object with a "spec" list of layers; it is ${doc === null ? "null" : typeof doc === "string" ? "a text" : `the ${typeof doc} ${doc}`}.`);
+    }
+    if (!Array.isArray(doc.spec)) throw new Error('The JSON needs a "spec": a list of layers, such as [{"type": "flatten"}, {"type": "dense", "units": 10}].');
+    let spec;
+    try {
+      spec = specFromList(doc.spec, b.options.types);
+    } catch (e) {
+      throw new Error(`Not loaded: ${e.message}.`);
+    }
+    const inp = doc.input && typeof doc.input === "object" ? doc.input
+      : Array.isArray(doc.input_shape) ? { color: doc.input_shape[0] === 1 ? "gray" : "rgb", height: doc.input_shape[1], width: doc.input_shape[2] } : {};
     b.state = {
-      spec: doc.spec.map((l) => (l && typeof l === "object" ? fillLayer(l, b.options.types) : l)),
+      spec,
       input: { ...b.state.input, ...inp },
       seed: Number.isInteger(doc.seed) ? doc.seed : b.state.seed,
       init: typeof doc.init === "string" ? doc.init : b.state.init,
@@ -264,7 +284,10 @@ export function mountBuilder(root, ctx) {
 
   // ------------------------------------------------------------------ trace and run
   let scheduled = false;
-  function changed({ url = true } = {}) {
+  // Every change of the network goes through here; only the first drawing (`initial`)
+  // leaves a bad link's banner up, as it is the one the banner describes.
+  function changed({ url = true, initial = false } = {}) {
+    if (!initial) ctx.setError(LINK_ERR, null);
     if (url) writeURL();
     showPresetNote();
     if (scheduled) return;
@@ -301,13 +324,20 @@ export function mountBuilder(root, ctx) {
     stackStatus.classList.toggle("bad", !t.valid);
     stackStatus.textContent = t.valid
       ? t.runnable ? `${t.rows.length - 1} layers, output ${t.totals.output_shape ? `(${t.totals.output_shape.join(", ")})` : "—"}.` : `Cannot run: ${t.run_error}.`
-      : `The stack breaks at layer ${t.error_index + 1} (${t.rows[t.error_index + 1].name}): ${t.rows[t.error_index + 1].reason}`;
+      : breakText(t);
     runBtn.disabled = !t.runnable;
     exporter.refresh();
     b.dirty = !(b.lastRun && b.lastRun.key === k);
     results.classList.toggle("stale", b.dirty && !!b.lastRun);
     if (b.dirty && t.runnable && b.auto) maybeRun();
     else if (!t.runnable) showRunHint();
+  }
+
+  function breakText(t) {
+    const row = t.rows[t.error_index + 1];
+    // a layer of an unknown type has no name of its own: its number says it
+    const name = Object.hasOwn(b.options.types, row.type) ? ` (${row.name})` : "";
+    return `The stack breaks at layer ${t.error_index + 1}${name}: ${row.reason}`;
   }
 
   function showRunHint() {
@@ -478,15 +508,14 @@ export function mountBuilder(root, ctx) {
       return;
     }
     b.options = r.meta;
-    if (!loadFromHash()) {
-      const seedPreset = b.options.presets.find((p) => p.name === "seed") || b.options.presets[0];
-      b.state = stateFromPreset(seedPreset, b.options.types);
-    }
+    const seedPreset = b.options.presets.find((p) => p.name === "seed") || b.options.presets[0];
+    const instead = seedPreset.name === "seed" ? "the notebook's network is shown instead" : `the ${seedPreset.label} preset is shown instead`;
+    if (!loadFromHash(instead)) b.state = stateFromPreset(seedPreset, b.options.types);
     mountLayout();
     wire();
     showControls();
     showImageInfo(ctx.getImage());
-    changed();
+    changed({ initial: true });
   }
 
   if (ctx.isReady()) start();

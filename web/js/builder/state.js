@@ -14,7 +14,7 @@ export const STATE_VERSION = 1;
 
 /** Fill a layer's missing keys from `types` (pycore's SPEC_KEYS defaults); drop unknown types' extras untouched. */
 export function fillLayer(layer, types) {
-  const defaults = types[layer.type];
+  const defaults = Object.hasOwn(types, layer.type) ? types[layer.type] : null;
   if (!defaults) return { ...layer };
   const out = { type: layer.type };
   for (const [k, v] of Object.entries(defaults)) out[k] = k in layer ? layer[k] : v;
@@ -64,23 +64,57 @@ export function encodeState(state, types) {
   return toBase64url(JSON.stringify(doc));
 }
 
+function describeValue(v) {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "a list";
+  if (typeof v === "string") return `the text ${JSON.stringify(v.length > 20 ? `${v.slice(0, 20)}…` : v)}`;
+  if (typeof v === "object") return "an object without a \"type\"";
+  return `${typeof v} ${String(v)}`;
+}
+
+/**
+ * A list of layers (from a link or imported JSON) with defaults filled in, or throws an
+ * Error naming the first entry that is not a layer, counting from 1 as the page does.
+ * A layer needs only to be an object with a text "type": an unknown type is let through,
+ * so the table marks it with pycore's reason.
+ */
+export function specFromList(list, types) {
+  if (!Array.isArray(list)) throw new Error(`the layers must be a list, got ${describeValue(list)}`);
+  list.forEach((l, i) => {
+    if (!l || typeof l !== "object" || Array.isArray(l) || typeof l.type !== "string") {
+      throw new Error(`layer ${i + 1} is not an object with a "type" (such as {"type": "flatten"}); it is ${describeValue(l)}`);
+    }
+  });
+  return list.map((l) => fillLayer(l, types));
+}
+
 /**
  * The `s` parameter -> a state (defaults filled in), or throws an Error whose message
- * says what is wrong with the link.
+ * says what is wrong with the link (the caller says what is shown instead).
  */
 export function decodeState(text, types) {
   let doc;
   try {
     doc = JSON.parse(fromBase64url(text));
   } catch {
-    throw new Error("The link's network could not be read (it is cut off or damaged); the notebook's network is shown instead.");
+    throw new Error("The link's network could not be read (it is cut off or damaged)");
   }
-  if (!doc || typeof doc !== "object" || !Array.isArray(doc.spec)) {
-    throw new Error("The link holds no layer stack; the notebook's network is shown instead.");
+  if (!doc || typeof doc !== "object" || Array.isArray(doc)) {
+    throw new Error("The link holds no network");
+  }
+  if (doc.v !== undefined && doc.v !== STATE_VERSION) {
+    throw new Error(`The link is in a format this page does not read (version ${JSON.stringify(doc.v)}; this page reads version ${STATE_VERSION})`);
+  }
+  if (!Array.isArray(doc.spec)) throw new Error("The link holds no layer stack");
+  let spec;
+  try {
+    spec = specFromList(doc.spec, types);
+  } catch (e) {
+    throw new Error(`The link's network is damaged: ${e.message}`);
   }
   const input = doc.input && typeof doc.input === "object" ? doc.input : {};
   return {
-    spec: doc.spec.map((l) => (l && typeof l === "object" ? fillLayer(l, types) : l)),
+    spec,
     input: {
       color: input.color ?? "rgb",
       height: input.height ?? 352,
