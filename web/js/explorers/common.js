@@ -352,6 +352,9 @@ export function sourcePicker(ctx, o) {
   wrap.append(grid);
   const cropBox = el("div", { class: "crop-box" }, thumb, where, noImage);
   wrap.append(cropBox);
+  // fields whose option text is long take the grid's whole width (nothing is cut off)
+  src.label.classList.add("wide");
+  channel.label.classList.add("wide");
   grid.append(src.label, size.label, seed.label, digit.label, scale.label, channel.label);
 
   const changed = debounce(() => o.onChange(), 0);
@@ -424,7 +427,10 @@ export function sourcePicker(ctx, o) {
     c2.strokeStyle = "#2457c5";
     c2.lineWidth = 1.5;
     c2.strokeRect(state.col * thumbScale, state.row * thumbScale, s * thumbScale, s * thumbScale);
-    where.textContent = `Crop: rows ${state.row}–${state.row + s - 1}, columns ${state.col}–${state.col + s - 1} of the ${img.width}×${img.height} image (${s}×${s} px).`;
+    const dims = `${img.width}×${img.height} pixels (width × height)`;
+    where.textContent = s > img.width || s > img.height
+      ? `Your image is ${dims}: a ${s}×${s}-pixel crop does not fit.`
+      : `Crop: rows ${state.row}–${state.row + s - 1}, columns ${state.col}–${state.col + s - 1} (${s}×${s} px). Your image: ${dims}.`;
   }
   function sync() {
     const kind = src.input.value;
@@ -546,28 +552,77 @@ export function sourcePicker(ctx, o) {
 
 // ----------------------------------------------------------------------------- runner
 
+const STALE_NOTE = "Not updated: see the message above. What is dimmed here is for the previous settings.";
+
 /**
- * Run one explorer's pycore call with the latest settings: stale results are dropped,
- * errors go to the shared banner under the explorer's own source name.
+ * Mark an explorer's output as out of date (its latest computation failed), or current again.
+ * The note goes first in `target`; the rest is dimmed, its text (which describes the old
+ * settings) hidden by explorers.css, and it leaves the keyboard and screen-reader order
+ * (inert) until the next success. Without `note` (a second target) only the dimming applies.
+ * @param {HTMLElement} target  e.g. the explorer's .x-stage
+ * @param {boolean} stale
+ * @param {{note?: boolean, testid?: string}} o
  */
-export function makeRunner(ctx, name, fn, collect, onResult, host = null) {
+export function setStale(target, stale, { note = true, testid } = {}) {
+  if (!target) return;
+  let n = target.querySelector(":scope > .x-stale-note");
+  if (stale && note && !n) {
+    n = el("p", { class: "x-stale-note", dataset: { testid } }, STALE_NOTE);
+    target.prepend(n);
+  }
+  if (n) n.hidden = !(stale && note);
+  target.classList.toggle("x-stale", stale);
+  for (const c of target.children) if (c !== n) c.inert = stale;
+  if (stale) target.dataset.stale = "true";
+  else delete target.dataset.stale;
+}
+
+/**
+ * Run one explorer's pycore call with the latest settings: stale results are dropped.
+ * A failure is shown inside the explorer (above its output, which is marked out of date,
+ * see setStale) and mirrored on the shared banner, prefixed with the explorer's title,
+ * only while the Explorers tab is on screen; both clear on the next success.
+ * @param {{stale?: HTMLElement[]}} o  the output to mark out of date (default: host's .x-stage)
+ */
+export function makeRunner(ctx, name, fn, collect, onResult, host = null, o = {}) {
   let lastGood = null;
   let renders = 0;
   let inline = null;
-  // A problem shows inside the explorer, and in the shared banner only while the
-  // Explorers tab is on screen (an image loaded elsewhere must not raise our errors there).
-  function report(message) {
+  let message = null; // the explorer's current problem, or null
+  const key = `explorer-${name}`;
+  const title = host?.querySelector("h2")?.textContent || name;
+  const targets = o.stale || (host ? [...host.querySelectorAll(".x-stage")] : []);
+  const onScreen = () => {
+    const panel = host?.closest('[role="tabpanel"]');
+    return !(panel && panel.hidden);
+  };
+  // the banner: only while the Explorers tab is on screen, and named
+  const mirror = () => ctx.setError(key, message && onScreen() ? `${title}: ${message}` : null);
+  function show(text) {
+    message = text || null;
     if (host) {
       if (!inline) {
         inline = el("p", { class: "x-error", role: "status", dataset: { testid: `${name}-error` } });
         host.querySelector("h2")?.after(inline);
       }
-      inline.textContent = message || "";
+      inline.textContent = message ? message[0].toUpperCase() + message.slice(1) : "";
       inline.hidden = !message;
     }
-    const panel = host?.closest('[role="tabpanel"]');
-    ctx.setError(`explorer-${name}`, message && !(panel && panel.hidden) ? message : null);
+    mirror();
   }
+  // A problem with the computation: the output no longer matches the controls.
+  function report(text) {
+    show(text);
+    targets.forEach((t, i) => setStale(t, !!text && !!lastGood, { note: i === 0, testid: `${name}-stale` }));
+    if (host) {
+      if (text) host.dataset.failed = "true";
+      else delete host.dataset.failed;
+    }
+  }
+  // Leaving the tab takes the message off the banner; coming back puts it there again.
+  // (The tabs switch with history.pushState, which fires no hashchange: watch the panel.)
+  const panel = host?.closest('[role="tabpanel"]');
+  if (panel) new MutationObserver(() => message && mirror()).observe(panel, { attributes: true, attributeFilter: ["hidden"] });
   async function run() {
     if (!ctx.isReady()) return;
     let args;
@@ -578,10 +633,13 @@ export function makeRunner(ctx, name, fn, collect, onResult, host = null) {
       return;
     }
     if (!args) return;
-    if (args.__image && !ctx.getImage()) return;
+    if (args.__image && !ctx.getImage()) {
+      report("No image yet: load one in the “Convolution & pooling” tab, or choose a random grid as the input.");
+      return;
+    }
     let result;
     try {
-      result = await ctx.client.latest(`explorer-${name}`, fn, args);
+      result = await ctx.client.latest(key, fn, args);
     } catch (e) {
       if (e.kind === "Restart") return;
       report(e.message);
@@ -600,7 +658,8 @@ export function makeRunner(ctx, name, fn, collect, onResult, host = null) {
   const schedule = debounce(run, 0);
   ctx.onReady(() => setTimeout(schedule, 0));
   if (ctx.isReady()) setTimeout(schedule, 0);
-  return { run: schedule, now: run, last: () => lastGood };
+  /** notice(text): a message about a button press (the output stays current); cleared by the next success. */
+  return { run: schedule, now: run, last: () => lastGood, notice: show, failed: () => !!message };
 }
 
 // ----------------------------------------------------------------------------- player
@@ -642,6 +701,7 @@ export class Player {
   /** Handle the explorer's keys on `target` (not while typing in a field). */
   bindKeys(target) {
     target.addEventListener("keydown", (ev) => {
+      if (target.classList.contains("x-stale")) return; // out of date: nothing to step through
       const t = ev.target;
       if (t.matches?.("input[type=text], input[type=number], select, textarea")) return;
       if (t.matches?.("input[type=range]") && t !== this.scrub && ev.key !== " ") return;

@@ -38,13 +38,15 @@ export function mountMultiply(root, ctx) {
   });
   const prod = numberTable(`${name}-products`, "A × B, cell by cell");
   const sum = el("p", { class: "big-sum", dataset: { testid: `${name}-sum` }, "aria-live": "polite" });
+  const prodFig = el("figure", {}, prod.element);
+  const result = el("div", { class: "mul-result" }, sum);
   const box = el("div", { class: "x-figs mul" },
     el("figure", {}, el("figcaption", {}, "A"), a.element),
     el("span", { class: "op", "aria-hidden": "true" }, "×"),
     el("figure", {}, el("figcaption", {}, "B"), b.element),
     el("span", { class: "op", "aria-hidden": "true" }, "="),
-    el("figure", {}, prod.element));
-  card.append(el("div", { class: "grid2 mul-size" }, rows.label, cols.label), box, sum, reset);
+    prodFig);
+  card.append(el("div", { class: "grid2 mul-size" }, rows.label, cols.label), box, result, reset);
 
   const runner = makeRunner(ctx, name, "multiply_sum", () => {
     const ra = a.read();
@@ -58,6 +60,6 @@ export function mountMultiply(root, ctx) {
     prod.set(p, r, c);
     sum.textContent = `sum = ${Array.from(p, (v) => fmt(v)).join(" + ").replace(/\+ −/g, "− ")} = ${fmt(meta.sum)}`;
     sum.dataset.value = String(meta.sum);
-  }, card);
+  }, card, { stale: [result, prodFig] }); // the matrices are the controls: only the products and the sum go out of date
   return { runner };
 }

@@ -29,7 +29,7 @@ export function mountPadding(root, ctx) {
     const m = runner.last()?.meta;
     if (!m) return;
     if (!m.same.symmetric) {
-      ctx.setError(`explorer-${name}`, `A ${m.same.kernel_size}×${m.same.kernel_size} kernel needs ${m.same.before} cell(s) before and ${m.same.after} after: one number cannot do both. Choose an odd kernel size.`);
+      runner.notice(`A ${m.same.kernel_size}×${m.same.kernel_size} kernel needs ${m.same.before} cell(s) before and ${m.same.after} after: one number cannot do both. Choose an odd kernel size.`);
       return;
     }
     pad.input.value = String(Math.min(8, m.same.before));

@@ -33,7 +33,7 @@ export function mountParams(root, ctx) {
   const useImage = () => {
     const img = ctx.getImage();
     if (!img) {
-      ctx.setError(`explorer-${name}`, "No image yet: load one in the “Convolution & pooling” tab.");
+      runner.notice("No image yet: load one in the “Convolution & pooling” tab.");
       return;
     }
     setAll({ h: img.height, w: img.width, c: 3 });
