@@ -25,6 +25,7 @@ export function mountPooling(root, ctx) {
     ["none", "the input itself"], ["edge", "ReLU(edge filter) of the input"], ["sobel_x", "ReLU(Sobel x) of the input"],
     ["sobel_y", "ReLU(Sobel y) of the input"], ["laplacian", "ReLU(Laplacian) of the input"],
   ], "none");
+  pre.label.classList.add("wide"); // "ReLU(edge filter) of the input"
   const type = selectField("Pooling", `${name}-type`, [["max", "max"], ["avg", "average"]], "max");
   const win = selectField("Window", `${name}-window`, [1, 2, 3, 4, 5, 6].map((k) => [k, `${k}×${k}`]), 2);
   const stride = selectField("Stride", `${name}-stride`, [1, 2, 3, 4, 5, 6].map((k) => [k, String(k)]), 2);

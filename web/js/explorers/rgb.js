@@ -21,6 +21,7 @@ export function mountRGB(root, ctx) {
   root.append(card);
   const source = sourcePicker(ctx, { name, maxSize: 64, size: 32, rgb: true, allowDigit: false, onChange: () => runner.run() });
   const preset = selectField("Filter", `${name}-preset`, [["notebook", "random uniform(−1, 1), seeded"], ["red_minus_blue", "red minus blue (mean)"], ["gray_edge", "Sobel x on every channel / 3"]], "notebook");
+  preset.label.classList.add("wide"); // "random uniform(−1, 1), seeded"
   const size = selectField("Filter size", `${name}-ksize`, [[1, "1×1×3"], [3, "3×3×3"], [5, "5×5×3"]], 3);
   const seed = numberField("Seed", `${name}-seed`, 0, { min: 0, max: 99999 });
   const bias = numberField("Bias", `${name}-bias`, 0, { step: "any" });

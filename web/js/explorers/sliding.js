@@ -7,7 +7,8 @@ import {
 } from "./common.js";
 
 const FIXED3 = ["edge", "sharpen", "blur", "sobel_x", "sobel_y", "laplacian", "emboss", "outline", "identity"];
-const ACTS = [["none", "none (the sum itself)"], ["relu", "ReLU: max(0, z)"], ["leaky_relu", "leaky ReLU"], ["sigmoid", "sigmoid"], ["tanh", "tanh"]];
+// short labels: the field is half of a 22rem column (the arithmetic panel spells each one out)
+const ACTS = [["none", "none"], ["relu", "ReLU"], ["leaky_relu", "leaky ReLU"], ["sigmoid", "sigmoid"], ["tanh", "tanh"]];
 
 export function presetsFor(k) {
   const list = k === 3 ? [...FIXED3, "box", "gaussian", "random"] : k % 2 ? ["box", "gaussian", "random"] : ["random"];
@@ -40,7 +41,7 @@ export function mountSliding(root, ctx) {
   const bias = numberField("Bias", `${name}-bias`, 0, { step: "any" });
   bias.input.removeAttribute("inputmode");
   const stride = selectField("Stride", `${name}-stride`, [1, 2, 3, 4].map((s) => [s, String(s)]), 1);
-  const padding = selectField("Padding", `${name}-padding`, [[0, "0 (valid)"], [1, "1"], [2, "2"], [3, "3"], [4, "4"], ["same", "“same” (stride 1)"]], 0);
+  const padding = selectField("Padding", `${name}-padding`, [[0, "0 (valid)"], [1, "1"], [2, "2"], [3, "3"], [4, "4"], ["same", "“same”"]], 0);
   const mode = selectField("Padding mode", `${name}-mode`, [["zeros", "zeros"], ["reflect", "reflect"], ["replicate", "replicate"], ["circular", "circular"]], "zeros");
   const dilation = selectField("Dilation", `${name}-dilation`, [1, 2, 3].map((d) => [d, String(d)]), 1);
   const act = selectField("Activation", `${name}-activation`, ACTS, "none");
@@ -52,6 +53,7 @@ export function mountSliding(root, ctx) {
       runner.run();
     },
   });
+  preset.label.classList.add("wide"); // "random uniform(−1, 1)"
   const kSeedRow = kSeed.label;
   const syncSeed = () => (kSeedRow.hidden = preset.input.value !== "random");
   kSize.input.addEventListener("change", () => {
@@ -80,7 +82,7 @@ export function mountSliding(root, ctx) {
   const controls = el("div", { class: "x-controls" },
     source.element,
     el("fieldset", { class: "source" }, el("legend", {}, "Filter"),
-      el("div", { class: "grid2" }, kSize.label, preset.label, kSeed.label, bias.label),
+      el("div", { class: "grid2" }, kSize.label, bias.label, preset.label, kSeed.label),
       el("p", { class: "hint" }, "Edit any weight; numbers and fractions like 1/16."), editor.element),
     el("fieldset", { class: "source" }, el("legend", {}, "How it slides"),
       el("div", { class: "grid2" }, stride.label, dilation.label, padding.label, mode.label, act.label)),
