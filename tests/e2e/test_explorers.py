@@ -417,3 +417,170 @@ def test_benchmark_hook_reports_steps_per_second(explore):
     assert r["stepsPerSecond"] > 0
     print(f"sliding window: {r['stepsPerSecond']:.0f} steps/s (sync, max step {r['maxStepMs']:.1f} ms)")
     assert page.get_attribute("[data-testid=sliding-arith]", "hidden") is None
+
+
+# ----------------------------------------------------------------------------- failures and messages
+
+BANNER = "[role=alert][data-testid=error]"
+
+
+def banner(page) -> str:
+    """The shared banner's text, or "" while it is hidden."""
+    return page.inner_text(BANNER) if page.is_visible(BANNER) else ""
+
+
+def failed(page, xid, timeout=20_000):
+    page.wait_for_function("(s) => document.querySelector(s).dataset.failed === 'true'", arg=card(xid), timeout=timeout)
+    return page.inner_text(f"{card(xid)} .x-error")
+
+
+def stale(page, xid) -> bool:
+    return page.get_attribute(f"{card(xid)} [data-stale]", "data-stale") == "true" if page.locator(f"{card(xid)} [data-stale]").count() else False
+
+
+def test_a_failed_computation_marks_the_old_output_out_of_date(explore, shot):
+    page, _ = explore
+    page.set_viewport_size({"width": 1280, "height": 900})
+    select(page, "sliding", "sliding-input", "random")
+    act(page, "sliding", lambda: page.fill("[data-testid=sliding-size]", "2"))
+    select(page, "sliding", "sliding-padding", 1)
+    select(page, "sliding", "sliding-stride", 4)
+    select(page, "sliding", "sliding-dilation", 1)
+    select(page, "sliding", "sliding-preset", "edge")
+    assert "dilation 1" in page.text_content("[data-testid=sliding-formula]")
+    assert not stale(page, "sliding")
+    page.select_option("[data-testid=sliding-dilation]", "3")
+    msg = failed(page, "sliding")
+    # one consistent pair of sizes: the padded input and what it was padded from
+    assert "spans 7×7 cells" in msg and "4×4 padded input (2×2 plus 1 cell of padding on each side)" in msg
+    assert banner(page).startswith("Sliding window: the 3×3 kernel")
+    # the old result is marked, and nothing on screen describes the old settings
+    assert stale(page, "sliding")
+    note = page.locator("[data-testid=sliding-stale]")
+    assert note.is_visible() and note.inner_text().startswith("Not updated: see the message above")
+    for testid in ("sliding-formula", "sliding-check", "sliding-step", "sliding-arith"):
+        assert not page.is_visible(f"[data-testid={testid}]"), testid
+    assert page.evaluate("document.querySelector('[data-testid=sliding-output]').closest('[inert]') !== null")  # out of the a11y tree
+    page.locator(card("sliding")).scroll_into_view_if_needed()
+    page.locator(card("sliding")).screenshot(path=str(build.ARTIFACTS_DIR / "explorers-stale-1280.png"))
+    page.set_viewport_size({"width": 375, "height": 800})
+    try:
+        page.wait_for_timeout(200)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375
+        page.locator(card("sliding")).screenshot(path=str(build.ARTIFACTS_DIR / "explorers-stale-375.png"))
+    finally:
+        page.set_viewport_size({"width": 1280, "height": 900})
+    # an emptied grid size is called empty, not "nan"
+    page.fill("[data-testid=sliding-size]", "")
+    page.wait_for_function("document.querySelector('[data-testid=sliding-error]').textContent.startsWith('Grid size is empty')")
+    assert "nan" not in page.inner_text("[data-testid=sliding-error]")
+    # the next success puts everything back, and the formula matches the control
+    act(page, "sliding", lambda: (page.fill("[data-testid=sliding-size]", "9"), page.select_option("[data-testid=sliding-dilation]", "2")))
+    assert not stale(page, "sliding") and not page.is_visible("[data-testid=sliding-stale]")
+    assert not page.is_visible("[data-testid=sliding-error]")
+    assert "dilation 2" in page.text_content("[data-testid=sliding-formula]")
+    assert page.is_visible("[data-testid=sliding-check]") and not banner(page).startswith("Sliding window")
+    # the same helper in another explorer: multiply and sum keeps its matrices editable
+    page.fill("[data-testid=mul-a-cell][data-row='0'][data-col='0']", "abc")
+    failed(page, "multiply")
+    assert not page.is_visible("[data-testid=mul-sum]") and page.is_visible("[data-testid=mul-stale]")
+    assert page.is_editable("[data-testid=mul-a-cell][data-row='0'][data-col='0']")
+    act(page, "multiply", lambda: page.click("[data-testid=mul-reset]"))
+    assert page.is_visible("[data-testid=mul-sum]") and not page.is_visible("[data-testid=mul-stale]")
+
+
+def test_select_options_fit_their_fields(explore):
+    """No option text is cut off (e.g. the activation's) at 1280 or 375 px."""
+    page, _ = explore
+    measure = """() => {
+        const probe = document.createElement('span');
+        probe.style.cssText = 'position:absolute;visibility:hidden;white-space:pre';
+        document.body.append(probe);
+        const bad = [];
+        for (const s of document.querySelectorAll('[data-testid=explorers-root] select')) {
+            if (!s.offsetParent) continue;  // hidden controls
+            const cs = getComputedStyle(s);
+            probe.style.font = cs.font;
+            // room for the text: the inner width less the padding and the drop-down arrow (~20 px)
+            const room = s.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight) - 20;
+            for (const o of s.options) {
+                probe.textContent = o.text;
+                if (probe.getBoundingClientRect().width > room) bad.push(`${s.dataset.testid || s.getAttribute('aria-label')}: "${o.text}" (${Math.round(probe.getBoundingClientRect().width)} > ${Math.round(room)} px)`);
+            }
+        }
+        probe.remove();
+        return bad;
+    }"""
+    try:
+        for width in (1280, 375):
+            page.set_viewport_size({"width": width, "height": 900})
+            page.wait_for_timeout(150)
+            bad = page.evaluate(measure)
+            assert not bad, f"{width} px: " + "; ".join(bad)
+    finally:
+        page.set_viewport_size({"width": 1280, "height": 900})
+
+
+def tiny_png(path, w, h):
+    rgb = (np.arange(h * w * 3).reshape(h, w, 3) * 37 % 256).astype(np.uint8)
+    Image.fromarray(rgb, "RGB").save(path)
+
+
+def upload(page, path):
+    page.click(CONV_TAB)
+    page.set_input_files("input[type=file][data-testid=upload]", str(path))
+    page.wait_for_function("document.querySelector('[data-testid=status]').dataset.state === 'ready'")
+    page.click(EXPLORE_TAB)
+
+
+def test_tiny_images_errors_stay_in_their_explorer_and_the_banner_names_it(explore, tmp_path, shot):
+    page, _ = explore
+    try:
+        act(page, "receptive", lambda: page.click("[data-testid=rf-reset]"))  # the default stack: conv, pool, conv, pool
+        tiny_png(tmp_path / "three-by-two.png", 3, 2)
+        before = renders(page, "flip")
+        upload(page, tmp_path / "three-by-two.png")
+        for xid, testid in [("sliding", "sliding-input"), ("pooling", "xpool-input"), ("padding", "xpad-input"),
+                            ("receptive", "rf-input"), ("flip", "flip-input"), ("rgb", "rgb-input")]:
+            page.select_option(f"[data-testid={testid}]", "image")
+        wait_new(page, "flip", before)
+        page.wait_for_function("document.querySelector('[data-testid=explorer-rgb]').dataset.args?.includes('\"size\":2')")
+        msg = failed(page, "receptive")
+        assert msg.startswith("Layer 4 (maxpool): the 2×2 pooling window does not fit in the 1×1 map from layer 3")
+        # the banner says whose message it is; the explorers that work show none
+        page.wait_for_function("(t) => document.querySelector(t).innerText.includes('Receptive field: layer 4')", arg=BANNER)
+        for xid in ("flip", "rgb"):
+            assert page.get_attribute(card(xid), "data-failed") is None and not stale(page, xid)
+            assert not page.is_visible(f"{card(xid)} .x-error")
+        assert stale(page, "receptive")
+        # the crop caption says which size is the width
+        assert "Your image: 3×2 pixels (width × height)" in page.inner_text("[data-testid=flip-crop-text]")
+        page.locator(card("receptive")).screenshot(path=str(build.ARTIFACTS_DIR / "explorers-stale-receptive.png"))
+        shot(page, "explorers-named-banner")
+        # leaving the tab takes the explorers' messages off the banner; coming back brings them again
+        page.click(CONV_TAB)
+        assert "Receptive field" not in banner(page)
+        page.click(EXPLORE_TAB)
+        page.wait_for_function("(t) => document.querySelector(t).innerText.includes('Receptive field:')", arg=BANNER)
+        # it recovers: the message goes from the explorer and the banner
+        act(page, "receptive", lambda: page.select_option("[data-testid=rf-input]", "digit"))
+        assert not page.is_visible("[data-testid=rf-error]") and not stale(page, "receptive")
+        assert "Receptive field" not in banner(page)
+        # a 1×1 image: too small for any crop; the old grid and position are not left as if current
+        tiny_png(tmp_path / "one.png", 1, 1)
+        upload(page, tmp_path / "one.png")
+        page.select_option("[data-testid=sliding-input]", "image")
+        msg = failed(page, "sliding")
+        assert "1×1 pixels (width × height)" in msg and "too small for a crop" in msg and "a random grid or a digit" in msg
+        assert "zoom" not in msg and "smaller grid" not in msg
+        assert not page.is_visible("[data-testid=sliding-step]") and page.is_visible("[data-testid=sliding-stale]")
+        assert "a 2×2-pixel crop does not fit" in page.inner_text("[data-testid=sliding-crop-text]")
+        assert banner(page).startswith("Sliding window: your image is 1×1 pixels")
+    finally:
+        # back to the module's test image and the explorers' inputs on it
+        path = tmp_path / "restore.png"
+        make_png(path)
+        upload(page, path)
+        for testid in ("sliding-input", "xpool-input", "xpad-input", "rf-input", "flip-input", "rgb-input"):
+            page.select_option(f"[data-testid={testid}]", "image")
+        page.wait_for_function("document.querySelectorAll('[data-testid=explorers-root] [data-failed]').length === 0")
