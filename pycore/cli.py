@@ -126,9 +126,10 @@ APPLY_HELP = """\
 Filter an image with kernels from the library and write one PNG per feature map.
 
 The image is loaded with Pillow (EXIF orientation applied, converted to RGB).
-By default it is turned into grayscale as the mean of R, G and B, keeping the
-0..255 pixel values as floats (as the tutorial does), so a map's values are in
-the units of the kernel times 0..255. With --rgb every kernel becomes a 3-D
+By default it is turned into grayscale as the mean of R, G and B, with pixel
+values scaled to 0..1, as the web page does, so the ranges printed here are the
+ranges the page shows. --pixel-scale 255 keeps the 0..255 values instead, as
+the tutorial does. With --rgb every kernel becomes a 3-D
 filter of depth 3, the same 2-D kernel on each colour channel, summed over the
 channels (one map per kernel); for these identical slices that is exactly 3x
 the grayscale response before the activation.
@@ -169,6 +170,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="pool each map with a KxK window, stride S (default K)")
     p.add_argument("--rgb", action="store_true",
                    help="filter the colour image with 3-D filters instead of grayscale")
+    p.add_argument("--pixel-scale", type=int, choices=(1, 255), default=1,
+                   help="pixel values 0..1 (default, as the web page) or 0..255 (as the tutorial)")
     p.add_argument("--out", "-o", required=True, metavar="DIR",
                    help="folder for the PNGs (created if missing)")
     p.set_defaults(run=_cmd_apply)
@@ -254,7 +257,9 @@ def _cmd_apply(args):
     activation = L.make_activation(args.activation)
 
     Image = _pillow().Image
-    rgb = _load_image(args.image)                               # (H, W, 3)
+    rgb = _load_image(args.image)                               # (H, W, 3), 0..255
+    if args.pixel_scale == 1:
+        rgb = rgb / 255.0                                       # the page's 0..1
     if args.rgb:
         x = rgb.transpose(2, 0, 1)                              # (3, H, W)
     else:

@@ -52,7 +52,7 @@ def test_apply_writes_one_png_per_kernel_with_expected_values(photo, tmp_path, c
     path, gray = photo
     out = tmp_path / "maps"
     assert main(["apply", str(path), "-k", "identity", "-k", "box", "--activation", "none",
-                 "--out", str(out)]) == 0
+                 "--pixel-scale", "255", "--out", str(out)]) == 0
     assert sorted(p.name for p in out.iterdir()) == ["01_identity.png", "02_box.png"]
     ident = read_png(out / "01_identity.png")
     assert ident.shape == (4, 3)                                   # valid 3x3: 6-2, 5-2
@@ -68,7 +68,7 @@ def test_apply_writes_one_png_per_kernel_with_expected_values(photo, tmp_path, c
 
 def test_apply_defaults_are_the_notebook_filters_with_relu(photo, tmp_path, capsys):
     path, gray = photo
-    assert main(["apply", str(path), "--out", str(tmp_path / "o")]) == 0
+    assert main(["apply", str(path), "--pixel-scale", "255", "--out", str(tmp_path / "o")]) == 0
     names = sorted(p.name for p in (tmp_path / "o").iterdir())
     assert names == ["01_edge.png", "02_sharpen.png", "03_blur.png"]
     edge = np.array([[2, 4, -2], [4, 0, -4], [2, -4, -2]], dtype=float)
@@ -90,11 +90,28 @@ def test_apply_padding_stride_pool_and_rgb(photo, tmp_path, capsys):
     assert read_png(out / "01_identity.png").shape == (3, 3)
     capsys.readouterr()
     assert main(["apply", str(path), "-k", "identity", "--rgb", "--padding", "same",
-                 "--activation", "none", "--out", str(out)]) == 0
+                 "--activation", "none", "--pixel-scale", "255", "--out", str(out)]) == 0
     stdout = capsys.readouterr().out
     # the same kernel on each channel, summed: three times the gray value
     assert "rgb (3, 6, 5)" in stdout
     assert f"range {3 * gray.min():.4g} .. {3 * gray.max():.4g}" in stdout
+
+
+def test_apply_by_default_prints_the_ranges_the_page_shows(photo, tmp_path, capsys):
+    """Default pixel scale 0..1: the same numbers as pycore.api, which the page runs."""
+    from PIL import Image
+
+    from pycore import api
+
+    path, _ = photo
+    assert main(["apply", str(path), "-k", "edge", "--out", str(tmp_path / "o")]) == 0
+    rgb = np.asarray(Image.open(path).convert("RGB"))
+    rgba = np.concatenate([rgb, np.full(rgb.shape[:2] + (1,), 255, np.uint8)], axis=-1)
+    image = api.prepare_image(rgba.tobytes(), *rgb.shape[:2])
+    k = np.array([[2, 4, -2], [4, 0, -4], [2, -4, -2]], dtype=float)
+    m = api.convolve(image, {"kernels": [{"name": "edge", "rows": 3, "cols": 3, "values": k.ravel()}],
+                             "pool": {"type": "none"}})["meta"]["maps"][0]
+    assert f"range {m['vmin']:.4g} .. {m['vmax']:.4g}" in capsys.readouterr().out
 
 
 def test_apply_constant_map_is_mid_gray(tmp_path):

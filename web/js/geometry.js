@@ -46,7 +46,6 @@ export function describeGeometry(entries, what, windowWord) {
     div.dataset.shape = e.shape.join(",");
     const p = document.createElement("p");
     const names = seen.size > 1 ? ` (${labels.join(", ")})` : "";
-    p.innerHTML = "";
     const strong = document.createElement("strong");
     strong.textContent = `${what}: ${e.shape[0]}×${e.shape[1]}`;
     // ceil mode rounds up (⌈⌉) where the usual rule rounds down (⌊⌋)

@@ -340,7 +340,6 @@ function figure(testid, entry, data, mode, caption) {
   fig.append(mapCanvas(testid, entry, data, mode));
   const cap = document.createElement("figcaption");
   const [h, w] = entry.shape;
-  cap.innerHTML = "";
   const title = document.createElement("strong");
   title.textContent = caption;
   cap.append(title, ` ${h}×${w}`, document.createElement("br"), `range ${fmt(entry.vmin)} … ${fmt(entry.vmax)}`);
