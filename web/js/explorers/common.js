@@ -33,6 +33,17 @@ let uid = 0;
 export const uniqueId = (p) => `${p}-${++uid}`;
 
 /** A labelled <select>; options as [value, label] pairs. */
+/**
+ * One explorer's card: a titled section with its short explanation, appended to root.
+ * Ids follow one scheme: section#x-KEY, h2#xh-KEY, data-testid "explorer-KEY".
+ */
+export function explorerCard(root, key, title, hint) {
+  const card = el("section", { class: "card explorer", id: `x-${key}`, dataset: { testid: `explorer-${key}` }, "aria-labelledby": `xh-${key}` });
+  card.append(el("h2", { id: `xh-${key}` }, title), el("p", { class: "hint" }, hint));
+  root.append(card);
+  return card;
+}
+
 export function selectField(label, testid, options, value, { hint, onChange } = {}) {
   const sel = el("select", { dataset: { testid } });
   for (const [v, text] of options) sel.add(new Option(text, String(v)));

@@ -1,19 +1,13 @@
 // Convolution vs cross-correlation: what CNNs compute lays the kernel over the image
 // as written (cross-correlation); a true convolution first flips it (rotates it 180°).
 // A switch shows both; pycore.explain.flip_compare computes both outputs.
-import { el, fmt, selectField, sourcePicker, matrixEditor, numberTable, sizeCanvas, cellSize, makeRunner, debounce, blit, grid } from "./common.js";
+import { el, fmt, selectField, sourcePicker, matrixEditor, numberTable, sizeCanvas, cellSize, makeRunner, debounce, blit, grid, explorerCard } from "./common.js";
 
 const PRESETS = ["sobel_x", "sobel_y", "emboss", "edge", "prewitt_x", "blur", "sharpen", "laplacian", "outline", "identity"];
 
 export function mountFlip(root, ctx) {
   const name = "flip";
-  const card = el("section", { class: "card explorer", id: "x-flip", dataset: { testid: "explorer-flip" }, "aria-labelledby": "xh-flip" });
-  card.append(
-    el("h2", { id: "xh-flip" }, "Convolution vs cross-correlation"),
-    el("p", { class: "hint" },
-      "Deep-learning libraries (and the tutorial) slide the kernel over the image as written: strictly, that is cross-correlation. The convolution of mathematics flips the kernel first, upside down and left to right. For a symmetric kernel that changes nothing; for an asymmetric one the output changes. A network does not care: it would simply learn the flipped weights."),
-  );
-  root.append(card);
+  const card = explorerCard(root, "flip", "Convolution vs cross-correlation", "Deep-learning libraries (and the tutorial) slide the kernel over the image as written: strictly, that is cross-correlation. The convolution of mathematics flips the kernel first, upside down and left to right. For a symmetric kernel that changes nothing; for an asymmetric one the output changes. A network does not care: it would simply learn the flipped weights.");
   const source = sourcePicker(ctx, { name, maxSize: 64, size: 24, onChange: () => runner.run() });
   const preset = selectField("Kernel", `${name}-preset`, PRESETS.map((p) => [p, p]), "sobel_x");
   let kernelMode = "preset";

@@ -1,19 +1,13 @@
 // Multiply and sum: the single step a filter does at one position, on two small
 // editable matrices (pycore.explain.multiply_sum). Defaults: the notebook's 1..9 and 9..1.
-import { el, fmt, selectField, matrixEditor, numberTable, makeRunner } from "./common.js";
+import { el, fmt, selectField, matrixEditor, numberTable, makeRunner, explorerCard } from "./common.js";
 
 const A0 = [1, 2, 3, 4, 5, 6, 7, 8, 9];
 const B0 = [9, 8, 7, 6, 5, 4, 3, 2, 1];
 
 export function mountMultiply(root, ctx) {
   const name = "mul";
-  const card = el("section", { class: "card explorer", id: "x-multiply", dataset: { testid: "explorer-multiply" }, "aria-labelledby": "xh-multiply" });
-  card.append(
-    el("h2", { id: "xh-multiply" }, "Multiply and sum"),
-    el("p", { class: "hint" },
-      "The one operation a filter repeats at every position: multiply each pair of cells that lie on top of each other, then add up the products. Think of A as the image patch under the filter and B as the filter's weights. Edit any cell."),
-  );
-  root.append(card);
+  const card = explorerCard(root, "multiply", "Multiply and sum", "The one operation a filter repeats at every position: multiply each pair of cells that lie on top of each other, then add up the products. Think of A as the image patch under the filter and B as the filter's weights. Edit any cell.");
   const rows = selectField("Rows", `${name}-rows`, [1, 2, 3, 4, 5].map((n) => [n, String(n)]), 3);
   const cols = selectField("Columns", `${name}-cols`, [1, 2, 3, 4, 5].map((n) => [n, String(n)]), 3);
   const a = matrixEditor({ rows: 3, cols: 3, values: A0, testid: `${name}-a`, label: "Matrix A", onChange: () => runner.run() });

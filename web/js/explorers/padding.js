@@ -1,6 +1,6 @@
 // Padding: the same input padded in each mode, the border drawn, and the "same" rule
 // p = d(k-1)/2 explained with the current numbers (pycore.explain.padded_view).
-import { el, selectField, sourcePicker, sizeCanvas, cellSize, makeRunner, debounce, blit, grid, drawPadding } from "./common.js";
+import { el, selectField, sourcePicker, sizeCanvas, cellSize, makeRunner, debounce, blit, grid, drawPadding, explorerCard } from "./common.js";
 
 const MODES = {
   zeros: "zeros: the added cells are 0 (black).",
@@ -11,13 +11,7 @@ const MODES = {
 
 export function mountPadding(root, ctx) {
   const name = "xpad";
-  const card = el("section", { class: "card explorer", id: "x-padding", dataset: { testid: "explorer-padding" }, "aria-labelledby": "xh-padding" });
-  card.append(
-    el("h2", { id: "xh-padding" }, "Padding"),
-    el("p", { class: "hint" },
-      "Padding adds cells around the input before the filter slides, so windows can be centred on the edge pixels and the feature map need not shrink. What the new cells contain is the padding mode. The dashed line is the original border."),
-  );
-  root.append(card);
+  const card = explorerCard(root, "padding", "Padding", "Padding adds cells around the input before the filter slides, so windows can be centred on the edge pixels and the feature map need not shrink. What the new cells contain is the padding mode. The dashed line is the original border.");
 
   const source = sourcePicker(ctx, { name, maxSize: 64, size: 12, rgb: true, onChange: () => runner.run() });
   const pad = selectField("Padding (cells per side)", `${name}-padding`, [0, 1, 2, 3, 4, 5, 6, 7, 8].map((p) => [p, String(p)]), 2);

@@ -2,19 +2,13 @@
 // image, against a convolution layer's filters (pycore.explain.param_counts). The
 // notebook's argument, 100×100 → 10,000 weights per neuron against (5×5)×20 = 500,
 // is a preset.
-import { el, numberField, numberOf, makeRunner } from "./common.js";
+import { el, numberField, numberOf, makeRunner, explorerCard } from "./common.js";
 
 const int = (n) => Number(n).toLocaleString("en-US");
 
 export function mountParams(root, ctx) {
   const name = "params";
-  const card = el("section", { class: "card explorer", id: "x-params", dataset: { testid: "explorer-params" }, "aria-labelledby": "xh-params" });
-  card.append(
-    el("h2", { id: "xh-params" }, "Parameter counts"),
-    el("p", { class: "hint" },
-      "A fully connected neuron has one weight for every input value: every pixel of every channel. A convolution filter has one weight per cell of its small window (times the channels), and the same weights are reused at every position of the image."),
-  );
-  root.append(card);
+  const card = explorerCard(root, "params", "Parameter counts", "A fully connected neuron has one weight for every input value: every pixel of every channel. A convolution filter has one weight per cell of its small window (times the channels), and the same weights are reused at every position of the image.");
   const H = numberField("Image height", `${name}-height`, 100, { min: 1, max: 100000 });
   const W = numberField("Image width", `${name}-width`, 100, { min: 1, max: 100000 });
   const C = numberField("Channels", `${name}-channels`, 1, { min: 1, max: 4096, hint: "1 gray, 3 RGB" });

@@ -3,22 +3,13 @@
 // leftover rows and columns are drawn, never silently dropped: hatched when floor
 // mode drops them, a dashed partial window when ceil mode keeps them.
 // Every number comes from pycore.explain.pool_steps.
-import {
-  el, fmt, selectField, sourcePicker, numberTable, sizeCanvas, outline, cellSize, makeRunner, Player,
-  debounce, blit, grid, hatch,
-} from "./common.js";
+import { el, fmt, selectField, sourcePicker, numberTable, sizeCanvas, outline, cellSize, makeRunner, Player, debounce, blit, grid, hatch, explorerCard } from "./common.js";
 
 const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
 export function mountPooling(root, ctx) {
   const name = "xpool";
-  const card = el("section", { class: "card explorer", id: "x-pooling", dataset: { testid: "explorer-pooling" }, "aria-labelledby": "xh-pooling" });
-  card.append(
-    el("h2", { id: "xh-pooling" }, "Pooling"),
-    el("p", { class: "hint" },
-      "Pooling shrinks a feature map: a window slides over it and keeps one number per position, the largest value (max) or the mean (average). When the stride is smaller than the window, neighbouring windows overlap. When the sizes do not divide, some rows and columns are left over: floor mode drops them, ceil mode keeps a partial window."),
-  );
-  root.append(card);
+  const card = explorerCard(root, "pooling", "Pooling", "Pooling shrinks a feature map: a window slides over it and keeps one number per position, the largest value (max) or the mean (average). When the stride is smaller than the window, neighbouring windows overlap. When the sizes do not divide, some rows and columns are left over: floor mode drops them, ceil mode keeps a partial window.");
 
   const source = sourcePicker(ctx, { name, maxSize: 32, size: 11, onChange: () => runner.run() });
   const pre = selectField("Map to pool", `${name}-prefilter`, [

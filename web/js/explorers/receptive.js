@@ -3,10 +3,7 @@
 // returns, for every layer, the input interval of every output row and column, so the
 // page only looks them up: no geometry formula is re-typed here.
 // wireConvPanelHover does the same for the "Convolution & pooling" tab's maps.
-import {
-  el, fmt, selectField, sourcePicker, numberTable, sizeCanvas, cellSize, makeRunner, debounce, blit, grid,
-  outline, cellAt, numberOf,
-} from "./common.js";
+import { el, fmt, selectField, sourcePicker, numberTable, sizeCanvas, cellSize, makeRunner, debounce, blit, grid, outline, cellAt, numberOf, explorerCard } from "./common.js";
 import { parseCell } from "../kernel-editor.js";
 
 const DEFAULT = [
@@ -28,13 +25,7 @@ const span = (a, b) => (b - a === 1 ? `${a}` : `${a}–${b - 1}`);
 
 export function mountReceptive(root, ctx) {
   const name = "rf";
-  const card = el("section", { class: "card explorer", id: "x-receptive", dataset: { testid: "explorer-receptive" }, "aria-labelledby": "xh-receptive" });
-  card.append(
-    el("h2", { id: "xh-receptive" }, "Receptive field"),
-    el("p", { class: "hint" },
-      "Each pixel of a feature map depends on a region of the input: its receptive field. One 3×3 convolution sees 3×3 pixels; after pooling and more convolutions, a single pixel sees a much larger region. Hover over (or focus, then use the arrow keys on) any pixel of any layer below. The region it depends on is outlined on the input. Where it reaches past the border, the rest of it is padding."),
-  );
-  root.append(card);
+  const card = explorerCard(root, "receptive", "Receptive field", "Each pixel of a feature map depends on a region of the input: its receptive field. One 3×3 convolution sees 3×3 pixels; after pooling and more convolutions, a single pixel sees a much larger region. Hover over (or focus, then use the arrow keys on) any pixel of any layer below. The region it depends on is outlined on the input. Where it reaches past the border, the rest of it is padding.");
   const source = sourcePicker(ctx, { name, maxSize: 64, size: 32, onChange: () => runner.run() });
   let layers = DEFAULT.map((l) => ({ ...l }));
   const list = el("div", { class: "rf-layers", dataset: { testid: `${name}-layers` } });

@@ -3,22 +3,13 @@
 // plus the bias make the output (pycore.explain.rgb_filter). The notebook's demo,
 // a seeded uniform(-1, 1) 3×3×3 filter with "same" padding on the image scaled to
 // [0, 1], is a preset.
-import {
-  el, fmt, selectField, numberField, numberOf, sourcePicker, matrixEditor, numberTable, sizeCanvas, cellSize,
-  makeRunner, debounce, blit, grid, outline, cellAt, drawPadding,
-} from "./common.js";
+import { el, fmt, selectField, numberField, numberOf, sourcePicker, matrixEditor, numberTable, sizeCanvas, cellSize, makeRunner, debounce, blit, grid, outline, cellAt, drawPadding, explorerCard } from "./common.js";
 
 const CH = ["red", "green", "blue"];
 
 export function mountRGB(root, ctx) {
   const name = "rgb";
-  const card = el("section", { class: "card explorer", id: "x-rgb", dataset: { testid: "explorer-rgb" }, "aria-labelledby": "xh-rgb" });
-  card.append(
-    el("h2", { id: "xh-rgb" }, "3-D filter over RGB"),
-    el("p", { class: "hint" },
-      "A colour image is three grids, red, green and blue. A filter for it is three slices deep: each slice is laid over its own channel, giving one partial sum per channel, and the three partial sums plus one bias make a single output value. So one 3-D filter still makes one feature map. Click the output (or focus it and use the arrow keys) to choose a position."),
-  );
-  root.append(card);
+  const card = explorerCard(root, "rgb", "3-D filter over RGB", "A colour image is three grids, red, green and blue. A filter for it is three slices deep: each slice is laid over its own channel, giving one partial sum per channel, and the three partial sums plus one bias make a single output value. So one 3-D filter still makes one feature map. Click the output (or focus it and use the arrow keys) to choose a position.");
   const source = sourcePicker(ctx, { name, maxSize: 64, size: 32, rgb: true, allowDigit: false, onChange: () => runner.run() });
   const preset = selectField("Filter", `${name}-preset`, [["notebook", "random uniform(−1, 1), seeded"], ["red_minus_blue", "red minus blue (mean)"], ["gray_edge", "Sobel x on every channel / 3"]], "notebook");
   preset.label.classList.add("wide"); // "random uniform(−1, 1), seeded"

@@ -1,10 +1,7 @@
 // The sliding window: a filter steps over a small grid, the feature map fills in
 // cell by cell, and each position's arithmetic is shown in numbers. pycore computes
 // every position at once (pycore.explain.window_steps); stepping only draws.
-import {
-  el, fmt, selectField, numberField, numberOf, sourcePicker, matrixEditor, numberTable, paintGrid,
-  sizeCanvas, drawPadding, outline, cellSize, makeRunner, Player, debounce, blit,
-} from "./common.js";
+import { el, fmt, selectField, numberField, numberOf, sourcePicker, matrixEditor, numberTable, paintGrid, sizeCanvas, drawPadding, outline, cellSize, makeRunner, Player, debounce, blit, explorerCard } from "./common.js";
 
 const FIXED3 = ["edge", "sharpen", "blur", "sobel_x", "sobel_y", "laplacian", "emboss", "outline", "identity"];
 // short labels: the field is half of a 22rem column (the arithmetic panel spells each one out)
@@ -25,13 +22,7 @@ const ACT_TEXT = {
 
 export function mountSliding(root, ctx) {
   const name = "sliding";
-  const card = el("section", { class: "card explorer", id: "x-sliding", dataset: { testid: "explorer-sliding" }, "aria-labelledby": "xh-sliding" });
-  card.append(
-    el("h2", { id: "xh-sliding" }, "Sliding window"),
-    el("p", { class: "hint" },
-      "A filter is laid over the input, each weight multiplies the value under it, the products are summed, a bias is added and an activation applied: one output value. Then the filter slides by the stride and does it again, until the feature map is full. Padding (orange) adds cells around the border first."),
-  );
-  root.append(card);
+  const card = explorerCard(root, "sliding", "Sliding window", "A filter is laid over the input, each weight multiplies the value under it, the products are summed, a bias is added and an activation applied: one output value. Then the filter slides by the stride and does it again, until the feature map is full. Padding (orange) adds cells around the border first.");
 
   // ------------------------------------------------------------------ controls
   const source = sourcePicker(ctx, { name, maxSize: 32, size: 10, onChange: () => runner.run() });
