@@ -1,1 +1,16 @@
-"""Developer tools of CNN Explorer (benchmarks). Not part of the product or its wheel."""
+"""The build steps and the benchmark of CNN Explorer. Not part of the product or its wheel.
+
+    project.py      paths, the Pyodide version, BuildError, log/run/sha256/git helpers
+    wheels.py       numpy's wheel (cache, CDN, PyPI transport; sha256-checked), pycore's wheel
+    lockfile.py     the pyodide-lock.json dist/ ships (pruned, checked)
+    npm.py          node_modules from package-lock.json (the Pyodide runtime)
+    python_deps.py  pip installs the build and the tests need
+    chromium.py     the headless Chromium the browser tests and the benchmark drive
+    dist.py         assembles dist/
+    serve.py        serves a folder over HTTP with the right MIME types
+    testing.py      what `build.py test` runs: ruff, eslint, node --test, pytest
+    bench/          `build.py bench`: the benchmark harness, its cases and its page
+
+Imports go down this list (project.py imports no other tools module); build.py, the command
+line, sits on top and nothing imports it.
+"""

@@ -2,7 +2,7 @@
 
 One run on one machine:
 
-1. builds dist/ (build.build()) and copies it, with tools/bench_page/, tools/bench_cases.py
+1. builds dist/ (tools.dist.build()) and copies it, with tools/bench_page/, tools/bench_cases.py
    and TF.js's browser bundles from node_modules, into dist-bench/ (git-ignored; the
    product's dist/ and web/ are never touched);
 2. serves dist-bench/ on 127.0.0.1 and drives headless Chromium with Playwright (the flags
@@ -998,19 +998,21 @@ def run_measurements(case_ids, mode: dict, png: Path, results: dict) -> None:
     browser, so both runtimes see the same machine load (this is a shared 2-core machine:
     other work shows up in both, not in one). TF.js next, then, with the bench page
     closed, the notebook's loops (CPython), the product page's start-up and latency."""
-    import build
     from playwright.sync_api import sync_playwright
 
+    from tools.chromium import CHROMIUM_ARGS, find_chromium
+    from tools.serve import serve_in_thread, server_url
+
     cpy, brw = results.setdefault("cpython", {}), results.setdefault("browser", {"errors": []})
-    server, thread = build.serve_in_thread(BENCH_DIR, host="127.0.0.1", port=0, quiet=True)
-    base = build.server_url(server)
+    server, thread = serve_in_thread(BENCH_DIR, host="127.0.0.1", port=0, quiet=True)
+    base = server_url(server)
     try:
         with sync_playwright() as pw:
-            exe = build.find_chromium(pw)
+            exe = find_chromium(pw)
             if exe is None:
                 raise RuntimeError("no Chromium found (python3 build.py test installs it)")
             browser = pw.chromium.launch(headless=True, executable_path=exe,
-                                         args=build.CHROMIUM_ARGS)
+                                         args=CHROMIUM_ARGS)
             brw["chromium"] = browser.version
             brw["chromium_path"] = exe
 
@@ -1019,7 +1021,7 @@ def run_measurements(case_ids, mode: dict, png: Path, results: dict) -> None:
 
             def launch_profile(profile_dir):
                 return pw.chromium.launch_persistent_context(
-                    profile_dir, headless=True, executable_path=exe, args=build.CHROMIUM_ARGS,
+                    profile_dir, headless=True, executable_path=exe, args=CHROMIUM_ARGS,
                     viewport=VIEWPORT)
 
             try:
@@ -1130,8 +1132,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", default=str(RESULTS_PATH), help="where to write the JSON")
     args = parser.parse_args(argv)
 
-    import build
     from tools import bench_cases as bc
+    from tools.chromium import ensure_chromium
+    from tools.dist import build
+    from tools.project import DIST_DIR, PYODIDE_VERSION, BuildError, relative
+    from tools.python_deps import ensure_test_deps
 
     t_start = time.monotonic()
     mode_name = "quick" if args.quick else "full"
@@ -1144,14 +1149,14 @@ def main(argv: list[str] | None = None) -> int:
 
     log(f"bench ({mode_name}): setting up")
     try:
-        build.ensure_test_deps()  # Playwright (and Pillow, pytest): the test extra
-        build.ensure_chromium()
-        info = build.build()
-    except build.BuildError as exc:
+        ensure_test_deps()  # Playwright (and Pillow, pytest): the test extra
+        ensure_chromium()
+        info = build()
+    except BuildError as exc:
         log(f"bench: build failed: {exc}")
         return 1
-    tfjs_versions = prepare_bench_dir(build.DIST_DIR)
-    log(f"bench: {build._rel(BENCH_DIR)} ready (dist/ + bench page + TF.js "
+    tfjs_versions = prepare_bench_dir(DIST_DIR)
+    log(f"bench: {relative(BENCH_DIR)} ready (dist/ + bench page + TF.js "
         f"{', '.join(f'{k}@{v}' for k, v in tfjs_versions.items())})")
     t_setup = time.monotonic() - t_start
 
@@ -1197,7 +1202,7 @@ def main(argv: list[str] | None = None) -> int:
     pinfo = brw.get("pyodide_info") or {}
     tinfo = brw.get("tfjs_info") or {}
     machine.update(
-        chromium=brw.get("chromium"), pyodide=build.PYODIDE_VERSION,
+        chromium=brw.get("chromium"), pyodide=PYODIDE_VERSION,
         pyodide_python=pinfo.get("python"), pyodide_numpy=pinfo.get("numpy"),
         pyodide_load_ms=brw.get("pyodide_load_ms"),
         tfjs=tinfo.get("version"),

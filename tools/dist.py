@@ -1,0 +1,144 @@
+"""Assemble dist/, the static site: a plain folder with relative URLs only.
+
+    dist/                  the front end, copied as is from web/
+    dist/pyodide/          the Pyodide runtime (from npm), numpy's wheel, pycore's wheel
+                           and a pyodide-lock.json pruned to exactly what is shipped
+    dist/build-info.json   versions, wheel hashes, git commit, build time
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from tools.lockfile import (
+    OWN_PACKAGE,
+    SHIPPED_PACKAGES,
+    canonical_name,
+    check_lock_files,
+    dependency_closure,
+    make_lock,
+)
+from tools.npm import RUNTIME_FILES, ensure_node_modules
+from tools.project import (
+    CACHE_DIR,
+    DIST_DIR,
+    PYODIDE_VERSION,
+    ROOT,
+    WEB_DIR,
+    BuildError,
+    git,
+    log,
+    relative,
+    sha256_file,
+)
+from tools.python_deps import ensure_build_deps
+from tools.wheels import build_own_wheel, fetch_wheel
+
+
+def build_time() -> str:
+    """Now (or $SOURCE_DATE_EPOCH), as an ISO 8601 UTC string: `2025-01-01T00:00:00Z`."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    t = (dt.datetime.fromtimestamp(int(epoch), dt.UTC) if epoch
+         else dt.datetime.now(dt.UTC))
+    return t.replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def copy_web(web_dir: Path, dest: Path) -> None:
+    if not web_dir.is_dir():
+        log(f"web: {web_dir} does not exist; dist/ will have no front end")
+        return
+    reserved = {"pyodide", "build-info.json"} & {p.name for p in web_dir.iterdir()}
+    if reserved:
+        raise BuildError(f"web/ must not contain {sorted(reserved)}: the build generates them")
+    shutil.copytree(web_dir, dest, dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".DS_Store"))
+    if not (web_dir / "index.html").is_file():
+        log("web: WARNING: web/index.html is missing; the page will not load")
+
+
+def swap_into_place(staging: Path, dist_dir: Path) -> None:
+    """Replace dist_dir by staging with two renames (a server never sees half a dist)."""
+    old = staging.with_name(staging.name + ".old")
+    if dist_dir.exists():
+        dist_dir.rename(old)
+    staging.rename(dist_dir)
+    if old.exists():
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def build(dist_dir: Path = DIST_DIR, web_dir: Path = WEB_DIR) -> dict:
+    """Assemble dist_dir. Returns the build info (also written to dist_dir/build-info.json)."""
+    t0 = time.monotonic()
+    dist_dir = Path(dist_dir).resolve()
+    ensure_build_deps()
+    npm_pyodide = ensure_node_modules()
+    official_lock_path = npm_pyodide / "pyodide-lock.json"
+    official = json.loads(official_lock_path.read_text(encoding="utf-8"))
+    if official["info"]["version"] != PYODIDE_VERSION:
+        raise BuildError(f"node_modules/pyodide/pyodide-lock.json is for Pyodide "
+                         f"{official['info']['version']}, expected {PYODIDE_VERSION}")
+
+    # Assemble next to the destination, then swap, so a running server never sees half a dist.
+    staging_parent = CACHE_DIR if dist_dir.parent == ROOT else dist_dir.parent
+    staging_parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".dist-staging-", dir=staging_parent))
+    try:
+        copy_web(Path(web_dir), staging)
+        pyo = staging / "pyodide"
+        pyo.mkdir()
+        runtime = {}
+        for f in RUNTIME_FILES:
+            shutil.copy2(npm_pyodide / f, pyo / f)
+            runtime[f] = {"sha256": sha256_file(pyo / f), "size": (pyo / f).stat().st_size}
+        log(f"runtime: Pyodide {PYODIDE_VERSION} from node_modules/pyodide "
+            f"({len(RUNTIME_FILES)} files)")
+
+        wheels = []
+        for key in dependency_closure(official["packages"], SHIPPED_PACKAGES):
+            entry = official["packages"][key]
+            path, source = fetch_wheel(entry["file_name"], entry["sha256"])
+            log(f"wheel: {entry['file_name']}  <- {source}  (sha256 ok)")
+            shutil.copy2(path, pyo / entry["file_name"])
+            wheels.append({"name": entry["name"], "version": entry["version"],
+                           "file_name": entry["file_name"], "sha256": entry["sha256"],
+                           "size": path.stat().st_size, "source": source})
+
+        own = build_own_wheel(pyo)
+        own_version = own.name.split("-")[1]
+        log(f"wheel: {own.name}  <- built from this repository")
+        lock = make_lock(official_lock_path, pyo, own, SHIPPED_PACKAGES)
+        check_lock_files(lock, pyo)
+        (pyo / "pyodide-lock.json").write_text(json.dumps(lock, indent=2, sort_keys=True) + "\n",
+                                               encoding="utf-8")
+        own_entry = lock["packages"][canonical_name(OWN_PACKAGE)]
+        wheels.append({"name": OWN_PACKAGE, "version": own_version, "file_name": own.name,
+                       "sha256": own_entry["sha256"], "size": own.stat().st_size,
+                       "source": "built", "depends": own_entry["depends"]})
+        log(f"lock: pyodide/pyodide-lock.json lists {sorted(lock['packages'])}; "
+            f"{OWN_PACKAGE} depends on {own_entry['depends']}")
+
+        commit = git("rev-parse", "HEAD")
+        status = git("status", "--porcelain", "--untracked-files=no")
+        info = {
+            "pyodide_version": PYODIDE_VERSION,
+            "python_version": official["info"]["python"],
+            "pycore_version": own_version,
+            "git_commit": commit,
+            "git_dirty": bool(status) if status is not None and commit else None,
+            "build_time": build_time(),
+            "wheels": wheels,
+            "runtime": runtime,
+        }
+        (staging / "build-info.json").write_text(json.dumps(info, indent=2) + "\n",
+                                                 encoding="utf-8")
+        swap_into_place(staging, dist_dir)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    log(f"built {relative(dist_dir)} in {time.monotonic() - t0:.1f} s")
+    return info
