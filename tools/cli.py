@@ -17,7 +17,7 @@ def main(argv: list[str] | None = None) -> int:
             return testing.run_tests(argv[1:])
         if argv[:1] == ["bench"]:
             # Imported on use: the benchmark's modules need numpy, the build only the stdlib.
-            bench = importlib.import_module("tools.bench")
+            bench = importlib.import_module("tools.bench.run")
             return int(bench.main(argv[1:]) or 0)
         parser = argparse.ArgumentParser(prog="build.py", description="CNN Explorer: build, serve "
                                          "and test the static site.")

@@ -1,5 +1,5 @@
-"""The benchmark harness's pure parts (tools/bench.py, tools/bench_cases.py,
-tools/notebook_reference.py). No browser, no timing assertions: these check that the
+"""The benchmark harness's pure parts (tools/bench/: report.py, browser.py's file work,
+cases.py, notebook_reference.py). No browser, no timing assertions: these check that the
 harness computes, labels and writes its figures correctly."""
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ import numpy as np
 import pytest
 
 from pycore import ops
-from tools import bench, bench_cases, notebook_reference as nb
+from tools.bench import browser, cpython, report
+from tools.bench import cases as bench_cases
+from tools.bench import notebook_reference as nb
 
 TINY = {
     "conv_gray_512_3x3": {"h": 9, "w": 11},
@@ -154,15 +156,15 @@ def test_notebook_ndpooler_matches_pycore_on_channels_last():
 
 def test_notebook_call_runs_on_the_cases_own_inputs():
     sizes = {"h": 8, "w": 10}
-    fn, note = bench.notebook_call("conv_gray_512_3x3", sizes)
+    fn, note = cpython.notebook_call("conv_gray_512_3x3", sizes)
     pycore_same = bench_cases.make("conv_gray_512_3x3", sizes)()
     # the notebook is 'valid': pycore's 'same' output without its 1-pixel border
     np.testing.assert_allclose(fn(), pycore_same[:, 1:-1, 1:-1], rtol=1e-5, atol=1e-5)
     assert "valid" in note
-    fn, _ = bench.notebook_call("avgpool_8x512_2x2", {"c": 2, "h": 4, "w": 6})
+    fn, _ = cpython.notebook_call("avgpool_8x512_2x2", {"c": 2, "h": 4, "w": 6})
     expect = bench_cases.make("avgpool_8x512_2x2", {"c": 2, "h": 4, "w": 6})()
     np.testing.assert_allclose(fn().transpose(2, 0, 1), expect, rtol=1e-6)
-    assert bench.notebook_call("conv_rgb_512_8x3x3") is None  # no notebook peer
+    assert cpython.notebook_call("conv_rgb_512_8x3x3") is None  # no notebook peer
 
 
 # ----------------------------------------------------------------- statistics, targets
@@ -170,19 +172,19 @@ def test_notebook_call_runs_on_the_cases_own_inputs():
 
 def test_median_and_nearest_rank_percentile():
     vals = list(range(1, 31))
-    assert bench.median(vals) == 15.5
-    assert bench.percentile(vals, 95) == 29  # nearest rank: ceil(0.95 * 30) = 29th
-    assert bench.percentile(vals, 50) == 15
-    assert bench.percentile(vals, 100) == 30
-    assert bench.percentile([7.0], 95) == 7.0
-    assert bench.percentile([], 95) is None and bench.median([]) is None
-    assert bench.ratio(3.0, 2.0) == 1.5 and bench.ratio(None, 2) is None
-    assert bench.ratio(1, 0) is None
+    assert report.median(vals) == 15.5
+    assert report.percentile(vals, 95) == 29  # nearest rank: ceil(0.95 * 30) = 29th
+    assert report.percentile(vals, 50) == 15
+    assert report.percentile(vals, 100) == 30
+    assert report.percentile([7.0], 95) == 7.0
+    assert report.percentile([], 95) is None and report.median([]) is None
+    assert report.ratio(3.0, 2.0) == 1.5 and report.ratio(None, 2) is None
+    assert report.ratio(1, 0) is None
 
 
 def _case(cid, kind, b, c, wasm=None, cpu=None, notebook=None):
     spec = {"label": cid.replace("_", " "), "kind": kind}
-    return bench.case_entry(cid, spec, b, c, {"tfjs_wasm_ms": wasm, "tfjs_cpu_ms": cpu,
+    return report.case_entry(cid, spec, b, c, {"tfjs_wasm_ms": wasm, "tfjs_cpu_ms": cpu,
                                               "notebook_ms": notebook})
 
 
@@ -200,7 +202,7 @@ def _results():
                         "mode": "quick", "date": "2025-01-01T00:00:00+00:00",
                         "git_commit": "0123456789abcdef"},
             "cases": cases, "startup": startup, "latency": latency,
-            "targets": bench.evaluate_targets(cases, startup, latency)}
+            "targets": report.evaluate_targets(cases, startup, latency)}
 
 
 def _target(results, figure, case=None):
@@ -229,7 +231,7 @@ def test_targets_are_evaluated_as_the_issue_states():
 
 
 def test_a_missing_figure_is_unknown_not_met():
-    targets = bench.evaluate_targets([], {}, {})
+    targets = report.evaluate_targets([], {}, {})
     assert {t["figure"] for t in targets} == {"edit -> redraw p95", "cold start to ready",
                                              "bytes transferred, cold start",
                                              "sliding-window explorer, 32x32, steps/s"}
@@ -241,7 +243,7 @@ def test_a_missing_figure_is_unknown_not_met():
 
 def test_table_says_which_targets_were_missed():
     r = _results()
-    rows = bench.table_rows(r)
+    rows = report.table_rows(r)
     assert rows[0] == ["Case", "Browser ms", "CPython ms", "Browser/CPython", "Peers (ms)",
                        "Targets", "Result"]
     assert all(len(row) == len(rows[0]) for row in rows)
@@ -259,27 +261,27 @@ def test_table_says_which_targets_were_missed():
     assert by_case["bytes transferred, cold start"][6].startswith("MISSED")
     assert by_case["edit -> redraw, p95"][6] == "met"
     assert by_case["bytes transferred, warm start"][1] == "5.0 kB"
-    text = bench.format_text(rows)
+    text = report.format_text(rows)
     assert text.splitlines()[1].startswith("----")
     assert len(text.splitlines()) == len(rows) + 1
 
 
 def test_markdown_table_escapes_pipes():
-    md = bench.format_markdown([["a", "b"], ["x | y", "2"]])
+    md = report.format_markdown([["a", "b"], ["x | y", "2"]])
     lines = md.splitlines()
     assert lines[0] == "| a | b |" and lines[1] == "| --- | --- |"
     assert lines[2] == "| x \\| y | 2 |"
 
 
 def test_readme_section_is_appended_once_then_replaced():
-    section = bench.readme_section(_results())
-    assert section.startswith(bench.README_BEGIN) and section.endswith(bench.README_END)
+    section = report.readme_section(_results())
+    assert section.startswith(report.README_BEGIN) and section.endswith(report.README_END)
     assert "Test CPU" in section and "--quick" in section and "`0123456789`" in section
     text = "# Title\n\n## Tests\n\nSome text.\n"
-    once = bench.update_readme(text, section)
+    once = report.update_readme(text, section)
     assert once.startswith(text) and once.count("## Performance") == 1
-    again = bench.update_readme(once + "\n## Later section\n", "NEW")
-    assert bench.README_BEGIN not in again and "NEW" in again
+    again = report.update_readme(once + "\n## Later section\n", "NEW")
+    assert report.README_BEGIN not in again and "NEW" in again
     assert again.count("## Performance") == 1 and again.endswith("## Later section\n")
     assert "Some text." in again
 
@@ -289,9 +291,9 @@ def test_readme_section_is_appended_once_then_replaced():
 
 def test_results_json_has_the_issue_shape(tmp_path):
     r = _results()
-    assert bench.check_schema(r) == []
+    assert report.check_schema(r) == []
     path = tmp_path / "bench-results.json"
-    bench.write_json(r, path)
+    report.write_json(r, path)
     back = json.loads(path.read_text())
     assert list(back)[:5] == ["machine", "cases", "startup", "latency", "targets"]
     c = back["cases"][0]
@@ -304,7 +306,7 @@ def test_results_json_has_the_issue_shape(tmp_path):
 
 def test_check_schema_names_problems():
     bad = {"cases": [{"case": 3, "browser_ms": 1, "peer": {}}]}
-    problems = bench.check_schema(bad)
+    problems = report.check_schema(bad)
     assert "missing top-level key 'machine'" in problems
     assert "cases[0] has no 'cpython_ms'" in problems
     assert "cases[0].case is not a string" in problems
@@ -314,11 +316,11 @@ def test_check_schema_names_problems():
 
 def test_json_refuses_nan(tmp_path):
     with pytest.raises(ValueError):
-        bench.write_json({"x": float("nan")}, tmp_path / "r.json")
+        report.write_json({"x": float("nan")}, tmp_path / "r.json")
 
 
 def test_png_bytes_is_a_valid_rgb_png():
-    data = bench.png_bytes(6, 9, seed=3)
+    data = browser.png_bytes(6, 9, seed=3)
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     width, height, depth, color = struct.unpack(">IIBB", data[16:26])
     assert (width, height, depth, color) == (9, 6, 8, 2)
@@ -326,7 +328,7 @@ def test_png_bytes_is_a_valid_rgb_png():
     (length,) = struct.unpack(">I", data[start - 8:start - 4])
     raw = zlib.decompress(data[start:start + length])
     assert len(raw) == 6 * (1 + 9 * 3)
-    assert bench.png_bytes(6, 9, seed=3) == data  # seeded
+    assert browser.png_bytes(6, 9, seed=3) == data  # seeded
     try:
         from PIL import Image
     except ImportError:
@@ -343,15 +345,15 @@ def test_prepare_bench_dir_copies_dist_page_and_tfjs_only_there(tmp_path):
     (dist / "index.html").write_text("product")
     (dist / "pyodide" / "pyodide.mjs").write_text("runtime")
     nm = tmp_path / "node_modules"
-    for pkg, files in bench.TFJS_FILES.items():
+    for pkg, files in browser.TFJS_FILES.items():
         (nm / pkg / "dist").mkdir(parents=True)
         (nm / pkg / "package.json").write_text(json.dumps({"version": "9.9.9"}))
         for f in files:
             (nm / pkg / f).write_text(f"// {f}")
     out = tmp_path / "dist-bench"
     (out / "stale").mkdir(parents=True)
-    versions = bench.prepare_bench_dir(dist, out, nm)
-    assert versions == {pkg: "9.9.9" for pkg in bench.TFJS_FILES}
+    versions = browser.prepare_bench_dir(dist, out, nm)
+    assert versions == {pkg: "9.9.9" for pkg in browser.TFJS_FILES}
     assert not (out / "stale").exists()
     assert (out / "index.html").read_text() == "product"
     assert (out / "pyodide" / "pyodide.mjs").is_file()
@@ -367,13 +369,13 @@ def test_prepare_bench_dir_explains_a_missing_tfjs(tmp_path):
     dist = tmp_path / "dist"
     dist.mkdir()
     with pytest.raises(RuntimeError, match="npm ci"):
-        bench.prepare_bench_dir(dist, tmp_path / "out", tmp_path / "empty_node_modules")
+        browser.prepare_bench_dir(dist, tmp_path / "out", tmp_path / "empty_node_modules")
 
 
 def test_bench_page_workers_reference_files_that_exist():
-    page = bench.PAGE_SRC
+    page = browser.PAGE_SRC
     worker = (page / "tfjs_worker.js").read_text()
-    for files in bench.TFJS_FILES.values():
+    for files in browser.TFJS_FILES.values():
         for f in files:
             if f.endswith(".js"):
                 assert f"./tfjs/{Path(f).name}" in worker
@@ -382,13 +384,16 @@ def test_bench_page_workers_reference_files_that_exist():
 
 
 def test_explorer_steps_target_is_evaluated_and_shown():
-    met = bench.evaluate_targets([], {}, {}, {"steps_per_s": 850.0})
-    slow = bench.evaluate_targets([], {}, {}, {"steps_per_s": 12.0})
-    missing = bench.evaluate_targets([], {}, {}, None)
-    pick = lambda ts: next(t for t in ts if t["figure"].startswith("sliding-window explorer"))
+    met = report.evaluate_targets([], {}, {}, {"steps_per_s": 850.0})
+    slow = report.evaluate_targets([], {}, {}, {"steps_per_s": 12.0})
+    missing = report.evaluate_targets([], {}, {}, None)
+
+    def pick(targets):
+        return next(t for t in targets if t["figure"].startswith("sliding-window explorer"))
+
     assert pick(met)["met"] is True and pick(slow)["met"] is False and pick(missing)["met"] is None
     r = _results()
     r["explorer"] = {"steps_per_s": 850.0, "per_frame_steps_per_s": 58.0}
-    r["targets"] = bench.evaluate_targets(r["cases"], r["startup"], r["latency"], r["explorer"])
-    row = next(row for row in bench.table_rows(r) if row[0].startswith("sliding-window explorer"))
+    r["targets"] = report.evaluate_targets(r["cases"], r["startup"], r["latency"], r["explorer"])
+    row = next(row for row in report.table_rows(r) if row[0].startswith("sliding-window explorer"))
     assert row[1] == "850" and "58" in row[0] and row[-1] == "met"

@@ -320,10 +320,10 @@ def test_test_command_passes_arguments_through(monkeypatch):
 
 
 def test_bench_command_reaches_tools_bench(monkeypatch):
-    import tools.bench
+    import tools.bench.run
 
     seen = []
-    monkeypatch.setattr(tools.bench, "main", lambda args: seen.append(args) or 0)
+    monkeypatch.setattr(tools.bench.run, "main", lambda args: seen.append(args) or 0)
     assert cli.main(["bench", "--quick"]) == 0
     assert seen == [["--quick"]]
 

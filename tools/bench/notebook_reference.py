@@ -1,4 +1,4 @@
-"""REFERENCE ONLY, for the benchmark (tools/bench.py). Not part of the product.
+"""REFERENCE ONLY, for the benchmark (tools/bench/). Not part of the product.
 
 The seed notebook's own per-pixel loop code, re-typed from
 shared/seed/cnn-module-notebook.txt ("Feature Extraction": ``ConvLayer``;

@@ -1,6 +1,6 @@
 """The benchmark's cases: the same plain Python in CPython and in Pyodide.
 
-CPython imports this as ``tools.bench_cases``. The bench page's worker fetches this file
+CPython imports this as ``tools.bench.cases``. The bench page's worker fetches this file
 as text, writes it to Pyodide's file system as ``/bench/bench_cases.py`` and imports it,
 so both runtimes run byte-identical code. It must therefore import nothing but the
 standard library, numpy and pycore, and it never builds Python source from data: the
@@ -28,7 +28,7 @@ IN_BROWSER = sys.platform == "emscripten"
 
 # id -> what it measures. "kind" groups targets (conv/pool: browser/CPython <= 2.0);
 # "peers" lists the references measured for it: "tfjs" (TF.js cpu and wasm, browser),
-# "notebook" (the notebook's loops, CPython; see tools/notebook_reference.py).
+# "notebook" (the notebook's loops, CPython; see tools/bench/notebook_reference.py).
 CASES: dict[str, dict] = {
     "conv_gray_512_3x3": {
         "label": "conv2d 512x512 gray, 3 kernels 3x3",

@@ -1,0 +1,404 @@
+"""The browser side: dist-bench/ (dist/ plus the bench page), then what Playwright measures
+in headless Chromium: each case in Pyodide, TF.js on pycore's inputs, and the product page's
+start-up, bytes transferred, edit -> redraw latency and sliding-window explorer."""
+from __future__ import annotations
+
+import re
+import shutil
+import struct
+import tempfile
+import time
+import zlib
+from pathlib import Path
+
+from tools.bench.machine import load_average, openblas
+from tools.bench.modes import case_repeats
+from tools.bench.report import byte_size, median, percentile, runs_text, short_number
+from tools.npm import installed_version
+from tools.project import NODE_MODULES, ROOT, log
+
+BENCH_DIR = ROOT / "dist-bench"
+PAGE_SRC = Path(__file__).resolve().parent / "page"
+CASES_SRC = Path(__file__).resolve().parent / "cases.py"
+
+# Files of the npm packages the bench page loads (UMD bundles for a classic worker, and
+# the wasm backend's binaries, which ship inside its npm package).
+TFJS_FILES = {
+    "@tensorflow/tfjs-core": ["dist/tf-core.min.js"],
+    "@tensorflow/tfjs-backend-cpu": ["dist/tf-backend-cpu.min.js"],
+    "@tensorflow/tfjs-backend-wasm": [
+        "dist/tf-backend-wasm.min.js",
+        "dist/tfjs-backend-wasm.wasm",
+        "dist/tfjs-backend-wasm-simd.wasm",
+        "dist/tfjs-backend-wasm-threaded-simd.wasm",
+    ],
+}
+
+STATUS = "[data-testid=status]"
+MAPS = "[data-testid=maps]"
+CELL = "[data-testid=kernel-cell]"
+READY_TIMEOUT_MS = 120_000
+VIEWPORT = {"width": 1280, "height": 900}
+
+
+def prepare_bench_dir(dist_dir: Path, bench_dir: Path = BENCH_DIR,
+                      node_modules: Path = NODE_MODULES) -> dict:
+    """dist-bench/ = a copy of dist/ + bench/ (the page, bench_cases.py, bench/tfjs/)."""
+    if bench_dir.exists():
+        shutil.rmtree(bench_dir)
+    shutil.copytree(dist_dir, bench_dir)
+    page = bench_dir / "bench"
+    shutil.copytree(PAGE_SRC, page, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    shutil.copy2(CASES_SRC, page / "bench_cases.py")
+    tfjs = page / "tfjs"
+    tfjs.mkdir()
+    versions = {}
+    for pkg, files in TFJS_FILES.items():
+        pkg_dir = node_modules / pkg
+        versions[pkg] = installed_version(pkg_dir)
+        if versions[pkg] is None:
+            raise RuntimeError(f"{pkg} is not installed in node_modules (run npm ci; it is a "
+                               "devDependency in package.json)")
+        for f in files:
+            shutil.copy2(pkg_dir / f, tfjs / Path(f).name)
+    return versions
+
+
+READY_RECORDER = """
+(() => {
+  const stages = window.__benchStages = [];
+  let last = null;
+  const mark = () => {
+    const el = document.querySelector('[data-testid=status]');
+    if (!el) return;
+    const st = el.getAttribute('data-state');
+    const text = (el.textContent || '').replace(/\\s+/g, ' ').trim().slice(0, 100);
+    const key = st + '|' + text;
+    if (key !== last && stages.length < 60) {
+      last = key;
+      stages.push({t: Math.round(performance.now()), state: st, text});
+    }
+    if ((st === 'ready' || st === 'error') && window.__benchReadyAt === undefined) {
+      window.__benchReadyAt = performance.now();
+      window.__benchReadyState = st;
+    }
+  };
+  new MutationObserver(mark).observe(document, {subtree: true, childList: true,
+    characterData: true, attributes: true, attributeFilter: ['data-state']});
+})();
+"""
+
+
+def wait_ready(page, selector: str = STATUS, timeout_ms: int = READY_TIMEOUT_MS) -> None:
+    page.wait_for_selector(f"{selector}[data-state=ready], {selector}[data-state=error]",
+                           timeout=timeout_ms)
+    if page.get_attribute(selector, "data-state") != "ready":
+        raise RuntimeError(f"page reported an error: {page.inner_text(selector)!r}")
+
+
+def _transfer(requests) -> dict:
+    """Sum of response body and header sizes of finished requests (Playwright sizes())."""
+    body = headers = 0
+    statuses: dict[str, int] = {}
+    biggest = []
+    for req in requests:
+        try:
+            s = req.sizes()
+            resp = req.response()
+        except Exception:
+            continue
+        body += s.get("responseBodySize", 0) or 0
+        headers += s.get("responseHeadersSize", 0) or 0
+        code = str(resp.status) if resp else "none"
+        statuses[code] = statuses.get(code, 0) + 1
+        biggest.append((s.get("responseBodySize", 0) or 0, req.url.rsplit("/", 1)[-1]))
+    biggest.sort(reverse=True)
+    return {"bytes": body + headers, "body_bytes": body, "header_bytes": headers,
+            "requests": len(requests), "statuses": statuses,
+            "largest": [{"file": n, "bytes": b} for b, n in biggest[:6]]}
+
+
+def _load_page(context, url: str) -> dict:
+    finished = []
+
+    def on_finished(req):
+        finished.append(req)
+
+    context.on("requestfinished", on_finished)
+    page = context.new_page()
+    t0 = time.monotonic()
+    page.goto(url)
+    wait_ready(page)
+    wall = (time.monotonic() - t0) * 1000.0
+    page.wait_for_load_state("networkidle")
+    ready_at = page.evaluate("window.__benchReadyAt")
+    stages = page.evaluate("window.__benchStages")
+    nav = page.evaluate("""() => { const n = performance.getEntriesByType('navigation')[0];
+        return n ? {responseEnd: n.responseEnd, domContentLoaded: n.domContentLoadedEventEnd,
+                    load: n.loadEventEnd} : null; }""")
+    context.remove_listener("requestfinished", on_finished)
+    return {"page": page, "ready_ms": ready_at, "wall_ms": wall, "navigation": nav,
+            "stages": stages, "transfer": _transfer(finished)}
+
+
+def measure_startup(launch_profile, base_url: str, runs: int) -> dict:
+    """Each run launches Chromium on a new, empty profile directory (a disk HTTP cache, as a
+    real browser has; Playwright's incognito-like contexts keep an in-memory cache that
+    does not hold the 10 MB pyodide.asm.wasm). Cold: the first load. Warm: a second load
+    in the same profile; the server sends Cache-Control: no-cache, so every file is
+    revalidated (If-Modified-Since -> 304)."""
+    cold, warm = [], []
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory(prefix="cnn-bench-profile-") as profile:
+            ctx = launch_profile(profile)
+            try:
+                ctx.add_init_script(READY_RECORDER)
+                first = _load_page(ctx, base_url + "/index.html")
+                first["page"].close()
+                second = _load_page(ctx, base_url + "/index.html")
+                second["page"].close()
+            finally:
+                ctx.close()
+        cold.append(first)
+        warm.append(second)
+        log(f"  startup  cold {first['ready_ms']:.0f} ms ({byte_size(first['transfer']['bytes'])}), "
+            f"warm {second['ready_ms']:.0f} ms ({byte_size(second['transfer']['bytes'])}, "
+            f"statuses {second['transfer']['statuses']})")
+
+    def strip(r):
+        return {k: v for k, v in r.items() if k != "page"}
+
+    return {
+        "cold_ms": median(r["ready_ms"] for r in cold),
+        "warm_ms": median(r["ready_ms"] for r in warm),
+        "cold_bytes": int(median(r["transfer"]["bytes"] for r in cold)),
+        "warm_bytes": int(median(r["transfer"]["bytes"] for r in warm)),
+        "runs": runs,
+        "measured": ("performance.now() in the page when [data-testid=status] first gets "
+                     "data-state=ready (0 = navigation start); a fresh Chromium profile per "
+                     "run (disk cache), warm = second load in it; bytes = response bodies + "
+                     "headers of every request, the worker's included (Playwright "
+                     "request.sizes(); a revalidated file costs its headers only); stages = "
+                     "the status line's changes with their times"),
+        "cold": [strip(r) for r in cold],
+        "warm": [strip(r) for r in warm],
+    }
+
+
+LATENCY_RECORDER = """
+() => {
+  const rec = window.__lat = {edits: [], renders: [], frames: []};
+  document.addEventListener('input', (e) => {
+    if (e.target && e.target.matches && e.target.matches('[data-testid=kernel-cell]'))
+      rec.edits.push(performance.now());
+  }, true);
+  const maps = document.querySelector('[data-testid=maps]');
+  new MutationObserver(() => {
+    const t = performance.now();
+    rec.renders.push(t);
+    requestAnimationFrame(() => rec.frames.push(performance.now()));
+  }).observe(maps, {attributes: true, attributeFilter: ['data-renders']});
+}
+"""
+
+
+def measure_latency(browser, base_url: str, edits: int, new_context, png: Path) -> dict:
+    """Product page, 512x512 image, the 3 default filters: `edits` kernel-cell edits typed
+    with Playwright's fill(); each time from the cell's input event to the maps' render
+    counter increasing (and to the next animation frame), in-page performance.now()."""
+    ctx = new_context()
+    try:
+        page = ctx.new_page()
+        page.goto(base_url + "/index.html")
+        wait_ready(page)
+
+        def renders() -> int:
+            return int(page.get_attribute(MAPS, "data-renders") or 0)
+
+        def wait_render(before: int) -> None:
+            page.wait_for_function(
+                """(n) => Number(document.querySelector('[data-testid=maps]').dataset.renders
+                   || 0) > n && document.querySelector('[data-testid=status]').dataset.state
+                   === 'ready'""", arg=before, timeout=60_000)
+
+        before = renders()
+        page.set_input_files("input[type=file][data-testid=upload]", str(png))
+        wait_render(before)
+        timing_text = page.inner_text("[data-testid=timing]")
+        cells = page.locator(CELL)
+        n_cells = cells.count()
+        if n_cells < 27:
+            raise RuntimeError(f"expected 3 default 3x3 filters (27 cells), found {n_cells}")
+        page.evaluate(LATENCY_RECORDER)
+        values = ["1", "-1", "2", "0.5", "-2", "3"]
+        compute = []
+        for i in range(edits):
+            cell = cells.nth((i * 4) % n_cells)  # walks all three filters
+            before = renders()
+            cell.fill(values[i % len(values)])
+            wait_render(before)
+            text = page.inner_text("[data-testid=timing]")
+            compute.append(_ms_in(text))
+        page.wait_for_timeout(100)  # the last requestAnimationFrame
+        rec = page.evaluate("window.__lat")
+    finally:
+        ctx.close()
+    e, r, f = rec["edits"], rec["renders"], rec["frames"]
+    n = min(len(e), len(r))
+    if n < edits or len(e) != len(r):
+        log(f"  latency: {len(e)} input events, {len(r)} renders for {edits} edits")
+    lat = [r[i] - e[i] for i in range(n)]
+    frame = [f[i] - e[i] for i in range(min(len(e), len(f)))]
+    comp = [c for c in compute if c is not None]
+    out = {
+        "edits": n,
+        "median_ms": median(lat),
+        "p95_ms": percentile(lat, 95),
+        "max_ms": max(lat) if lat else None,
+        "to_next_frame_median_ms": median(frame),
+        "to_next_frame_p95_ms": percentile(frame, 95),
+        "worker_compute_median_ms": median(comp),
+        "worker_compute_p95_ms": percentile(comp, 95),
+        "runs_ms": lat,
+        "image": timing_text,
+        "measured": ("in-page performance.now(): from the kernel cell's input event "
+                     "(Playwright fill) to the MutationObserver callback on the maps' "
+                     "data-renders counter; worker_compute is the pycore.api.convolve time "
+                     "the worker reports (shown on the page); p95 = nearest rank"),
+    }
+    log(f"  latency  median {short_number(out['median_ms'])} ms, p95 {short_number(out['p95_ms'])} ms "
+        f"(worker compute median {short_number(out['worker_compute_median_ms'])} ms) over {n} edits")
+    return out
+
+
+def measure_explorer(new_context, base_url: str) -> dict:
+    """Explorers tab: the sliding-window explorer stepping through a 32x32 input with its
+    arithmetic panel showing, through the page's own hook (web/js/explorers/sliding.js):
+    back to back (each step redraws both canvases and the arithmetic, then forces a
+    layout) and one step per animation frame (the display's limit)."""
+    ctx = new_context()
+    try:
+        page = ctx.new_page()
+        page.goto(base_url + "/index.html#explore")
+        wait_ready(page)
+        page.wait_for_function("() => window.cnnExplorers && window.cnnExplorers.benchSlidingWindow",
+                               timeout=30_000)
+        sync = page.evaluate("(o) => window.cnnExplorers.benchSlidingWindow(o)", {"steps": 1000})
+        frames = page.evaluate("(o) => window.cnnExplorers.benchSlidingWindow(o)",
+                               {"mode": "frames", "seconds": 2})
+    finally:
+        ctx.close()
+    out = {
+        "steps_per_s": sync.get("stepsPerSecond"),
+        "max_step_ms": sync.get("maxStepMs"),
+        "per_frame_steps_per_s": frames.get("stepsPerSecond"),
+        "input": sync.get("input"),
+        "positions": sync.get("positions"),
+        "measured": ("window.cnnExplorers.benchSlidingWindow: steps back to back, each "
+                     "redrawing the grid, the feature map and the arithmetic panel and "
+                     "forcing a layout; per_frame = one step per requestAnimationFrame"),
+    }
+    log(f"  explorer sliding window {short_number(out['steps_per_s'])} steps/s back to back "
+        f"(slowest step {short_number(out['max_step_ms'])} ms), {short_number(out['per_frame_steps_per_s'])} "
+        f"steps/s one per frame")
+    return out
+
+
+def _ms_in(text: str) -> float | None:
+    m = re.search(r"in ([0-9.]+) ms", text or "")
+    return float(m.group(1)) if m else None
+
+
+def measure_browser_cases(page, case_ids, mode: dict) -> dict:
+    out = {}
+    for cid in case_ids:
+        reps = case_repeats(cid, mode)
+        r = page.evaluate("(req) => window.bench.py(req)",
+                          {"op": "time", "case": cid, "repeats": reps, "warmup": mode["warmup"]})
+        if "error" in r:
+            out[cid] = {"error": r["error"]}
+            log(f"  browser  {cid:24s} ERROR {r['error']}")
+        else:
+            out[cid] = {"ms": r["ms"], "median": median(r["ms"]), "setup_ms": r["setup_ms"],
+                        "clock": r["clock"], "load_1min": load_average()}
+            log(f"  browser  {cid:24s} {median(r['ms']):9.2f} ms  (runs {runs_text(r['ms'])})")
+    return out
+
+
+def measure_tfjs(page, case_ids, mode: dict) -> dict:
+    from tools.bench import cases as bc
+
+    out = {}
+    for cid in case_ids:
+        spec = bc.CASES[cid]
+        if "tfjs" not in spec["peers"]:
+            continue
+        sizes = bc.case_sizes(cid)
+        kind = "conv" if spec["kind"] == "conv" else sizes["op"]
+        r = page.evaluate("(req) => window.bench.tf(req)", {
+            "case": cid, "kind": kind, "sizes": sizes, "backends": ["cpu", "wasm"],
+            "repeats": mode["tfjs_repeats"], "warmup": 1})
+        entry = {}
+        for backend, res in r.items():
+            if "error" in res:
+                entry[backend] = {"error": res["error"]}
+                log(f"  tfjs-{backend:4s} {cid:24s} ERROR {res['error']}")
+                continue
+            rel = res["maxAbsDiff"] / max(res["maxAbsRef"], 1e-30)
+            entry[backend] = {"ms": res["ms"], "median": median(res["ms"]),
+                              "max_abs_diff_vs_pycore": res["maxAbsDiff"],
+                              "max_abs_pycore": res["maxAbsRef"],
+                              "agrees_with_pycore": rel < 1e-4}
+            log(f"  tfjs-{backend:4s} {cid:24s} {median(res['ms']):9.2f} ms  "
+                f"(max |diff| vs pycore {res['maxAbsDiff']:.2g})")
+        out[cid] = entry
+    return out
+
+
+def settle(page, case_ids) -> None:
+    """Run every case once in both runtimes before timing any.
+
+    Memory state otherwise decides the first cases' CPython figures: glibc serves the
+    4 MB im2col buffers with mmap and hands them back on free until a larger free raises
+    its dynamic threshold, so a 512x512 gray conv2d measured first took 12-14 ms per call
+    (page faults) and 1.4-1.6 ms once a larger case had run. Pyodide's heap grows once."""
+    from tools.bench import cases as bench_cases
+
+    with openblas().one_thread():
+        for cid in case_ids:
+            try:
+                bench_cases.make(cid)()
+            except Exception:
+                pass  # reported when the case is timed
+    for cid in case_ids:
+        page.evaluate("(req) => window.bench.py(req)",
+                      {"op": "time", "case": cid, "repeats": 1, "warmup": 0})
+
+
+def png_bytes(height: int, width: int, seed: int = 0) -> bytes:
+    """An opaque RGB PNG (stdlib only): smooth gradients, a few shapes and seeded noise,
+    so the feature maps have edges to find."""
+    import random
+
+    r = random.Random(seed)
+    rows = []
+    cx, cy, rad = width * 0.6, height * 0.4, min(width, height) * 0.25
+    for y in range(height):
+        row = bytearray([0])  # filter type 0
+        for x in range(width):
+            inside = (x - cx) ** 2 + (y - cy) ** 2 < rad * rad
+            box = width * 0.1 < x < width * 0.35 and height * 0.55 < y < height * 0.85
+            base = 200 if inside else (60 if box else 0)
+            n = r.randrange(24)
+            row += bytes(((x * 255 // max(1, width - 1) + base + n) % 256,
+                          (y * 255 // max(1, height - 1) + n) % 256,
+                          (base + ((x // 16 + y // 16) % 2) * 90 + n) % 256))
+        rows.append(bytes(row))
+
+    def chunk(tag: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + tag + data
+                + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr)
+            + chunk(b"IDAT", zlib.compress(b"".join(rows), 6)) + chunk(b"IEND", b""))
