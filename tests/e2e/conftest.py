@@ -27,7 +27,11 @@ from pathlib import Path
 
 import pytest
 
-import build  # build.py at the repository root (pytest's pythonpath = ["."])
+from tools.chromium import CHROMIUM_ARGS, find_chromium
+from tools.dist import build
+from tools.project import ARTIFACTS_DIR, DIST_DIR
+from tools.serve import serve_in_thread, server_url
+from tools.testing import FRESH_DIST_ENV
 
 STATUS = "[data-testid=status]"
 READY_TIMEOUT_MS = 60_000
@@ -36,8 +40,8 @@ VIEWPORT = {"width": 1280, "height": 900}
 
 def shot(page, name: str) -> Path:
     """Save a full-page screenshot as artifacts/<name>.png and return its path."""
-    build.ARTIFACTS_DIR.mkdir(exist_ok=True)
-    path = build.ARTIFACTS_DIR / f"{name}.png"
+    ARTIFACTS_DIR.mkdir(exist_ok=True)
+    path = ARTIFACTS_DIR / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
 
@@ -130,8 +134,8 @@ def pytest_runtest_makereport(item, call):
 
 @pytest.fixture(scope="session")
 def artifacts() -> Path:
-    build.ARTIFACTS_DIR.mkdir(exist_ok=True)
-    return build.ARTIFACTS_DIR
+    ARTIFACTS_DIR.mkdir(exist_ok=True)
+    return ARTIFACTS_DIR
 
 
 @pytest.fixture(scope="session", name="shot")
@@ -141,17 +145,17 @@ def shot_fixture(artifacts):
 
 @pytest.fixture(scope="session")
 def dist_dir() -> Path:
-    fresh = os.environ.get(build.FRESH_DIST_ENV) == "1"
-    if not (fresh and (build.DIST_DIR / "build-info.json").is_file()):
-        build.build()  # incremental: seconds when cached
-    return build.DIST_DIR
+    fresh = os.environ.get(FRESH_DIST_ENV) == "1"
+    if not (fresh and (DIST_DIR / "build-info.json").is_file()):
+        build()  # incremental: seconds when cached
+    return DIST_DIR
 
 
 @pytest.fixture(scope="session")
 def server(dist_dir) -> str:
-    srv, thread = build.serve_in_thread(dist_dir, host="127.0.0.1", port=0, quiet=True)
+    srv, thread = serve_in_thread(dist_dir, host="127.0.0.1", port=0, quiet=True)
     try:
-        yield build.server_url(srv)
+        yield server_url(srv)
     finally:
         srv.shutdown()
         srv.server_close()
@@ -163,11 +167,11 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        exe = build.find_chromium(pw)
+        exe = find_chromium(pw)
         if exe is None:
             pytest.fail("no Chromium found: run `python3 build.py test` (installs Debian's "
                         "chromium as root) or set CHROMIUM_PATH")
-        b = pw.chromium.launch(headless=True, executable_path=exe, args=build.CHROMIUM_ARGS)
+        b = pw.chromium.launch(headless=True, executable_path=exe, args=CHROMIUM_ARGS)
         try:
             yield b
         finally:

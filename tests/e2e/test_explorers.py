@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-import build
 from pycore import api, explain
+from tools.project import ARTIFACTS_DIR
 
 EXPLORE_TAB = "[data-testid=tab-explore]"
 CONV_TAB = "[data-testid=tab-convolution]"
@@ -192,7 +192,7 @@ def test_sliding_window_on_a_random_grid_with_dilation(explore, shot):
     meta = check_sliding_step(page, image, i)
     assert meta["out_shape"] == [9, 9]
     assert "= 9" in page.text_content("[data-testid=sliding-formula]")
-    page.locator(card("sliding")).screenshot(path=str(build.ARTIFACTS_DIR / "explorers-sliding.png"))
+    page.locator(card("sliding")).screenshot(path=str(ARTIFACTS_DIR / "explorers-sliding.png"))
     # back to the image for the others
     select(page, "sliding", "sliding-input", "image")
 
@@ -405,7 +405,7 @@ def test_phone_width_has_no_horizontal_scroll(explore, shot):
     try:
         page.wait_for_timeout(300)  # explorers redraw on resize
         assert page.evaluate("document.documentElement.scrollWidth") <= 375
-        page.locator(card("sliding")).screenshot(path=str(build.ARTIFACTS_DIR / "explorers-sliding-375.png"))
+        page.locator(card("sliding")).screenshot(path=str(ARTIFACTS_DIR / "explorers-sliding-375.png"))
     finally:
         page.set_viewport_size({"width": 1280, "height": 900})
 
@@ -462,12 +462,12 @@ def test_a_failed_computation_marks_the_old_output_out_of_date(explore, shot):
         assert not page.is_visible(f"[data-testid={testid}]"), testid
     assert page.evaluate("document.querySelector('[data-testid=sliding-output]').closest('[inert]') !== null")  # out of the a11y tree
     page.locator(card("sliding")).scroll_into_view_if_needed()
-    page.locator(card("sliding")).screenshot(path=str(build.ARTIFACTS_DIR / "explorers-stale-1280.png"))
+    page.locator(card("sliding")).screenshot(path=str(ARTIFACTS_DIR / "explorers-stale-1280.png"))
     page.set_viewport_size({"width": 375, "height": 800})
     try:
         page.wait_for_timeout(200)
         assert page.evaluate("document.documentElement.scrollWidth") <= 375
-        page.locator(card("sliding")).screenshot(path=str(build.ARTIFACTS_DIR / "explorers-stale-375.png"))
+        page.locator(card("sliding")).screenshot(path=str(ARTIFACTS_DIR / "explorers-stale-375.png"))
     finally:
         page.set_viewport_size({"width": 1280, "height": 900})
     # an emptied grid size is called empty, not "nan"
@@ -555,7 +555,7 @@ def test_tiny_images_errors_stay_in_their_explorer_and_the_banner_names_it(explo
         assert stale(page, "receptive")
         # the crop caption says which size is the width
         assert "Your image: 3×2 pixels (width × height)" in page.inner_text("[data-testid=flip-crop-text]")
-        page.locator(card("receptive")).screenshot(path=str(build.ARTIFACTS_DIR / "explorers-stale-receptive.png"))
+        page.locator(card("receptive")).screenshot(path=str(ARTIFACTS_DIR / "explorers-stale-receptive.png"))
         shot(page, "explorers-named-banner")
         # leaving the tab takes the explorers' messages off the banner; coming back brings them again
         page.click(CONV_TAB)
