@@ -182,7 +182,8 @@ def test_normalize_spec_fills_defaults():
                            {"type": "dense", "units": 3}])
     assert spec[0] == {"type": "conv2d", "filters": 4, "kernel_size": 3, "stride": 1,
                        "padding": 0, "dilation": 1, "activation": "relu"}
-    assert spec[1] == {"type": "maxpool", "kernel_size": 2, "stride": None, "ceil_mode": False}
+    assert spec[1] == {"type": "maxpool", "kernel_size": 2, "stride": None, "padding": 0,
+                       "ceil_mode": False}
     assert spec[2]["activation"] == "none"
     assert set(SPEC_KEYS) == {"conv2d", "maxpool", "avgpool", "flatten", "dense", "softmax"}
 

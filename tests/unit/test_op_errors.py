@@ -4,7 +4,7 @@ names the argument and its value."""
 import numpy as np
 import pytest
 
-from pycore import ops
+from pycore import ops, validate
 
 X = np.zeros((2, 6, 6))
 W = np.zeros((4, 2, 3, 3))
@@ -16,7 +16,7 @@ W = np.zeros((4, 2, 3, 3))
 @pytest.mark.parametrize("bad", [1.5, True, (1, 2, 3), "2", (1, 2.0), None])
 def test_pair_rejects_non_int(bad):
     with pytest.raises(TypeError, match="stride must be an int or a pair of ints, got"):
-        ops.pair(bad, "stride")
+        validate.pair(bad, "stride")
 
 
 @pytest.mark.parametrize("bad", [np.zeros(2, complex), np.array(["a"]), np.array([object()]), None])

@@ -13,7 +13,7 @@ import pytest
 import scipy.ndimage as ndi
 import scipy.signal as sps
 
-from pycore import ops
+from pycore import ops, validate
 
 
 @pytest.fixture(autouse=True, params=[False, True], ids=["blas-path", "pyodide-path"])
@@ -648,6 +648,6 @@ def test_as_float_array_and_pair_helpers():
     a = np.zeros(3, np.float32)
     assert ops.as_float_array(a) is a
     assert ops.as_float_array(np.zeros(2, ">f4")).dtype == np.float32
-    assert ops.pair(3, "stride") == (3, 3)
-    assert ops.pair((1, np.int64(2)), "stride") == (1, 2)
-    assert isinstance(ops.pair(np.int32(2), "x")[0], int)
+    assert validate.pair(3, "stride") == (3, 3)
+    assert validate.pair((1, np.int64(2)), "stride") == (1, 2)
+    assert isinstance(validate.pair(np.int32(2), "x")[0], int)
