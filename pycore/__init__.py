@@ -9,6 +9,9 @@ page's worker calls, and nothing here imports it.
 # (pyproject.toml's dynamic version) and the page reports it.
 __version__ = "0.1.0"
 
+from .kernels import KERNELS, describe_kernels, get_kernel, kernel_names
+from .layers import AvgPool2d, Conv2d, Dense, Flatten, LeakyReLU, MaxPool2d, ReLU, Sigmoid, Softmax, Tanh
+from .network import Sequential, build, normalize_spec, softmax_cross_entropy, trace, trace_totals, train_step
 from .ops import (
     ACTIVATIONS,
     PADDING_MODES,
@@ -29,8 +32,52 @@ from .ops import (
     softmax,
     tanh,
 )
-from .validate import pair
-from .kernels import KERNELS, describe_kernels, get_kernel, kernel_names
-from .layers import AvgPool2d, Conv2d, Dense, Flatten, LeakyReLU, MaxPool2d, ReLU, Sigmoid, Softmax, Tanh
-from .network import Sequential, build, normalize_spec, softmax_cross_entropy, trace, trace_totals, train_step
 from .presets import PRESETS, get_preset, preset_names
+from .validate import pair
+
+__all__ = [
+    "__version__",
+    "ACTIVATIONS",
+    "PADDING_MODES",
+    "ConvGeometry",
+    "activate",
+    "as_float_array",
+    "avg_pool2d",
+    "conv2d",
+    "conv_output_geometry",
+    "conv_output_size",
+    "finite_range",
+    "flip_kernel",
+    "leaky_relu",
+    "max_pool2d",
+    "pad",
+    "relu",
+    "sigmoid",
+    "softmax",
+    "tanh",
+    "pair",
+    "KERNELS",
+    "describe_kernels",
+    "get_kernel",
+    "kernel_names",
+    "AvgPool2d",
+    "Conv2d",
+    "Dense",
+    "Flatten",
+    "LeakyReLU",
+    "MaxPool2d",
+    "ReLU",
+    "Sigmoid",
+    "Softmax",
+    "Tanh",
+    "Sequential",
+    "build",
+    "normalize_spec",
+    "softmax_cross_entropy",
+    "trace",
+    "trace_totals",
+    "train_step",
+    "PRESETS",
+    "get_preset",
+    "preset_names",
+]

@@ -28,9 +28,9 @@ from pathlib import Path
 import numpy as np
 
 from . import layers as L
-from .ops import ACTIVATIONS, PADDING_MODES
 from .kernels import describe_kernels, get_kernel
 from .network import trace, trace_totals
+from .ops import ACTIVATIONS, PADDING_MODES
 from .presets import PRESETS, preset_names
 
 PROG = "pycore"

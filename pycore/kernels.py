@@ -23,8 +23,8 @@ describe_kernels()
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -60,7 +60,7 @@ class KernelInfo:
     """
 
     description: str
-    make: Callable[[int, "int | None", "float | None"], np.ndarray]
+    make: Callable[[int, int | None, float | None], np.ndarray]
     default_size: int = 3
     sizes: str = "fixed"
 
@@ -230,8 +230,9 @@ def get_kernel(name: str, size: int | None = None, seed: int | None = None,
     ------
     ValueError
         Unknown name (lists the valid names), a size that is not an int
-        >= 1 (:class:`pycore.validate.NotAnInteger`, also a TypeError), an even size for ``box``/``gaussian``, a size other than 3 for
-        a fixed kernel, or a non-positive sigma.
+        >= 1 (:class:`pycore.validate.NotAnInteger`, also a TypeError), an even
+        size for ``box``/``gaussian``, a size other than 3 for a fixed kernel, or
+        a non-positive sigma.
     """
     info = _info(name)
     size = info.default_size if size is None else validate.integer(size, "kernel size", 1)

@@ -402,7 +402,9 @@ def check_pad_fits(shape: tuple[int, ...], lrtb: tuple[int, int, int, int], mode
     (..., H, W): torch's limits. Layers call it to validate before allocating."""
     left, right, top, bottom = lrtb
     H, W = shape[-2:]
-    for side, p, dim, size in (("left", left, "width", W), ("right", right, "width", W), ("top", top, "height", H), ("bottom", bottom, "height", H)):
+    sides = (("left", left, "width", W), ("right", right, "width", W),
+             ("top", top, "height", H), ("bottom", bottom, "height", H))
+    for side, p, dim, size in sides:
         if mode == "reflect" and p >= size and p > 0:
             raise ValueError(
                 f"reflect padding must be smaller than the input {dim}: {side} pad {p} >= {dim} {size}"
@@ -812,7 +814,8 @@ def _restore_layout(out: np.ndarray, ndim: int) -> np.ndarray:
     return out if ndim == 4 else out[0] if ndim == 3 else out[0, 0]
 
 
-def _pool_reduce(x4: np.ndarray, k, s, p, d, geo_h: ConvGeometry, geo_w: ConvGeometry, fill: float, combine) -> np.ndarray:
+def _pool_reduce(x4: np.ndarray, k, s, p, d, geo_h: ConvGeometry, geo_w: ConvGeometry, fill: float,
+                 combine) -> np.ndarray:
     """Reduce every pooling window of ``x4`` with the binary ``ufunc``.
 
     Parameters

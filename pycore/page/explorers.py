@@ -133,7 +133,8 @@ def _source(image, params, max_size, rgb=False, digits=True):
             raise ValueError(_crop_error(n, scale, h, w, digits))
         row = min(max(P.integer(params, "row", 0, "crop row", minimum=0), 0), h - side)
         col = min(max(P.integer(params, "col", 0, "crop column", minimum=0), 0), w - side)
-        channel = P.choice(params, "channel", "rgb" if rgb else "gray", CHANNELS_RGB if rgb else img.CHANNELS, "channel")
+        channels = CHANNELS_RGB if rgb else img.CHANNELS
+        channel = P.choice(params, "channel", "rgb" if rgb else "gray", channels, "channel")
         cells = img.block_cells(image, row, col, n, scale)  # block means, (3, n, n)
         if channel == "rgb":
             x = cells
@@ -156,7 +157,8 @@ def _crop_error(n, scale, h, w, digits=True):
     size = f"{w}×{h} pixels (width × height)"
     other = "a random grid or a digit" if digits else "a random grid"
     if min(h, w) < 2:
-        return f"your image is {size}: too small for a crop, which needs at least 2×2 pixels; choose {other} as the input instead"
+        return (f"your image is {size}: too small for a crop, which needs at least 2×2 pixels; "
+                f"choose {other} as the input instead")
     fits = min(h, w) // scale  # the largest grid size at this zoom-out
     advice = []
     if fits >= 2:
@@ -198,7 +200,8 @@ def _conv_pads(params, k, dilation, stride):
     pad = P.padding(params, "padding", "padding", MAX_PAD)
     if pad == "same":
         if stride != 1:
-            raise ValueError(f'padding "same" needs stride 1 (the output can only match the input at stride 1); stride is {stride}')
+            raise ValueError('padding "same" needs stride 1 (the output can only match the input at stride 1); '
+                             f"stride is {stride}")
         rows = ops.same_padding(k.shape[0], dilation)
         cols = ops.same_padding(k.shape[1], dilation)
     else:
@@ -225,7 +228,8 @@ def multiply_sum(image, params) -> dict:
     a = P.matrix(P.get(params, "a", default_a), "matrix A", MAX_EXPLORER_KERNEL)
     b = P.matrix(P.get(params, "b", default_b), "matrix B", MAX_EXPLORER_KERNEL)
     if a.shape != b.shape:
-        raise ValueError(f"matrix A is {a.shape[0]}×{a.shape[1]} but matrix B is {b.shape[0]}×{b.shape[1]}: they must match")
+        raise ValueError(f"matrix A is {a.shape[0]}×{a.shape[1]} but matrix B is {b.shape[0]}×{b.shape[1]}: "
+                         "they must match")
     products = a * b
     total = float(products.sum())
     meta = {"shape": list(a.shape), "sum": total}
@@ -645,7 +649,9 @@ def receptive_field(image, params) -> dict:
             # one window is all a hover needs on a big image
             r, c = meta["target"]["row"], meta["target"]["col"]
             r0, c0 = r * ar["s"], c * ac["s"]
-            win = xp[r0 : r0 + ar["d"] * (ar["k"] - 1) + 1 : ar["d"], c0 : c0 + ac["d"] * (ac["k"] - 1) + 1 : ac["d"]][None]
+            rows = slice(r0, r0 + ar["d"] * (ar["k"] - 1) + 1, ar["d"])
+            cols = slice(c0, c0 + ac["d"] * (ac["k"] - 1) + 1, ac["d"])
+            win = xp[rows, cols][None]
         else:
             # the explorers dilate and stride square: one stride and dilation for both axes
             win, _, _ = windows.gather_windows(xp, ar["k"], ac["k"], ar["s"], ar["d"], gr.size, gc.size)
@@ -721,7 +727,8 @@ def _rgb_kernel(params):
         if not np.all(np.isfinite(v)):
             i = int(np.flatnonzero(~np.isfinite(v))[0])
             ch, rem = divmod(i, size * size)
-            raise ValueError(f"filter {'RGB'[ch]} slice, row {rem // size + 1}, column {rem % size + 1} is not a finite number")
+            raise ValueError(f"filter {'RGB'[ch]} slice, row {rem // size + 1}, column {rem % size + 1} "
+                             "is not a finite number")
         return v.reshape(3, size, size), {"preset": None, "size": size}
     name = P.choice(spec, "preset", "notebook", RGB_PRESETS, "filter preset")
     size = P.integer(spec, "size", 3, "filter size", 1, MAX_EXPLORER_KERNEL)

@@ -59,7 +59,8 @@ def get(params: dict, key: str, default: Any) -> Any:
 
 def whole(value: Any, label: str, minimum: int | None = None, maximum: int | None = None) -> int:
     """A whole number (JS numbers arrive as float) in [minimum, maximum]."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or (isinstance(value, str) and not value.strip()):
+    empty = value is None or (isinstance(value, float) and math.isnan(value))
+    if empty or (isinstance(value, str) and not value.strip()):
         # what an emptied or unparsable number box sends: say so, not "got nan"
         advice = f": type a whole number from {minimum} to {maximum}" if None not in (minimum, maximum) else ""
         raise ValueError(f"{label} is empty or not a number{advice}")

@@ -5,8 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from pycore.kernels import (KERNELS, describe_kernels, gaussian_sigma, get_kernel,
-                            kernel_description, kernel_names)
+from pycore.kernels import KERNELS, describe_kernels, gaussian_sigma, get_kernel, kernel_description, kernel_names
 
 
 def test_notebook_kernels_have_the_notebook_values():

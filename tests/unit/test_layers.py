@@ -9,7 +9,6 @@ import pytest
 
 from pycore import layers as L
 
-
 # ------------------------------------------------------------------- helpers
 
 def numeric_grad(loss, arr, eps=1e-6):

@@ -6,8 +6,16 @@ import numpy as np
 import pytest
 
 from pycore import layers as L
-from pycore.network import (AFTER_ERROR, SPEC_KEYS, build, normalize_spec,
-                            softmax_cross_entropy, trace, trace_totals, train_step)
+from pycore.network import (
+    AFTER_ERROR,
+    SPEC_KEYS,
+    build,
+    normalize_spec,
+    softmax_cross_entropy,
+    trace,
+    trace_totals,
+    train_step,
+)
 from pycore.presets import PRESETS, get_preset, preset_names
 
 SEED_INPUT = (3, 352, 480)

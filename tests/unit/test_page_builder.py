@@ -3,15 +3,14 @@ in CPython, as the page calls them through pycore.page."""
 
 import ast
 import json
-import math
 
 import numpy as np
 import pytest
 
 from pycore import image as pimage
 from pycore import page
-from pycore.page import builder as B
 from pycore.network import AFTER_ERROR, build
+from pycore.page import builder as B
 from pycore.presets import PRESETS
 
 SEED_STATE = {"spec": PRESETS["seed"]["spec"],

@@ -4,6 +4,7 @@ Every expected value below is computed by walking the windows one by one with pl
 numpy indexing (np.pad for the padding), not with pycore's own helpers; receptive
 fields are checked by perturbing one input pixel at a time.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -49,8 +50,13 @@ def loop_windows(x, k, stride, pads, dilation, mode):
 
 
 def act(z, name, slope=0.01):
-    return {"none": z, "relu": np.maximum(z, 0), "leaky_relu": np.where(z < 0, slope * z, z),
-            "sigmoid": 1 / (1 + np.exp(-z)), "tanh": np.tanh(z)}[name]
+    return {
+        "none": z,
+        "relu": np.maximum(z, 0),
+        "leaky_relu": np.where(z < 0, slope * z, z),
+        "sigmoid": 1 / (1 + np.exp(-z)),
+        "tanh": np.tanh(z),
+    }[name]
 
 
 # ----------------------------------------------------------------------------- multiply and sum
@@ -65,8 +71,15 @@ def test_multiply_sum_defaults_are_the_notebooks_165():
 
 
 def test_multiply_sum_custom_and_mismatch():
-    meta, arrays = unpack(explorers.multiply_sum(None, {"a": {"rows": 2, "cols": 2, "values": [1, -2, 0.5, 4]},
-                                                "b": {"rows": 2, "cols": 2, "values": [3, 1, 2, -1]}}))
+    meta, arrays = unpack(
+        explorers.multiply_sum(
+            None,
+            {
+                "a": {"rows": 2, "cols": 2, "values": [1, -2, 0.5, 4]},
+                "b": {"rows": 2, "cols": 2, "values": [3, 1, 2, -1]},
+            },
+        )
+    )
     assert meta["sum"] == pytest.approx(3 - 2 + 1 - 4)
     with pytest.raises(ValueError, match="matrix B is 3×3"):
         explorers.multiply_sum(None, {"a": {"rows": 2, "cols": 2, "values": [1, 2, 3, 4]}})
@@ -88,10 +101,16 @@ def random_settings(rng):
     else:
         padding = int(rng.integers(0, min(4, n)))
     return {
-        "source": "random", "size": n, "seed": int(rng.integers(0, 1000)),
+        "source": "random",
+        "size": n,
+        "seed": int(rng.integers(0, 1000)),
         "kernel": {"preset": "random", "size": k, "seed": int(rng.integers(0, 1000))},
-        "stride": stride, "padding": padding, "padding_mode": mode, "dilation": d,
-        "bias": float(rng.normal()), "activation": str(rng.choice(ops.ACTIVATIONS)),
+        "stride": stride,
+        "padding": padding,
+        "padding_mode": mode,
+        "dilation": d,
+        "bias": float(rng.normal()),
+        "activation": str(rng.choice(ops.ACTIVATIONS)),
     }
 
 
@@ -139,8 +158,11 @@ def test_window_steps_defaults_and_notebook_grid():
 
 def test_window_steps_on_an_image_crop_with_zoom():
     img = np.random.default_rng(1).random((3, 40, 50)).astype(np.float32)
-    meta, arrays = unpack(explorers.window_steps(img, {"source": "image", "size": 8, "scale": 4, "row": 5, "col": 100,
-                                                     "channel": "green"}))
+    meta, arrays = unpack(
+        explorers.window_steps(
+            img, {"source": "image", "size": 8, "scale": 4, "row": 5, "col": 100, "channel": "green"}
+        )
+    )
     src = meta["input"]
     assert (src["row"], src["col"], src["scale"]) == (5, 50 - 32, 4)  # clamped into the image
     region = img[1, 5:37, 18:50].astype(np.float64)
@@ -159,17 +181,26 @@ def test_window_steps_digit_input():
 
 
 def test_window_steps_validation_names_the_control():
-    for params, word in [({"stride": 0}, "stride"), ({"dilation": 9}, "dilation"), ({"padding_mode": "wrap"}, "padding mode"),
-                         ({"size": 33}, "grid size"), ({"padding": "same", "stride": 2}, "stride 1"),
-                         ({"kernel": {"rows": 2, "cols": 2, "values": [1, 2, 3]}}, "kernel has 3 values"),
-                         ({"kernel": {"preset": "nope"}}, "kernel preset"), ({"activation": "swish"}, "activation")]:
+    for params, word in [
+        ({"stride": 0}, "stride"),
+        ({"dilation": 9}, "dilation"),
+        ({"padding_mode": "wrap"}, "padding mode"),
+        ({"size": 33}, "grid size"),
+        ({"padding": "same", "stride": 2}, "stride 1"),
+        ({"kernel": {"rows": 2, "cols": 2, "values": [1, 2, 3]}}, "kernel has 3 values"),
+        ({"kernel": {"preset": "nope"}}, "kernel preset"),
+        ({"activation": "swish"}, "activation"),
+    ]:
         with pytest.raises((ValueError, TypeError), match=word):
             explorers.window_steps(None, params)
 
 
 def test_an_empty_number_field_is_called_empty_not_nan():
-    for params, label in [({"size": float("nan")}, "grid size"), ({"seed": float("nan")}, "seed"),
-                          ({"kernel": {"preset": "random", "seed": float("nan")}}, "kernel seed")]:
+    for params, label in [
+        ({"size": float("nan")}, "grid size"),
+        ({"seed": float("nan")}, "seed"),
+        ({"kernel": {"preset": "random", "seed": float("nan")}}, "kernel seed"),
+    ]:
         with pytest.raises(ValueError) as e:
             explorers.window_steps(None, params)
         assert str(e.value).startswith(f"{label} is empty or not a number") and "nan" not in str(e.value)
@@ -206,18 +237,38 @@ def test_crop_errors_name_width_and_height_and_give_advice_that_helps():
 def test_a_kernel_that_does_not_fit_states_each_size_once_and_consistently():
     with pytest.raises(ValueError) as e:
         explorers.window_steps(None, {"size": 2, "padding": 1, "stride": 4, "dilation": 3})
-    assert str(e.value) == ("the 3×3 kernel with dilation 3 spans 7×7 cells, which does not fit in the 4×4 padded input "
-                            "(2×2 plus 1 cell of padding on each side)")
+    assert str(e.value) == (
+        "the 3×3 kernel with dilation 3 spans 7×7 cells, which does not fit in the 4×4 padded input "
+        "(2×2 plus 1 cell of padding on each side)"
+    )
     with pytest.raises(ValueError) as e:
-        explorers.receptive_field(None, {"size": 2, "layers": [{"type": "conv2d", "kernel_size": 3, "padding": 1}, {"type": "conv2d", "kernel_size": 5, "padding": 1}]})
-    assert str(e.value) == "layer 2 (conv): the 5×5 kernel does not fit in the 4×4 padded map from layer 1 (2×2 plus 1 cell of padding on each side)"
+        explorers.receptive_field(
+            None,
+            {
+                "size": 2,
+                "layers": [
+                    {"type": "conv2d", "kernel_size": 3, "padding": 1},
+                    {"type": "conv2d", "kernel_size": 5, "padding": 1},
+                ],
+            },
+        )
+    assert (
+        str(e.value)
+        == "layer 2 (conv): the 5×5 kernel does not fit in the 4×4 padded map from layer 1 "
+        "(2×2 plus 1 cell of padding on each side)"
+    )
     tiny = np.zeros((3, 2, 2), np.float32)
-    with pytest.raises(ValueError, match=r"^layer 4 \(maxpool\): the 2×2 pooling window does not fit in the 1×1 map from layer 3 \(no padding\)$"):
+    with pytest.raises(
+        ValueError,
+        match=r"^layer 4 \(maxpool\): the 2×2 pooling window does not fit in the 1×1 map from layer 3 \(no padding\)$",
+    ):
         explorers.receptive_field(tiny, {"source": "image", "size": 2})
     with pytest.raises(ValueError, match=r"^the 3×3 filter does not fit in the 2×2 input \(no padding\)$"):
         explorers.rgb_filter(None, {"size": 2, "padding": 0})
     current = explorers.padded_view(None, {"size": 2, "padding": 1, "kernel_size": 5})["meta"]["current"]
-    assert current == {"error": "the 5×5 kernel does not fit in the 4×4 padded input (2×2 plus 1 cell of padding on each side)"}
+    assert current == {
+        "error": "the 5×5 kernel does not fit in the 4×4 padded input (2×2 plus 1 cell of padding on each side)"
+    }
 
 
 def test_digits_are_ten_distinct_8x8_bitmaps():
@@ -255,14 +306,26 @@ def loop_pool(x, k, s, ceil, kind):
     return np.array(vals).reshape(len(rs), len(cs)), rs, cs, np.array(counts)
 
 
-@pytest.mark.parametrize("n,k,s,ceil,kind", [
-    (10, 2, 2, False, "max"), (11, 2, 2, False, "max"), (11, 2, 2, True, "avg"), (11, 3, 2, False, "avg"),
-    (12, 3, 2, True, "max"), (13, 4, 3, True, "avg"), (9, 3, 1, False, "max"), (10, 2, 3, False, "avg"),
-    (7, 3, 3, True, "max"),
-])
+@pytest.mark.parametrize(
+    "n,k,s,ceil,kind",
+    [
+        (10, 2, 2, False, "max"),
+        (11, 2, 2, False, "max"),
+        (11, 2, 2, True, "avg"),
+        (11, 3, 2, False, "avg"),
+        (12, 3, 2, True, "max"),
+        (13, 4, 3, True, "avg"),
+        (9, 3, 1, False, "max"),
+        (10, 2, 3, False, "avg"),
+        (7, 3, 3, True, "max"),
+    ],
+)
 def test_pool_steps_match_a_loop(n, k, s, ceil, kind):
-    meta, arrays = unpack(explorers.pool_steps(None, {"source": "random", "size": n, "seed": n, "window": k, "stride": s,
-                                              "ceil_mode": ceil, "type": kind}))
+    meta, arrays = unpack(
+        explorers.pool_steps(
+            None, {"source": "random", "size": n, "seed": n, "window": k, "stride": s, "ceil_mode": ceil, "type": kind}
+        )
+    )
     x = np.random.default_rng(n).random((n, n))
     want, rs, cs, counts = loop_pool(x, k, s, ceil, kind)
     assert meta["out_shape"] == list(want.shape)
@@ -306,8 +369,9 @@ def test_pool_of_a_feature_map():
 
 def test_padded_view_modes_match_np_pad():
     img = np.random.default_rng(2).random((3, 20, 20)).astype(np.float32)
-    meta, arrays = unpack(explorers.padded_view(img, {"source": "image", "size": 6, "channel": "rgb", "padding": 3,
-                                                    "kernel_size": 7}))
+    meta, arrays = unpack(
+        explorers.padded_view(img, {"source": "image", "size": 6, "channel": "rgb", "padding": 3, "kernel_size": 7})
+    )
     x = img[:, :6, :6].astype(np.float64)
     assert meta["channels"] == 3 and meta["padded_shape"] == [12, 12]
     for m in meta["modes"]:
@@ -333,11 +397,22 @@ def test_padded_view_even_kernel_and_impossible_reflect():
 
 
 STACKS = [
-    [{"type": "conv2d", "kernel_size": 3, "padding": 1}, {"type": "avgpool", "kernel_size": 2}, {"type": "conv2d", "kernel_size": 3, "padding": 0},
-     {"type": "avgpool", "kernel_size": 2}],
-    [{"type": "conv2d", "kernel_size": 5, "padding": 2, "stride": 2}, {"type": "avgpool", "kernel_size": 3, "stride": 2, "ceil_mode": True},
-     {"type": "conv2d", "kernel_size": [3, 2], "padding": 1}],
-    [{"type": "conv2d", "kernel_size": 2, "padding": "same"}, {"type": "avgpool", "kernel_size": 3, "stride": 1, "padding": 1}, {"type": "conv2d", "kernel_size": 3, "stride": 2}],
+    [
+        {"type": "conv2d", "kernel_size": 3, "padding": 1},
+        {"type": "avgpool", "kernel_size": 2},
+        {"type": "conv2d", "kernel_size": 3, "padding": 0},
+        {"type": "avgpool", "kernel_size": 2},
+    ],
+    [
+        {"type": "conv2d", "kernel_size": 5, "padding": 2, "stride": 2},
+        {"type": "avgpool", "kernel_size": 3, "stride": 2, "ceil_mode": True},
+        {"type": "conv2d", "kernel_size": [3, 2], "padding": 1},
+    ],
+    [
+        {"type": "conv2d", "kernel_size": 2, "padding": "same"},
+        {"type": "avgpool", "kernel_size": 3, "stride": 1, "padding": 1},
+        {"type": "conv2d", "kernel_size": 3, "stride": 2},
+    ],
 ]
 
 
@@ -364,8 +439,9 @@ def test_receptive_field_equals_brute_force_perturbation(stack):
     rng = np.random.default_rng(4)
     norm = explorers.stack_from_params({"layers": layers})
     # positive weights: no accidental cancellation, so the dependence set is the whole region
-    kerns = [rng.uniform(0.5, 1.5, [a["k"] for a in windows.window_axes(L)]) if L["type"] == "conv2d" else None
-             for L in norm]
+    kerns = [
+        rng.uniform(0.5, 1.5, [a["k"] for a in windows.window_axes(L)]) if L["type"] == "conv2d" else None for L in norm
+    ]
     deps = dependence(x, layers, kerns)
     boxes = windows.receptive_boxes(norm, h, w)
     for li, (dep, B) in enumerate(zip(deps, boxes)):
@@ -379,10 +455,18 @@ def test_receptive_field_equals_brute_force_perturbation(stack):
 
 
 def test_receptive_field_with_dilation_and_max_pool_bounds_the_dependence():
-    layers = [{"type": "conv2d", "kernel_size": 3, "dilation": 2, "padding": 2}, {"type": "maxpool", "kernel_size": 2}, {"type": "conv2d", "kernel_size": 3, "dilation": 2}]
+    layers = [
+        {"type": "conv2d", "kernel_size": 3, "dilation": 2, "padding": 2},
+        {"type": "maxpool", "kernel_size": 2},
+        {"type": "conv2d", "kernel_size": 3, "dilation": 2},
+    ]
     h, w = 20, 20
     x = np.random.default_rng(5).random((h, w))
-    kerns = [np.random.default_rng(6).uniform(0.5, 1.5, (3, 3)), None, np.random.default_rng(7).uniform(0.5, 1.5, (3, 3))]
+    kerns = [
+        np.random.default_rng(6).uniform(0.5, 1.5, (3, 3)),
+        None,
+        np.random.default_rng(7).uniform(0.5, 1.5, (3, 3)),
+    ]
     deps = dependence(x, layers, kerns)
     boxes = windows.receptive_boxes(explorers.stack_from_params({"layers": layers}), h, w)
     for dep, B in zip(deps, boxes):
@@ -407,11 +491,26 @@ def test_receptive_field_textbook_size_grows_through_the_stack():
 def test_receptive_field_target_and_first_layer_window():
     img = np.random.default_rng(8).random((3, 24, 30)).astype(np.float32)
     k = np.arange(12.0).reshape(3, 4)
-    meta, arrays = unpack(explorers.receptive_field(img, {
-        "source": "full", "channel": "gray", "maps": False,
-        "layers": [{"type": "conv2d", "kernel_size": [3, 4], "padding": 1}, {"type": "maxpool", "kernel_size": 2}],
-        "target": {"layer": 0, "row": 4, "col": 7, "kernel": {"rows": 3, "cols": 4, "values": k.ravel().tolist()}},
-    }))
+    meta, arrays = unpack(
+        explorers.receptive_field(
+            img,
+            {
+                "source": "full",
+                "channel": "gray",
+                "maps": False,
+                "layers": [
+                    {"type": "conv2d", "kernel_size": [3, 4], "padding": 1},
+                    {"type": "maxpool", "kernel_size": 2},
+                ],
+                "target": {
+                    "layer": 0,
+                    "row": 4,
+                    "col": 7,
+                    "kernel": {"rows": 3, "cols": 4, "values": k.ravel().tolist()},
+                },
+            },
+        )
+    )
     gray = img.mean(axis=0, dtype=np.float32).astype(np.float64)
     xp = np.pad(gray, 1)
     win = xp[4:7, 7:11]
@@ -421,15 +520,34 @@ def test_receptive_field_target_and_first_layer_window():
     assert t["sum"] == pytest.approx(float((win * k).sum()), rel=1e-6)
     # the conv panel's whole output agrees: pycore.conv2d at that pixel
     assert t["sum"] == pytest.approx(float(ops.conv2d(gray, k, padding=1)[0, 4, 7]), rel=1e-6)
-    meta2, _ = unpack(explorers.receptive_field(img, {"source": "full", "maps": False,
-                                                    "layers": [{"type": "conv2d", "kernel_size": [3, 4], "padding": 1}, {"type": "maxpool", "kernel_size": 2}],
-                                                    "target": {"layer": 1, "row": 2, "col": 3}}))
+    meta2, _ = unpack(
+        explorers.receptive_field(
+            img,
+            {
+                "source": "full",
+                "maps": False,
+                "layers": [
+                    {"type": "conv2d", "kernel_size": [3, 4], "padding": 1},
+                    {"type": "maxpool", "kernel_size": 2},
+                ],
+                "target": {"layer": 1, "row": 2, "col": 3},
+            },
+        )
+    )
     assert meta2["target"]["region"] == [3, 7, 5, 10] and meta2["target"]["size"] == [4, 5]
 
 
 def test_receptive_field_first_layer_windows_for_every_pixel():
-    meta, arrays = unpack(explorers.receptive_field(None, {"source": "digit", "digit": 2,
-                                                   "layers": [{"type": "conv2d", "kernel_size": 3, "padding": 1, "stride": 2}]}))
+    meta, arrays = unpack(
+        explorers.receptive_field(
+            None,
+            {
+                "source": "digit",
+                "digit": 2,
+                "layers": [{"type": "conv2d", "kernel_size": 3, "padding": 1, "stride": 2}],
+            },
+        )
+    )
     first = meta["first"]
     k = arrays[first["kernel"]].astype(np.float64)
     wins, *_ = loop_windows(explorers.digit(2), k, 2, ((1, 1), (1, 1)), 1, "zeros")
@@ -443,8 +561,17 @@ def test_receptive_field_first_layer_windows_for_every_pixel():
 
 def test_receptive_field_rejects_a_stack_that_does_not_fit():
     with pytest.raises(ValueError, match="layer 3"):
-        explorers.receptive_field(None, {"source": "digit", "layers": [{"type": "conv2d", "kernel_size": 5}, {"type": "maxpool", "kernel_size": 2},
-                                                                {"type": "conv2d", "kernel_size": 5}]})
+        explorers.receptive_field(
+            None,
+            {
+                "source": "digit",
+                "layers": [
+                    {"type": "conv2d", "kernel_size": 5},
+                    {"type": "maxpool", "kernel_size": 2},
+                    {"type": "conv2d", "kernel_size": 5},
+                ],
+            },
+        )
 
 
 # ----------------------------------------------------------------------------- flip
@@ -469,8 +596,20 @@ def test_flip_compare_asymmetric_and_symmetric():
 
 def test_rgb_partial_sums_add_up_to_conv2d():
     img = np.random.default_rng(9).random((3, 30, 40)).astype(np.float32)
-    meta, arrays = unpack(explorers.rgb_filter(img, {"source": "image", "size": 20, "channel": "rgb", "row": 3, "col": 9,
-                                                   "bias": 0.25, "position": {"row": 0, "col": 7}}))
+    meta, arrays = unpack(
+        explorers.rgb_filter(
+            img,
+            {
+                "source": "image",
+                "size": 20,
+                "channel": "rgb",
+                "row": 3,
+                "col": 9,
+                "bias": 0.25,
+                "position": {"row": 0, "col": 7},
+            },
+        )
+    )
     x = img[:, 3:23, 9:29].astype(np.float64)
     w = explorers.notebook_random_filter(0)
     assert w.shape == (3, 3, 3) and w.min() >= -1 and w.max() <= 1
@@ -492,8 +631,11 @@ def test_rgb_partial_sums_add_up_to_conv2d():
 def test_rgb_custom_filter_and_errors():
     img = np.random.default_rng(10).random((3, 10, 10)).astype(np.float32)
     vals = np.arange(27.0) / 27
-    meta, arrays = unpack(explorers.rgb_filter(img, {"source": "image", "size": 8,
-                                                   "kernel": {"size": 3, "values": vals.tolist()}, "padding": 0}))
+    meta, arrays = unpack(
+        explorers.rgb_filter(
+            img, {"source": "image", "size": 8, "kernel": {"size": 3, "values": vals.tolist()}, "padding": 0}
+        )
+    )
     assert meta["out_shape"] == [6, 6]
     np.testing.assert_allclose(arrays["filter"].ravel(), vals, rtol=1e-6)
     with pytest.raises(ValueError, match="27 weights"):
@@ -504,15 +646,20 @@ def test_rgb_custom_filter_and_errors():
 
 
 def test_param_counts_notebook_argument():
-    meta, _ = unpack(explorers.param_counts(None, {"height": 100, "width": 100, "channels": 1, "filters": 20, "kernel_size": 5}))
+    meta, _ = unpack(
+        explorers.param_counts(None, {"height": 100, "width": 100, "channels": 1, "filters": 20, "kernel_size": 5})
+    )
     assert meta["fc"]["weights_per_neuron"] == 10_000
     assert meta["conv"]["weights"] == 500
     assert meta["ratio"] == 20
 
 
 def test_param_counts_rgb_image():
-    meta, _ = unpack(explorers.param_counts(None, {"height": 384, "width": 512, "channels": 3, "filters": 10, "kernel_size": 3,
-                                           "neurons": 4}))
+    meta, _ = unpack(
+        explorers.param_counts(
+            None, {"height": 384, "width": 512, "channels": 3, "filters": 10, "kernel_size": 3, "neurons": 4}
+        )
+    )
     assert meta["fc"]["weights"] == 384 * 512 * 3 * 4 and meta["fc"]["biases"] == 4
     assert meta["conv"]["weights"] == 3 * 3 * 3 * 10 and meta["conv"]["total"] == 270 + 10
 
@@ -521,8 +668,16 @@ def test_param_counts_rgb_image():
 
 
 def test_entry_points_are_reachable_through_the_page_table():
-    for name in ("multiply_sum", "window_steps", "pool_steps", "padded_view", "receptive_field", "flip_compare",
-                 "rgb_filter", "param_counts"):
+    for name in (
+        "multiply_sum",
+        "window_steps",
+        "pool_steps",
+        "padded_view",
+        "receptive_field",
+        "flip_compare",
+        "rgb_filter",
+        "param_counts",
+    ):
         assert page.CALLS[name] is getattr(explorers, name)
 
 
@@ -530,7 +685,13 @@ def test_meta_is_plain_json():
     import json
 
     img = np.random.default_rng(11).random((3, 40, 40)).astype(np.float32)
-    for fn, p in [(explorers.window_steps, {}), (explorers.pool_steps, {}), (explorers.padded_view, {}),
-                  (explorers.receptive_field, {}), (explorers.flip_compare, {}), (explorers.param_counts, {}),
-                  (explorers.rgb_filter, {"source": "random"})]:
+    for fn, p in [
+        (explorers.window_steps, {}),
+        (explorers.pool_steps, {}),
+        (explorers.padded_view, {}),
+        (explorers.receptive_field, {}),
+        (explorers.flip_compare, {}),
+        (explorers.param_counts, {}),
+        (explorers.rgb_filter, {"source": "random"}),
+    ]:
         json.dumps(fn(img, p)["meta"], allow_nan=False)
