@@ -58,6 +58,8 @@ def window_axes(entry: dict) -> list[dict]:
         defaults to its window and its dilation is 1.
     """
     kind = entry["type"]
+    if kind not in STACK_TYPES:
+        raise ValueError(f"a window stack holds {', '.join(STACK_TYPES)} layers, not {kind!r}")
     k = validate.pair(entry["kernel_size"], "kernel_size", 1)
     if kind == "conv2d":
         s = validate.pair(entry["stride"], "stride", 1)
@@ -71,7 +73,7 @@ def window_axes(entry: dict) -> list[dict]:
         pads = ((p[0], p[0]), (p[1], p[1]))
         ceil = entry["ceil_mode"]
     else:
-        raise ValueError(f"a window stack holds {', '.join(STACK_TYPES)} layers, not {kind!r}")
+        raise ValueError(f"unhandled stack layer type {kind!r}")
     return [{"k": k[a], "s": s[a], "d": d[a], "pads": pads[a], "ceil_mode": ceil} for a in (0, 1)]
 
 
