@@ -30,6 +30,7 @@ import numpy as np
 from . import layers as L
 from .kernels import describe_kernels, get_kernel
 from .network import trace, trace_totals
+from .ops import ACTIVATIONS, PADDING_MODES
 from .presets import PRESETS, preset_names
 
 PROG = "pycore"
@@ -158,12 +159,12 @@ def build_parser() -> argparse.ArgumentParser:
                         "SIZE for box/gaussian (odd) and random; see 'pycore kernels'")
     p.add_argument("--seed", type=int, default=0,
                    help="seed of 'random' kernels; the i-th kernel uses seed + i (default 0)")
-    p.add_argument("--activation", "-a", choices=L.ACTIVATIONS, default="relu",
+    p.add_argument("--activation", "-a", choices=ACTIVATIONS, default="relu",
                    help="applied to each map (default relu, as the tutorial)")
     p.add_argument("--stride", type=_positive_int, default=1, help="default 1")
     p.add_argument("--padding", type=_padding, default=0,
                    help="an integer >= 0, 'same' (needs stride 1) or 'valid' (default 0)")
-    p.add_argument("--padding-mode", choices=L.PADDING_MODES, default="zeros",
+    p.add_argument("--padding-mode", choices=PADDING_MODES, default="zeros",
                    help="what padded pixels hold (default zeros)")
     p.add_argument("--dilation", type=_positive_int, default=1, help="default 1")
     p.add_argument("--pool", type=_pool, metavar="max:K|avg:K[:S]",

@@ -16,18 +16,19 @@ get_kernel(name, size=None, seed=None, *, sigma=None)
 kernel_names()
     The names, in library order.
 kernel_description(name)
-    The one-line description (for UI tooltips); ``describe`` is the same function.
+    The one-line description (for UI tooltips).
 describe_kernels()
     JSON-able list of ``{"name", "description", "default_size", "sizes"}``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from numbers import Integral
-from typing import Callable
 
 import numpy as np
+
+from . import validate
 
 __all__ = [
     "KERNELS",
@@ -35,7 +36,6 @@ __all__ = [
     "get_kernel",
     "kernel_names",
     "kernel_description",
-    "describe",
     "describe_kernels",
     "gaussian_sigma",
 ]
@@ -60,7 +60,7 @@ class KernelInfo:
     """
 
     description: str
-    make: Callable[[int, "int | None", "float | None"], np.ndarray]
+    make: Callable[[int, int | None, float | None], np.ndarray]
     default_size: int = 3
     sizes: str = "fixed"
 
@@ -203,10 +203,6 @@ def kernel_description(name: str) -> str:
     return _info(name).description
 
 
-# short alias: pycore.api reads tooltips as kernels.describe(name)
-describe = kernel_description
-
-
 def get_kernel(name: str, size: int | None = None, seed: int | None = None,
                *, sigma: float | None = None) -> np.ndarray:
     """A fresh float64 copy of a named kernel.
@@ -234,15 +230,12 @@ def get_kernel(name: str, size: int | None = None, seed: int | None = None,
     ------
     ValueError
         Unknown name (lists the valid names), a size that is not an int
-        >= 1, an even size for ``box``/``gaussian``, a size other than 3 for
-        a fixed kernel, or a non-positive sigma.
+        >= 1 (:class:`pycore.validate.NotAnInteger`, also a TypeError), an even
+        size for ``box``/``gaussian``, a size other than 3 for a fixed kernel, or
+        a non-positive sigma.
     """
     info = _info(name)
-    if size is None:
-        size = info.default_size
-    elif isinstance(size, bool) or not isinstance(size, Integral) or size < 1:
-        raise ValueError(f"kernel size must be an integer >= 1, got {size!r}")
-    size = int(size)
+    size = info.default_size if size is None else validate.integer(size, "kernel size", 1)
     if info.sizes == "fixed" and size != info.default_size:
         raise ValueError(
             f"kernel {name!r} has a fixed size of {info.default_size}, got size {size}")

@@ -44,44 +44,20 @@ Biases start at zero for every init.
 from __future__ import annotations
 
 import math
-from numbers import Integral
 
 import numpy as np
 
-from . import ops
+from . import ops, validate
 
 __all__ = [
-    "Layer", "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten", "Dense",
-    "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "INITS", "PADDING_MODES",
-    "ACTIVATIONS", "make_activation",
+    "Layer", "Conv2d", "Pool2d", "MaxPool2d", "AvgPool2d", "Flatten", "Dense",
+    "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "INITS", "make_activation",
 ]
 
 INITS = ("he", "glorot", "uniform")
-PADDING_MODES = ops.CONV_PADDING_MODES
-# ops.pad's name for each conv padding mode
-_PAD_MODE = {"zeros": "constant", "reflect": "reflect", "replicate": "replicate",
-             "circular": "circular"}
 
 
-# ----------------------------------------------------------------- validation helpers
-
-def _int(name, value, minimum):
-    if isinstance(value, bool) or not isinstance(value, Integral):
-        raise ValueError(f"{name} must be an integer, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return int(value)
-
-
-def _pair(name, value, minimum):
-    """An int or a 2-sequence of ints -> (int, int) for (height, width)."""
-    if isinstance(value, (tuple, list)):
-        if len(value) != 2:
-            raise ValueError(f"{name} must be an integer or a pair, got {value!r}")
-        return (_int(name, value[0], minimum), _int(name, value[1], minimum))
-    v = _int(name, value, minimum)
-    return (v, v)
-
+# ----------------------------------------------------------------- shape helpers
 
 def _shape(input_shape, ndim, layer, expect):
     """Validate a per-example shape: a tuple of ``ndim`` ints >= 1."""
@@ -285,11 +261,11 @@ class Conv2d(Layer):
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
                  dilation=1, padding_mode="zeros", bias=True, init="he", seed=None):
         super().__init__()
-        self.in_channels = _int("in_channels", in_channels, 1)
-        self.out_channels = _int("out_channels", out_channels, 1)
-        self.kernel_size = _pair("kernel_size", kernel_size, 1)
-        self.stride = _pair("stride", stride, 1)
-        self.dilation = _pair("dilation", dilation, 1)
+        self.in_channels = validate.integer(in_channels, "in_channels", 1)
+        self.out_channels = validate.integer(out_channels, "out_channels", 1)
+        self.kernel_size = validate.pair(kernel_size, "kernel_size", 1)
+        self.stride = validate.pair(stride, "stride", 1)
+        self.dilation = validate.pair(dilation, "dilation", 1)
         if isinstance(padding, str):
             if padding not in ("same", "valid"):
                 raise ValueError(f"padding must be an integer >= 0, a pair, 'same' or "
@@ -298,11 +274,8 @@ class Conv2d(Layer):
                 raise ValueError(f"padding 'same' needs stride 1, got stride {self.stride}")
             self.padding = padding
         else:
-            self.padding = _pair("padding", padding, 0)
-        if padding_mode not in PADDING_MODES:
-            raise ValueError(f"padding_mode must be one of {', '.join(PADDING_MODES)}, "
-                             f"got {padding_mode!r}")
-        self.padding_mode = padding_mode
+            self.padding = validate.pair(padding, "padding", 0)
+        self.padding_mode = validate.choice(padding_mode, ops.PADDING_MODES, "padding_mode")
         self.use_bias = bool(bias)
         _check_init(init)
         self.weight = self.bias = None
@@ -334,7 +307,7 @@ class Conv2d(Layer):
             raise ValueError(f"conv2d expects {self.in_channels} input channels, got {c}")
         pads = self.pads()
         try:
-            ops.check_pad_fits((h, w), (*pads[1], *pads[0]), _PAD_MODE[self.padding_mode])
+            ops.check_pad_fits((h, w), (*pads[1], *pads[0]), ops.conv_pad_mode(self.padding_mode))
         except ValueError as e:
             raise ValueError(f"conv2d: {e}") from None
         sizes = []
@@ -392,7 +365,7 @@ class Conv2d(Layer):
         g = np.asarray(grad_out, dtype=np.float64)
         pads = self.pads()
         xp = ops.pad(x, (pads[1][0], pads[1][1], pads[0][0], pads[0][1]),
-                     mode=_PAD_MODE[self.padding_mode])
+                     mode=ops.conv_pad_mode(self.padding_mode))
         kh, kw = self.kernel_size
         grad_w = np.empty_like(self.weight)
         grad_xp = np.zeros_like(xp)
@@ -404,19 +377,19 @@ class Conv2d(Layer):
         self._add_grad("weight", grad_w)
         if self.bias is not None:
             self._add_grad("bias", g.sum(axis=(0, 2, 3)))
-        return _pad_adjoint(grad_xp, pads, _PAD_MODE[self.padding_mode], x.shape[2:])
+        return _pad_adjoint(grad_xp, pads, ops.conv_pad_mode(self.padding_mode), x.shape[2:])
 
 
 # ----------------------------------------------------------------------- pooling
 
-class _Pool2d(Layer):
+class Pool2d(Layer):
     """Shared configuration and shape inference of the pooling layers."""
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False):
         super().__init__()
-        self.kernel_size = _pair("kernel_size", kernel_size, 1)
-        self.stride = self.kernel_size if stride is None else _pair("stride", stride, 1)
-        self.padding = _pair("padding", padding, 0)
+        self.kernel_size = validate.pair(kernel_size, "kernel_size", 1)
+        self.stride = self.kernel_size if stride is None else validate.pair(stride, "stride", 1)
+        self.padding = validate.pair(padding, "padding", 0)
         for p, k in zip(self.padding, self.kernel_size):
             # torch's limit: a window must always cover at least one real pixel
             if 2 * p > k:
@@ -451,7 +424,7 @@ class _Pool2d(Layer):
         return (slice(None), slice(None), slice(ph, ph + hw[0]), slice(pw, pw + hw[1]))
 
 
-class MaxPool2d(_Pool2d):
+class MaxPool2d(Pool2d):
     """Max pooling (``torch.nn.MaxPool2d``; padding counts as -inf).
 
     Parameters
@@ -497,7 +470,7 @@ class MaxPool2d(_Pool2d):
         return grad_xp[inner]
 
 
-class AvgPool2d(_Pool2d):
+class AvgPool2d(Pool2d):
     """Average pooling (``torch.nn.AvgPool2d``).
 
     Parameters
@@ -615,8 +588,8 @@ class Dense(Layer):
 
     def __init__(self, in_features, out_features, bias=True, init="he", seed=None):
         super().__init__()
-        self.in_features = _int("in_features", in_features, 1)
-        self.out_features = _int("out_features", out_features, 1)
+        self.in_features = validate.integer(in_features, "in_features", 1)
+        self.out_features = validate.integer(out_features, "out_features", 1)
         self.use_bias = bool(bias)
         _check_init(init)
         self.weight = self.bias = None
@@ -764,7 +737,7 @@ class Softmax(Layer):
 
     def __init__(self, axis=1):
         super().__init__()
-        self.axis = _int("axis", axis, -4)
+        self.axis = validate.integer(axis, "axis", -4)
 
     def describe(self):
         return {"type": self.type, "axis": self.axis}
@@ -781,9 +754,10 @@ class Softmax(Layer):
         return s * (g - np.sum(g * s, axis=self.axis, keepdims=True))
 
 
-# name -> class of the activations a conv/dense spec row (and the CLI) can ask for
+# name -> class of each activation a conv/dense spec row (and the CLI) can ask for:
+# every name of ops.ACTIVATIONS but "none"
 _ACTIVATION_CLASSES = {"relu": ReLU, "leaky_relu": LeakyReLU, "sigmoid": Sigmoid, "tanh": Tanh}
-ACTIVATIONS = ("none", *_ACTIVATION_CLASSES)
+assert ("none", *_ACTIVATION_CLASSES) == ops.ACTIVATIONS
 
 
 def make_activation(name):
@@ -792,7 +766,7 @@ def make_activation(name):
     Parameters
     ----------
     name : str
-        One of ``ACTIVATIONS``: none, relu, leaky_relu (slope 0.01), sigmoid, tanh.
+        One of ``ops.ACTIVATIONS``: none, relu, leaky_relu (slope 0.01), sigmoid, tanh.
 
     Raises
     ------
@@ -802,5 +776,5 @@ def make_activation(name):
     if name == "none":
         return None
     if name not in _ACTIVATION_CLASSES:
-        raise ValueError(f"unknown activation {name!r}; valid: {', '.join(ACTIVATIONS)}")
+        raise ValueError(f"unknown activation {name!r}; valid: {', '.join(ops.ACTIVATIONS)}")
     return _ACTIVATION_CLASSES[name]()

@@ -12,7 +12,7 @@ type                       keys (default)
                            ``padding`` (0; an int, ``"same"`` or ``"valid"``),
                            ``dilation`` (1), ``activation`` (``"relu"``, as the tutorial)
 ``"maxpool"``/``"avgpool"``  ``kernel_size`` (2), ``stride`` (None = kernel_size),
-                           ``ceil_mode`` (False)
+                           ``padding`` (0; at most half the kernel), ``ceil_mode`` (False)
 ``"flatten"``              (none)
 ``"dense"``                ``units`` (required), ``activation`` (``"none"``: raw scores)
 ``"softmax"``              (none)
@@ -22,10 +22,11 @@ type                       keys (default)
 ``REQUIRED`` marker.)
 
 ``kernel_size``, ``stride``, ``dilation`` and ``padding`` also accept a
-``[height, width]`` pair. ``activation`` is one of ``ACTIVATIONS``
-(``"leaky_relu"`` uses slope 0.01). Average pooling counts zero padding in its
-divisor (torch's default); pools have no padding key. An unknown type, an
-unknown key or a bad value raises ``ValueError`` naming the layer index and key.
+``[height, width]`` pair. ``activation`` is one of ``ops.ACTIVATIONS``
+(``"leaky_relu"`` uses slope 0.01). Pools pad with -inf (max) or zeros (avg),
+and average pooling counts that zero padding in its divisor (torch's defaults).
+An unknown type, an unknown key or a bad value raises ``ValueError`` naming the
+layer index and key.
 
 Names and activations
 ---------------------
@@ -49,35 +50,40 @@ Trace rows
      "output_shape": [int, ...] | None,  # per example, no batch axis
      "weights": int, "biases": int, "params": int,  # params = weights + biases
      "macs": int,              # multiply-accumulates of the weights, per example
-     "error": None | str}
+     "error": None | str,      # the message: "layer 2 (conv2), key 'stride': ..."
+     "problem": None | {"layer": int, "name": str | None, "key": str | None,
+                        "reason": str}}
 
-A broken layer gets ``error`` (the reason, with the numbers) and no shape; the
-rows after it get ``error == AFTER_ERROR`` and no shape; counts are 0 on both.
+A broken layer gets ``error`` (the reason, with the numbers) and ``problem``,
+the same in parts: the spec index, the layer's name (None when its type is not
+known), the spec key at fault (None when the layer does not fit its input) and
+the reason without the "layer N (name), key K: " prefix; :func:`problem_message`
+puts the parts together again, counting layers from any number. The rows after
+it get ``error == AFTER_ERROR``, ``problem`` None and no shape; counts are 0 on
+both.
 """
 
 from __future__ import annotations
 
-from numbers import Integral
-
 import numpy as np
 
 from . import layers as L
+from . import ops
+from .validate import is_int
 
 __all__ = [
-    "ACTIVATIONS", "SPEC_KEYS", "REQUIRED", "AFTER_ERROR", "Sequential", "normalize_spec", "build",
-    "trace", "trace_totals", "softmax_cross_entropy", "train_step",
+    "SPEC_KEYS", "REQUIRED", "AFTER_ERROR", "Sequential", "normalize_spec", "build",
+    "trace", "trace_totals", "problem_message", "softmax_cross_entropy", "train_step",
 ]
 
-ACTIVATIONS = L.ACTIVATIONS
 # marks spec keys that have no default (``filters``, ``units``)
 REQUIRED = object()
-_REQUIRED = REQUIRED  # the earlier private name, still read by builder_api
 # type -> {key: default}; REQUIRED marks keys without a default
 SPEC_KEYS: dict[str, dict] = {
     "conv2d": {"filters": REQUIRED, "kernel_size": 3, "stride": 1, "padding": 0,
                "dilation": 1, "activation": "relu"},
-    "maxpool": {"kernel_size": 2, "stride": None, "ceil_mode": False},
-    "avgpool": {"kernel_size": 2, "stride": None, "ceil_mode": False},
+    "maxpool": {"kernel_size": 2, "stride": None, "padding": 0, "ceil_mode": False},
+    "avgpool": {"kernel_size": 2, "stride": None, "padding": 0, "ceil_mode": False},
     "flatten": {},
     "dense": {"units": REQUIRED, "activation": "none"},
     "softmax": {},
@@ -90,14 +96,30 @@ _NAME_PREFIX = {"conv2d": "conv"}
 # ------------------------------------------------------------------------ spec parsing
 
 class _SpecError(ValueError):
-    """A ValueError about one spec entry (its message already names the layer)."""
+    """A ValueError about one spec entry: the spec ``key`` at fault (or None) and the
+    ``reason``; ``problem`` and the message are filled in by :func:`_walk`."""
+
+    def __init__(self, key, reason):
+        super().__init__(reason)
+        self.key, self.reason = key, reason
 
 
-def _is_int(v):
-    return isinstance(v, Integral) and not isinstance(v, bool)
+def problem_message(problem: dict, first: int = 0) -> str:
+    """The one-line message of a trace ``problem``, counting layers from ``first``.
+
+    ``{"layer": 2, "name": "conv2", "key": "stride", "reason": "must be ..."}`` gives
+    "layer 2 (conv2), key 'stride': must be ..." (``first=0``, pycore's count) or
+    "layer 3 (conv2), ..." (``first=1``, as the page numbers its rows).
+    """
+    where = f"layer {problem['layer'] + first}"
+    if problem["name"] is not None:
+        where += f" ({problem['name']})"
+    if problem["key"] is not None:
+        return f"{where}, key {problem['key']!r}: {problem['reason']}"
+    return f"{where}: {problem['reason']}"
 
 
-def _check_value(where, key, value):
+def _check_value(kind, key, value):
     """Validate one spec value's form; the layer classes check the rest."""
     def bad(expect):
         # Say what was given in words a form's user knows: an empty field arrives as None.
@@ -107,27 +129,30 @@ def _check_value(where, key, value):
             got = f"got the text {value!r}, not a number"
         else:
             got = f"got {value!r}"
-        return _SpecError(f"{where}, key {key!r}: must be {expect}; {got}")
+        return _SpecError(key, f"must be {expect}; {got}")
 
     def int_or_pair(minimum):
         items = value if isinstance(value, (list, tuple)) else [value]
         if isinstance(value, (list, tuple)) and len(value) != 2:
             return False
-        return all(_is_int(v) and v >= minimum for v in items)
+        return all(is_int(v) and v >= minimum for v in items)
 
     if key in ("filters", "units"):
-        if not (_is_int(value) and value >= 1):
+        if not (is_int(value) and value >= 1):
             raise bad("an integer >= 1")
     elif key in ("kernel_size", "dilation") or (key == "stride" and value is not None):
         if not int_or_pair(1):
             raise bad("an integer >= 1 or a [height, width] pair")
-    elif key == "padding":
+    elif key == "padding" and kind == "conv2d":
         if value not in ("same", "valid") and not (not isinstance(value, str)
                                                    and int_or_pair(0)):
             raise bad("an integer >= 0, a [height, width] pair, 'same' or 'valid'")
+    elif key == "padding":
+        if not int_or_pair(0):
+            raise bad("an integer >= 0 or a [height, width] pair")
     elif key == "activation":
-        if value not in ACTIVATIONS:
-            raise bad("one of " + ", ".join(ACTIVATIONS))
+        if value not in ops.ACTIVATIONS:
+            raise bad("one of " + ", ".join(ops.ACTIVATIONS))
     elif key == "ceil_mode":
         if not isinstance(value, bool):
             raise bad("true or false")
@@ -139,29 +164,28 @@ def _known_type(entry):
     return kind if isinstance(kind, str) and kind in SPEC_KEYS else None
 
 
-def _normalize_entry(index, entry, name):
+def _normalize_entry(entry):
     """One spec entry with every default filled in; raises _SpecError."""
     if not isinstance(entry, dict):
-        raise _SpecError(f"layer {index}: must be a dict with a 'type', got {entry!r}")
+        raise _SpecError(None, f"must be a dict with a 'type', got {entry!r}")
     kind = _known_type(entry)
     if kind is None:
-        raise _SpecError(f"layer {index}, key 'type': unknown layer type "
-                         f"{entry.get('type')!r}; valid types: {', '.join(SPEC_KEYS)}")
+        raise _SpecError("type", f"unknown layer type {entry.get('type')!r}; "
+                                 f"valid types: {', '.join(SPEC_KEYS)}")
     keys = SPEC_KEYS[kind]
-    where = f"layer {index} ({name})"
     unknown = [k for k in entry if k != "type" and k not in keys]
     if unknown:
         valid = ", ".join(keys) if keys else "none besides 'type'"
-        raise _SpecError(f"{where}, key {unknown[0]!r}: unknown key; valid keys: {valid}")
+        raise _SpecError(unknown[0], f"unknown key; valid keys: {valid}")
     out = {"type": kind}
     for key, default in keys.items():
         if key in entry:
             value = entry[key]
         elif default is REQUIRED:
-            raise _SpecError(f"{where}, key {key!r}: required")
+            raise _SpecError(key, "required")
         else:
             value = default
-        _check_value(where, key, value)
+        _check_value(kind, key, value)
         out[key] = list(value) if isinstance(value, tuple) else value
     return out
 
@@ -186,8 +210,19 @@ def normalize_spec(spec) -> list[dict]:
         checked here; whether they fit together is :func:`trace`'s job.
     """
     counts: dict = {}
-    return [_normalize_entry(i, entry, _entry_name(_known_type(entry), counts))
-            for i, entry in enumerate(_spec_list(spec))]
+    out = []
+    for index, entry in enumerate(_spec_list(spec)):
+        kind = _known_type(entry)
+        name = _entry_name(kind, counts) if kind else None
+        try:
+            out.append(_normalize_entry(entry))
+        except _SpecError as e:
+            raise ValueError(problem_message(_problem(index, name, e.key, e.reason))) from None
+    return out
+
+
+def _problem(index, name, key, reason):
+    return {"layer": index, "name": name, "key": key, "reason": reason}
 
 
 def _spec_list(spec):
@@ -200,7 +235,7 @@ def _spec_list(spec):
 def _input_shape(input_shape):
     """(C, H, W) of ints >= 1, as a tuple."""
     if isinstance(input_shape, (str, bytes)) or not hasattr(input_shape, "__len__") \
-            or len(input_shape) != 3 or not all(_is_int(s) and s >= 1 for s in input_shape):
+            or len(input_shape) != 3 or not all(is_int(s) and s >= 1 for s in input_shape):
         raise ValueError(f"input_shape must be (channels, height, width), three integers "
                          f">= 1, got {input_shape!r}")
     return tuple(int(s) for s in input_shape)
@@ -214,7 +249,7 @@ def _entry_name(kind, counts):
     return prefix
 
 
-def _make_layers(cfg, shape, init, rng):
+def _make_layers(cfg, shape, init, rng, padding_mode="zeros"):
     """The layer (plus its activation) for one normalized entry at ``shape``.
 
     Returns the main layer and the list of all layers; raises ValueError when
@@ -226,10 +261,12 @@ def _make_layers(cfg, shape, init, rng):
             raise ValueError(f"conv2d needs a 3-D input (channels, height, width), got shape "
                              f"{shape}; a conv cannot follow flatten or dense")
         main = L.Conv2d(shape[0], cfg["filters"], cfg["kernel_size"], stride=cfg["stride"],
-                        padding=cfg["padding"], dilation=cfg["dilation"], init=init, seed=rng)
+                        padding=cfg["padding"], dilation=cfg["dilation"],
+                        padding_mode=padding_mode, init=init, seed=rng)
     elif kind in ("maxpool", "avgpool"):
         cls = L.MaxPool2d if kind == "maxpool" else L.AvgPool2d
-        main = cls(cfg["kernel_size"], stride=cfg["stride"], ceil_mode=cfg["ceil_mode"])
+        main = cls(cfg["kernel_size"], stride=cfg["stride"], padding=cfg["padding"],
+                   ceil_mode=cfg["ceil_mode"])
     elif kind == "flatten":
         main = L.Flatten()
     elif kind == "dense":
@@ -243,9 +280,11 @@ def _make_layers(cfg, shape, init, rng):
     return main, [main] + ([act_layer] if act_layer is not None else [])
 
 
-def _walk(spec, input_shape, init, rng):
-    """Yield ``(index, name, type_or_None, cfg_or_None, layers, shape, error)`` per entry,
-    following the running shape; the shared path of :func:`build` and :func:`trace`."""
+def _walk(spec, input_shape, init, rng, padding_mode="zeros"):
+    """Yield ``(index, name, type_or_None, cfg_or_None, layers, shape, problem)`` per
+    entry, following the running shape; the shared path of :func:`build` and
+    :func:`trace`. ``problem`` is None, a dict (see the module docstring) for the
+    first broken entry, or AFTER_ERROR for the entries after it."""
     shape = _input_shape(input_shape)
     counts: dict = {}
     broken = False
@@ -256,15 +295,16 @@ def _walk(spec, input_shape, init, rng):
             yield index, name, kind, None, [], None, AFTER_ERROR
             continue
         try:
-            cfg = _normalize_entry(index, entry, name)
-            main, layers = _make_layers(cfg, shape, init, rng)
+            cfg = _normalize_entry(entry)
+            main, layers = _make_layers(cfg, shape, init, rng, padding_mode)
             shape = main.output_shape(shape)
         except _SpecError as e:
             broken = True
-            yield index, name, kind, None, [], None, str(e)
+            yield index, name, kind, None, [], None, _problem(index, name if kind else None,
+                                                              e.key, e.reason)
         except ValueError as e:
             broken = True
-            yield index, name, kind, None, [], None, f"layer {index} ({name}): {e}"
+            yield index, name, kind, None, [], None, _problem(index, name, None, str(e))
         else:
             yield index, name, kind, cfg, layers, shape, None
 
@@ -304,7 +344,7 @@ class Sequential:
         if self.input_shape is not None:
             return len(self.input_shape)
         for layer in self.layers:
-            if isinstance(layer, (L.Conv2d, L._Pool2d)):
+            if isinstance(layer, (L.Conv2d, L.Pool2d)):
                 return 3
             if isinstance(layer, L.Dense):
                 return 1
@@ -414,7 +454,7 @@ class Sequential:
         return [{"name": n, **layer.describe()} for n, layer in zip(self.names, self.layers)]
 
 
-def build(spec, input_shape, seed=0, init="he") -> Sequential:
+def build(spec, input_shape, seed=0, init="he", padding_mode="zeros") -> Sequential:
     """Build a network from a spec.
 
     Parameters
@@ -428,6 +468,8 @@ def build(spec, input_shape, seed=0, init="he") -> Sequential:
         One ``np.random.default_rng(seed)`` draws every layer's weights in
         order, so the same (spec, input_shape, seed, init) gives the same net.
     init : {"he", "glorot", "uniform"}
+    padding_mode : {"zeros", "reflect", "replicate", "circular"}
+        What fills every conv layer's padding (``ops.PADDING_MODES``).
 
     Returns
     -------
@@ -445,9 +487,9 @@ def build(spec, input_shape, seed=0, init="he") -> Sequential:
     shape = _input_shape(input_shape)
     rng = np.random.default_rng(seed)
     layers, names = [], []
-    for _, name, _, cfg, made, _, error in _walk(spec, shape, init, rng):
-        if error is not None:
-            raise ValueError(error)
+    for _, name, _, cfg, made, _, problem in _walk(spec, shape, init, rng, padding_mode):
+        if problem is not None:
+            raise ValueError(problem_message(problem))
         layers.extend(made)
         names.append(name)
         names.extend(f"{name}.{cfg['activation']}" for _ in made[1:])
@@ -456,11 +498,15 @@ def build(spec, input_shape, seed=0, init="he") -> Sequential:
 
 # ------------------------------------------------------------------------------- trace
 
-def _row(index, name, kind, activation, shape, weights=0, biases=0, macs=0, error=None):
+def _row(index, name, kind, activation, shape, weights=0, biases=0, macs=0, problem=None):
+    if problem is None or problem == AFTER_ERROR:
+        error, problem = problem, None
+    else:
+        error = problem_message(problem)
     return {"index": index, "name": name, "type": kind, "activation": activation,
             "output_shape": None if shape is None else [int(s) for s in shape],
             "weights": int(weights), "biases": int(biases), "params": int(weights + biases),
-            "macs": int(macs), "error": error}
+            "macs": int(macs), "error": error, "problem": problem}
 
 
 def trace(spec, input_shape) -> list[dict]:
@@ -489,9 +535,9 @@ def trace(spec, input_shape) -> list[dict]:
     _spec_list(spec)
     rows = [_row(None, "input", "input", None, shape)]
     running = shape
-    for index, name, kind, cfg, made, out_shape, error in _walk(spec, shape, None, None):
-        if error is not None:
-            rows.append(_row(index, name, kind, None, None, error=error))
+    for index, name, kind, cfg, made, out_shape, problem in _walk(spec, shape, None, None):
+        if problem is not None:
+            rows.append(_row(index, name, kind, None, None, problem=problem))
             continue
         main = made[0]
         weights, biases = main.param_counts(running)

@@ -35,11 +35,12 @@ alternatives.
 from __future__ import annotations
 
 import dataclasses
-import numbers
 import sys
 from typing import Any
 
 import numpy as np
+
+from . import validate
 
 # Pyodide's numpy (2.0.2 in Pyodide 0.27.7) is built without BLAS and without SIMD,
 # which changes which numpy call is fastest. Measured in Chromium 156, float32, ms:
@@ -52,68 +53,75 @@ import numpy as np
 _NO_BLAS_NO_SIMD = sys.platform == "emscripten"
 
 __all__ = [
+    "ACTIVATIONS",
+    "PADDING_MODES",
+    "PAD_MODES",
     "ConvGeometry",
+    "activate",
     "as_float_array",
     "avg_pool2d",
+    "check_pad_fits",
     "conv2d",
     "conv_output_geometry",
     "conv_output_size",
+    "conv_pad_mode",
+    "finite_range",
     "flip_kernel",
     "leaky_relu",
     "max_pool2d",
     "pad",
-    "pair",
+    "pool_window_counts",
     "relu",
+    "resolve_conv_padding",
+    "same_padding",
     "sigmoid",
     "softmax",
     "tanh",
 ]
 
+# How :func:`pad` can fill a border.
 PAD_MODES = ("constant", "reflect", "replicate", "circular")
-CONV_PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+# How a convolution's padding is filled (torch's ``padding_mode`` names; "zeros" is
+# pad's "constant", see :func:`conv_pad_mode`). Every layer, spec and page control
+# that offers padding modes reads this tuple.
+PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+# The activations a conv or dense layer (and the page) can apply, in this order;
+# :func:`activate` applies one by name.
+ACTIVATIONS = ("none", "relu", "leaky_relu", "sigmoid", "tanh")
+
+
+def conv_pad_mode(padding_mode: str) -> str:
+    """The :func:`pad` mode that fills a convolution's ``padding_mode``.
+
+    Parameters
+    ----------
+    padding_mode : {"zeros", "reflect", "replicate", "circular"}
+
+    Returns
+    -------
+    str
+        "constant" for "zeros", the same name otherwise.
+    """
+    validate.choice(padding_mode, PADDING_MODES, "padding_mode")
+    return "constant" if padding_mode == "zeros" else padding_mode
+
+
+def finite_range(a: Any) -> tuple[float, float]:
+    """Smallest and largest finite value of ``a`` ((0.0, 0.0) when there is none).
+
+    NaN and inf are data (they propagate through every op), but not a range to
+    scale a colour map to.
+    """
+    a = np.asarray(a)
+    finite = a[np.isfinite(a)]
+    if finite.size == 0:
+        return 0.0, 0.0
+    return float(finite.min()), float(finite.max())
 
 
 # ---------------------------------------------------------------------------
 # argument helpers
 # ---------------------------------------------------------------------------
-
-
-def _is_int(v: Any) -> bool:
-    # bool is a subclass of int in Python, but stride=True is a bug, not a stride.
-    return isinstance(v, (numbers.Integral, np.integer)) and not isinstance(v, (bool, np.bool_))
-
-
-def pair(v: Any, name: str) -> tuple[int, int]:
-    """Normalise an int-or-pair argument to a ``(rows, cols)`` tuple of ints.
-
-    Parameters
-    ----------
-    v : int or tuple/list of two ints
-        The value as the caller gave it.
-    name : str
-        Argument name used in the error message.
-
-    Returns
-    -------
-    tuple of int, shape (2,)
-        ``(v, v)`` for an int, ``tuple(v)`` for a pair.
-
-    Raises
-    ------
-    TypeError
-        If ``v`` is not an int or a pair of ints (floats such as 1.5 and bools
-        are rejected).  Range checks are the caller's job.
-    """
-    if _is_int(v):
-        return (int(v), int(v))
-    if isinstance(v, (tuple, list)) and len(v) == 2 and all(_is_int(e) for e in v):
-        return (int(v[0]), int(v[1]))
-    raise TypeError(f"{name} must be an int or a pair of ints, got {v!r}")
-
-
-def _check_at_least(values: tuple[int, ...], given: Any, name: str, minimum: int) -> None:
-    if min(values) < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {given!r}")
 
 
 def as_float_array(x: Any, name: str = "x") -> np.ndarray:
@@ -148,25 +156,6 @@ def as_float_array(x: Any, name: str = "x") -> np.ndarray:
     if kind in "biu":
         return a.astype(np.float64)
     raise TypeError(f"{name} must be a real-valued (float, int or bool) array, got dtype {a.dtype}")
-
-
-def _check_mode(mode: Any, allowed: tuple[str, ...], name: str) -> str:
-    if isinstance(mode, str) and mode in allowed:
-        return mode
-    choices = ", ".join(repr(m) for m in allowed)
-    raise ValueError(f"{name} must be one of {choices}, got {mode!r}")
-
-
-def _check_bool(v: Any, name: str) -> bool:
-    if isinstance(v, (bool, np.bool_)):
-        return bool(v)
-    raise TypeError(f"{name} must be a bool, got {v!r}")
-
-
-def _check_real(v: Any, name: str) -> float:
-    if isinstance(v, (numbers.Real, np.floating, np.integer)) and not isinstance(v, (bool, np.bool_)):
-        return float(v)
-    raise TypeError(f"{name} must be a real number, got {v!r}")
 
 
 def _image_ndim_error(name: str, shape: tuple[int, ...]) -> ValueError:
@@ -225,14 +214,6 @@ class ConvGeometry:
         return dataclasses.asdict(self)
 
 
-def _check_int_at_least(v: Any, name: str, minimum: int) -> int:
-    if not _is_int(v):
-        raise TypeError(f"{name} must be an int, got {v!r}")
-    if v < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {v!r}")
-    return int(v)
-
-
 def conv_output_geometry(
     n: int,
     kernel_size: int,
@@ -277,13 +258,12 @@ def conv_output_geometry(
     ValueError
         Out-of-range arguments, or a kernel extent larger than the padded input.
     """
-    n = _check_int_at_least(n, "input size", 1)
-    k = _check_int_at_least(kernel_size, "kernel_size", 1)
-    s = _check_int_at_least(stride, "stride", 1)
-    d = _check_int_at_least(dilation, "dilation", 1)
-    pb, pa = pair(padding, "padding")
-    _check_at_least((pb, pa), padding, "padding", 0)
-    ceil_mode = _check_bool(ceil_mode, "ceil_mode")
+    n = validate.integer(n, "input size", 1)
+    k = validate.integer(kernel_size, "kernel_size", 1)
+    s = validate.integer(stride, "stride", 1)
+    d = validate.integer(dilation, "dilation", 1)
+    pb, pa = validate.pair(padding, "padding", 0)
+    ceil_mode = validate.boolean(ceil_mode, "ceil_mode")
 
     padded = n + pb + pa
     span = d * (k - 1) + 1
@@ -358,9 +338,9 @@ def conv_output_size(
 
 def _normalise_pad(p: Any) -> tuple[int, int, int, int]:
     """``int`` or F.pad-ordered tuple -> ``(left, right, top, bottom)``."""
-    if _is_int(p):
+    if validate.is_int(p):
         vals = (int(p),) * 4
-    elif isinstance(p, (tuple, list)) and len(p) in (2, 4) and all(_is_int(e) for e in p):
+    elif isinstance(p, (tuple, list)) and len(p) in (2, 4) and all(validate.is_int(e) for e in p):
         # F.pad order: last dim first; a 2-tuple pads only the width.
         vals = tuple(int(e) for e in p) + (0, 0) * (len(p) == 2)
     else:
@@ -422,7 +402,9 @@ def check_pad_fits(shape: tuple[int, ...], lrtb: tuple[int, int, int, int], mode
     (..., H, W): torch's limits. Layers call it to validate before allocating."""
     left, right, top, bottom = lrtb
     H, W = shape[-2:]
-    for side, p, dim, size in (("left", left, "width", W), ("right", right, "width", W), ("top", top, "height", H), ("bottom", bottom, "height", H)):
+    sides = (("left", left, "width", W), ("right", right, "width", W),
+             ("top", top, "height", H), ("bottom", bottom, "height", H))
+    for side, p, dim, size in sides:
         if mode == "reflect" and p >= size and p > 0:
             raise ValueError(
                 f"reflect padding must be smaller than the input {dim}: {side} pad {p} >= {dim} {size}"
@@ -467,9 +449,9 @@ def pad(x: Any, pad: Any, mode: str = "constant", value: float = 0.0) -> np.ndar
     x = as_float_array(x, "x")
     if x.ndim not in (2, 3, 4):
         raise _image_ndim_error("x", x.shape)
-    mode = _check_mode(mode, PAD_MODES, "mode")
+    mode = validate.choice(mode, PAD_MODES, "mode")
     lrtb = _normalise_pad(pad)
-    value = _check_real(value, "value")
+    value = validate.real(value, "value")
     check_pad_fits(x.shape, lrtb, mode)
     return _pad_array(x, lrtb, mode, value)
 
@@ -509,16 +491,20 @@ def resolve_conv_padding(
         if padding == "same":
             if stride != (1, 1):
                 raise ValueError(f"padding='same' requires stride 1 (as in torch), got stride={stride}")
-            # torch: total = d*(k-1), the extra cell of an even kernel goes after
-            out = []
-            for k, d in zip(kernel, dilation):
-                total = d * (k - 1)
-                out.append((total // 2, total - total // 2))
-            return out[0], out[1]
+            return same_padding(kernel[0], dilation[0]), same_padding(kernel[1], dilation[1])
         raise ValueError(f"padding must be an int, a pair of ints, 'valid' or 'same', got {padding!r}")
-    p = pair(padding, "padding")
-    _check_at_least(p, padding, "padding", 0)
+    p = validate.pair(padding, "padding", 0)
     return (p[0], p[0]), (p[1], p[1])
+
+
+def same_padding(kernel_size: int, dilation: int = 1) -> tuple[int, int]:
+    """``(before, after)`` padding of ``padding="same"`` along one axis (at stride 1).
+
+    torch's rule: ``dilation * (kernel_size - 1)`` cells in all, the extra cell of an
+    even kernel after (bottom/right).
+    """
+    total = dilation * (kernel_size - 1)
+    return total // 2, total - total // 2
 
 
 def _tile_plan(N: int, Ho: int, Wo: int, per_position_bytes: int) -> tuple[int, int]:
@@ -742,7 +728,7 @@ def conv2d(
     N, C_in, H, W = x4.shape
     C_out, Cg, kH, kW = w.shape
 
-    groups = _check_int_at_least(groups, "groups", 1)
+    groups = validate.integer(groups, "groups", 1)
     if C_out % groups:
         raise ValueError(f"out channels (weight.shape[0] = {C_out}) must be divisible by groups = {groups}")
     if C_in != Cg * groups:
@@ -755,17 +741,15 @@ def conv2d(
         if b.shape != (C_out,):
             raise ValueError(f"bias must have shape ({C_out},) to match weight, got shape {b.shape}")
 
-    s = pair(stride, "stride")
-    _check_at_least(s, stride, "stride", 1)
-    d = pair(dilation, "dilation")
-    _check_at_least(d, dilation, "dilation", 1)
-    padding_mode = _check_mode(padding_mode, CONV_PADDING_MODES, "padding_mode")
+    s = validate.pair(stride, "stride", 1)
+    d = validate.pair(dilation, "dilation", 1)
+    padding_mode = validate.choice(padding_mode, PADDING_MODES, "padding_mode")
     (pt, pb), (pl, pr) = resolve_conv_padding(padding, (kH, kW), s, d)
 
     Ho = conv_output_geometry(H, kH, s[0], (pt, pb), d[0]).size
     Wo = conv_output_geometry(W, kW, s[1], (pl, pr), d[1]).size
 
-    mode = "constant" if padding_mode == "zeros" else padding_mode
+    mode = conv_pad_mode(padding_mode)
     lrtb = (pl, pr, pt, pb)
     check_pad_fits(x4.shape, lrtb, mode)
     xp = _pad_array(x4, lrtb, mode)
@@ -802,23 +786,19 @@ def flip_kernel(w: Any) -> np.ndarray:
 
 
 def _pool_args(kernel_size: Any, stride: Any, padding: Any, dilation: Any, ceil_mode: Any):
-    k = pair(kernel_size, "kernel_size")
-    _check_at_least(k, kernel_size, "kernel_size", 1)
+    k = validate.pair(kernel_size, "kernel_size", 1)
     if stride is None:
         s = k
     else:
-        s = pair(stride, "stride")
-        _check_at_least(s, stride, "stride", 1)
-    p = pair(padding, "padding")
-    _check_at_least(p, padding, "padding", 0)
+        s = validate.pair(stride, "stride", 1)
+    p = validate.pair(padding, "padding", 0)
     if p[0] > k[0] // 2 or p[1] > k[1] // 2:
         raise ValueError(
             f"padding must be at most half of kernel_size (torch's rule), got padding={padding!r} "
             f"for kernel_size={kernel_size!r}"
         )
-    d = pair(dilation, "dilation")
-    _check_at_least(d, dilation, "dilation", 1)
-    ceil_mode = _check_bool(ceil_mode, "ceil_mode")
+    d = validate.pair(dilation, "dilation", 1)
+    ceil_mode = validate.boolean(ceil_mode, "ceil_mode")
     return k, s, p, d, ceil_mode
 
 
@@ -834,7 +814,8 @@ def _restore_layout(out: np.ndarray, ndim: int) -> np.ndarray:
     return out if ndim == 4 else out[0] if ndim == 3 else out[0, 0]
 
 
-def _pool_reduce(x4: np.ndarray, k, s, p, d, geo_h: ConvGeometry, geo_w: ConvGeometry, fill: float, combine) -> np.ndarray:
+def _pool_reduce(x4: np.ndarray, k, s, p, d, geo_h: ConvGeometry, geo_w: ConvGeometry, fill: float,
+                 combine) -> np.ndarray:
     """Reduce every pooling window of ``x4`` with the binary ``ufunc``.
 
     Parameters
@@ -984,7 +965,7 @@ def avg_pool2d(
     """
     x4, ndim = _as_pool_input(x)
     k, s, p, _, ceil_mode = _pool_args(kernel_size, stride, padding, 1, ceil_mode)
-    count_include_pad = _check_bool(count_include_pad, "count_include_pad")
+    count_include_pad = validate.boolean(count_include_pad, "count_include_pad")
     N, C, H, W = x4.shape
     gh = conv_output_geometry(H, k[0], s[0], p[0], 1, ceil_mode)
     gw = conv_output_geometry(W, k[1], s[1], p[1], 1, ceil_mode)
@@ -1089,7 +1070,7 @@ def leaky_relu(x: Any, negative_slope: float = 0.01) -> np.ndarray:
     numpy.ndarray, same shape and float dtype as ``x``
     """
     x = as_float_array(x, "x")
-    slope = x.dtype.type(_check_real(negative_slope, "negative_slope"))
+    slope = x.dtype.type(validate.real(negative_slope, "negative_slope"))
     return np.where(x > 0, x, x * slope)
 
 
@@ -1106,7 +1087,7 @@ def softmax(x: Any, axis: int = -1) -> np.ndarray:
     numpy.ndarray, same shape and float dtype as ``x``; sums to 1 along ``axis``
     """
     x = as_float_array(x, "x")
-    if not _is_int(axis):
+    if not validate.is_int(axis):
         raise TypeError(f"axis must be an int, got {axis!r}")
     if x.ndim == 0 or not -x.ndim <= axis < x.ndim:
         raise ValueError(f"axis {axis} is out of range for an array of shape {x.shape}")
@@ -1116,3 +1097,30 @@ def softmax(x: Any, axis: int = -1) -> np.ndarray:
         e = np.exp(x - np.max(x, axis=axis, keepdims=True))
         e /= np.sum(e, axis=axis, keepdims=True)
     return e
+
+
+def activate(x: Any, name: str, negative_slope: float = 0.01) -> np.ndarray:
+    """Apply the activation named ``name`` (one of :data:`ACTIVATIONS`).
+
+    Parameters
+    ----------
+    x : array_like, any shape
+    name : {"none", "relu", "leaky_relu", "sigmoid", "tanh"}
+    negative_slope : float
+        For "leaky_relu".
+
+    Returns
+    -------
+    numpy.ndarray, same shape as ``x`` ("none" returns ``x`` as a float array)
+    """
+    if name == "none":
+        return as_float_array(x, "x")
+    if name == "relu":
+        return relu(x)
+    if name == "leaky_relu":
+        return leaky_relu(x, negative_slope=negative_slope)
+    if name == "sigmoid":
+        return sigmoid(x)
+    if name == "tanh":
+        return tanh(x)
+    raise ValueError(f"unknown activation {name!r}; valid: {', '.join(ACTIVATIONS)}")

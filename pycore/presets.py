@@ -23,7 +23,7 @@ def _conv(filters, kernel_size, padding, activation="relu"):
 
 
 def _pool(kind, size):
-    return {"type": kind, "kernel_size": size, "stride": size, "ceil_mode": False}
+    return {"type": kind, "kernel_size": size, "stride": size, "padding": 0, "ceil_mode": False}
 
 
 def _dense(units, activation):

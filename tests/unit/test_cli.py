@@ -98,19 +98,19 @@ def test_apply_padding_stride_pool_and_rgb(photo, tmp_path, capsys):
 
 
 def test_apply_by_default_prints_the_ranges_the_page_shows(photo, tmp_path, capsys):
-    """Default pixel scale 0..1: the same numbers as pycore.api, which the page runs."""
+    """Default pixel scale 0..1: the same numbers as pycore.page, which the page runs."""
     from PIL import Image
 
-    from pycore import api
+    from pycore import page
 
     path, _ = photo
     assert main(["apply", str(path), "-k", "edge", "--out", str(tmp_path / "o")]) == 0
     rgb = np.asarray(Image.open(path).convert("RGB"))
     rgba = np.concatenate([rgb, np.full(rgb.shape[:2] + (1,), 255, np.uint8)], axis=-1)
-    image = api.prepare_image(rgba.tobytes(), *rgb.shape[:2])
+    image = page.prepare_image(rgba.tobytes(), *rgb.shape[:2])
     k = np.array([[2, 4, -2], [4, 0, -4], [2, -4, -2]], dtype=float)
-    m = api.convolve(image, {"kernels": [{"name": "edge", "rows": 3, "cols": 3, "values": k.ravel()}],
-                             "pool": {"type": "none"}})["meta"]["maps"][0]
+    m = page.call("convolve", image, {"kernels": [{"name": "edge", "rows": 3, "cols": 3, "values": k.ravel()}],
+                                      "pool": {"type": "none"}})["meta"]["maps"][0]
     assert f"range {m['vmin']:.4g} .. {m['vmax']:.4g}" in capsys.readouterr().out
 
 

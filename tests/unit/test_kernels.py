@@ -5,8 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from pycore.kernels import (KERNELS, describe_kernels, gaussian_sigma, get_kernel,
-                            kernel_description, kernel_names)
+from pycore.kernels import KERNELS, describe_kernels, gaussian_sigma, get_kernel, kernel_description, kernel_names
 
 
 def test_notebook_kernels_have_the_notebook_values():
@@ -96,9 +95,9 @@ def test_unknown_name_lists_valid_names():
     ("gaussian", 4, "odd size"),
     ("box", 2, "odd size"),
     ("edge", 5, "fixed size of 3"),
-    ("random", 0, "integer >= 1"),
-    ("box", 3.0, "integer >= 1"),
-    ("box", True, "integer >= 1"),
+    ("random", 0, "kernel size must be >= 1, got 0"),
+    ("box", 3.0, "kernel size must be an int, got 3.0"),
+    ("box", True, "kernel size must be an int, got True"),
 ])
 def test_bad_sizes(name, size, message):
     with pytest.raises(ValueError, match=message):
@@ -124,7 +123,3 @@ def test_descriptions_are_one_line_and_json_able():
                 "outline", "gaussian", "random"}
     assert set(kernel_names()) == expected
 
-
-def test_describe_is_the_tooltip_alias():
-    from pycore.kernels import describe
-    assert describe("edge") == kernel_description("edge")

@@ -9,7 +9,6 @@ import pytest
 
 from pycore import layers as L
 
-
 # ------------------------------------------------------------------- helpers
 
 def numeric_grad(loss, arr, eps=1e-6):
@@ -150,7 +149,7 @@ def test_conv2d_counts_and_shape_errors():
     (dict(padding=-1), "padding must be >= 0"),
     (dict(padding="full"), "padding must be"),
     (dict(padding="same", stride=2), "needs stride 1"),
-    (dict(dilation=1.5), "dilation must be an integer"),
+    (dict(dilation=1.5), "dilation must be an int or a pair of ints, got 1.5"),
     (dict(padding_mode="mirror"), "padding_mode must be one of"),
     (dict(init="xavier"), "unknown init 'xavier'"),
 ])

@@ -6,8 +6,17 @@ import numpy as np
 import pytest
 
 from pycore import layers as L
-from pycore.network import (AFTER_ERROR, SPEC_KEYS, build, normalize_spec,
-                            softmax_cross_entropy, trace, trace_totals, train_step)
+from pycore.network import (
+    AFTER_ERROR,
+    SPEC_KEYS,
+    build,
+    normalize_spec,
+    problem_message,
+    softmax_cross_entropy,
+    trace,
+    trace_totals,
+    train_step,
+)
 from pycore.presets import PRESETS, get_preset, preset_names
 
 SEED_INPUT = (3, 352, 480)
@@ -182,7 +191,8 @@ def test_normalize_spec_fills_defaults():
                            {"type": "dense", "units": 3}])
     assert spec[0] == {"type": "conv2d", "filters": 4, "kernel_size": 3, "stride": 1,
                        "padding": 0, "dilation": 1, "activation": "relu"}
-    assert spec[1] == {"type": "maxpool", "kernel_size": 2, "stride": None, "ceil_mode": False}
+    assert spec[1] == {"type": "maxpool", "kernel_size": 2, "stride": None, "padding": 0,
+                       "ceil_mode": False}
     assert spec[2]["activation"] == "none"
     assert set(SPEC_KEYS) == {"conv2d", "maxpool", "avgpool", "flatten", "dense", "softmax"}
 
@@ -288,3 +298,58 @@ def test_train_step_reduces_loss_on_a_separable_problem():
     # deterministic: the same seed gives the same losses
     net2 = build(get_preset("digits")["spec"], (1, 8, 8), seed=0)
     assert [train_step(net2, x, y, lr=0.1) for _ in range(3)] == losses[:3]
+
+
+# ------------------------------------------------------------- structured problems
+
+@pytest.mark.parametrize("entry, name, key, reason", [
+    ({"type": "conv2d", "filters": 0}, "conv2", "filters", "must be an integer >= 1; got 0"),
+    ({"type": "conv2d", "filters": 2, "stride": "3;3"}, "conv2", "stride",
+     "must be an integer >= 1 or a [height, width] pair; got the text '3;3', not a number"),
+    ({"type": "batchnorm"}, None, "type", "unknown layer type 'batchnorm'"),
+    ("conv", None, None, "must be a dict with a 'type', got 'conv'"),
+    ({"type": "maxpool", "kernel_size": 2, "padding": 2}, "maxpool1", None, "maxpool: padding 2 must be at most half"),
+    ({"type": "dense", "units": 3}, "dense1", None, "dense needs a flat input"),
+])
+def test_the_broken_row_carries_its_problem_in_parts(entry, name, key, reason):
+    rows = trace([conv(2), entry, {"type": "flatten"}], (1, 8, 8))
+    row = rows[2]
+    problem = row["problem"]
+    assert problem["layer"] == 1 and problem["name"] == name and problem["key"] == key
+    assert problem["reason"].startswith(reason) and not problem["reason"].startswith("layer")
+    # the message is made from the parts, counting from 0 or (the page) from 1
+    assert row["error"] == problem_message(problem)
+    assert row["error"].startswith("layer 1" + (f" ({name})" if name else "") + (f", key {key!r}: " if key else ": "))
+    assert problem_message(problem, first=1).startswith("layer 2")
+    assert all(r["problem"] is None for r in rows[:2]) and rows[3]["problem"] is None
+    assert rows[3]["error"] == AFTER_ERROR
+    json.dumps(rows)
+
+
+def test_normalize_spec_raises_the_message_trace_reports():
+    bad = [conv(2), {"type": "conv2d", "filters": 2, "padding": "full"}]
+    with pytest.raises(ValueError) as e:
+        normalize_spec(bad)
+    assert str(e.value) == trace(bad, (1, 8, 8))[2]["error"]
+
+
+def test_pools_take_a_padding_and_build_applies_the_padding_mode():
+    rows = trace([{"type": "maxpool", "kernel_size": 3, "stride": 1, "padding": 1}], (1, 5, 5))
+    assert rows[1]["output_shape"] == [1, 5, 5]
+    x = np.random.default_rng(0).random((1, 5, 5))
+    spec = [conv(1, padding=1, activation="none")]
+    zeros = build(spec, (1, 5, 5), seed=1)
+    reflect = build(spec, (1, 5, 5), seed=1, padding_mode="reflect")
+    w = zeros.layers[0].weight
+    np.testing.assert_allclose(reflect.forward(x), _conv_ref(x, w, "reflect"), rtol=1e-12)
+    np.testing.assert_allclose(zeros.forward(x), _conv_ref(x, w, "constant"), rtol=1e-12)
+
+
+def _conv_ref(x, w, np_mode):
+    """One filter over one channel with 1 cell of np.pad padding, by loops."""
+    xp = np.pad(x[0], 1, mode=np_mode)
+    out = np.zeros(x.shape[1:])
+    for i in range(out.shape[0]):
+        for j in range(out.shape[1]):
+            out[i, j] = np.sum(xp[i : i + 3, j : j + 3] * w[0, 0])
+    return out[np.newaxis]

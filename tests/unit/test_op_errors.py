@@ -4,7 +4,7 @@ names the argument and its value."""
 import numpy as np
 import pytest
 
-from pycore import ops
+from pycore import ops, validate
 
 X = np.zeros((2, 6, 6))
 W = np.zeros((4, 2, 3, 3))
@@ -16,7 +16,7 @@ W = np.zeros((4, 2, 3, 3))
 @pytest.mark.parametrize("bad", [1.5, True, (1, 2, 3), "2", (1, 2.0), None])
 def test_pair_rejects_non_int(bad):
     with pytest.raises(TypeError, match="stride must be an int or a pair of ints, got"):
-        ops.pair(bad, "stride")
+        validate.pair(bad, "stride")
 
 
 @pytest.mark.parametrize("bad", [np.zeros(2, complex), np.array(["a"]), np.array([object()]), None])
@@ -66,7 +66,8 @@ def test_conv2d_out_channels_not_divisible_by_groups():
 
 
 def test_conv2d_in_channels_mismatch():
-    with pytest.raises(ValueError, match=r"x has 2 channels but weight expects weight.shape\[1\] \* groups = 3 \* 1 = 3"):
+    with pytest.raises(ValueError,
+                       match=r"x has 2 channels but weight expects weight.shape\[1\] \* groups = 3 \* 1 = 3"):
         ops.conv2d(X, np.zeros((4, 3, 3, 3)))
 
 
@@ -131,7 +132,8 @@ def test_conv2d_same_with_stride():
 
 
 def test_conv2d_unknown_padding_mode():
-    with pytest.raises(ValueError, match="padding_mode must be one of 'zeros', 'reflect', 'replicate', 'circular', got 'mirror'"):
+    with pytest.raises(ValueError,
+                       match="padding_mode must be one of 'zeros', 'reflect', 'replicate', 'circular', got 'mirror'"):
         ops.conv2d(X, W, padding=1, padding_mode="mirror")
 
 
@@ -164,7 +166,8 @@ def test_pad_x_ndim():
 
 
 def test_pad_unknown_mode():
-    with pytest.raises(ValueError, match="mode must be one of 'constant', 'reflect', 'replicate', 'circular', got 'edge'"):
+    with pytest.raises(ValueError,
+                       match="mode must be one of 'constant', 'reflect', 'replicate', 'circular', got 'edge'"):
         ops.pad(X, 1, mode="edge")
 
 
@@ -190,7 +193,8 @@ def test_pad_value_type():
 
 
 def test_pad_reflect_too_large():
-    with pytest.raises(ValueError, match="reflect padding must be smaller than the input height: bottom pad 6 >= height 6"):
+    with pytest.raises(ValueError,
+                       match="reflect padding must be smaller than the input height: bottom pad 6 >= height 6"):
         ops.pad(X, (0, 0, 0, 6), mode="reflect")
 
 
@@ -244,7 +248,8 @@ def test_pool_negative_padding(pool):
 
 @pytest.mark.parametrize("pool", [ops.max_pool2d, ops.avg_pool2d])
 def test_pool_padding_more_than_half_kernel(pool):
-    with pytest.raises(ValueError, match=r"padding must be at most half of kernel_size \(torch's rule\), got padding=2 for kernel_size=3"):
+    with pytest.raises(ValueError, match=r"padding must be at most half of kernel_size \(torch's rule\), "
+                                         r"got padding=2 for kernel_size=3"):
         pool(X, 3, padding=2)
 
 

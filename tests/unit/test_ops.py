@@ -13,7 +13,7 @@ import pytest
 import scipy.ndimage as ndi
 import scipy.signal as sps
 
-from pycore import ops
+from pycore import ops, validate
 
 
 @pytest.fixture(autouse=True, params=[False, True], ids=["blas-path", "pyodide-path"])
@@ -81,19 +81,19 @@ def ref_positions(n, k, s, pb, pa, d, ceil_mode=False):
 
 
 def ref_conv2d(x, w, b, stride, pads, dilation, groups, mode):
-    """x (N, C, H, W), w (O, C/g, kH, kW), pads (top, bottom, left, right)."""
+    """x (N, C, H, W), w (Co, C/g, kH, kW), pads (top, bottom, left, right)."""
     x = np.asarray(x, dtype=np.float64)
     w = np.asarray(w, dtype=np.float64)
     pt, pb, pl, pr = pads
     xp = ref_pad2d(x, pl, pr, pt, pb, "constant" if mode == "zeros" else mode)
     N, C, Hp, Wp = xp.shape
-    O, Cg, kH, kW = w.shape
-    Og = O // groups
+    Co, Cg, kH, kW = w.shape
+    Og = Co // groups
     rows = ref_positions(Hp, kH, stride[0], 0, 0, dilation[0])
     cols = ref_positions(Wp, kW, stride[1], 0, 0, dilation[1])
-    out = np.zeros((N, O, len(rows), len(cols)))
+    out = np.zeros((N, Co, len(rows), len(cols)))
     for n in range(N):
-        for o in range(O):
+        for o in range(Co):
             g = o // Og
             for yi, y0 in enumerate(rows):
                 for xi, x0 in enumerate(cols):
@@ -204,7 +204,8 @@ def draw_conv_case(rng):
         padding = (ph, pw)
         pads = (ph, ph, pw, pw)
     dims = []
-    for span, before, after in ((dilation[0] * (kH - 1) + 1, pads[0], pads[1]), (dilation[1] * (kW - 1) + 1, pads[2], pads[3])):
+    for span, before, after in ((dilation[0] * (kH - 1) + 1, pads[0], pads[1]),
+                                (dilation[1] * (kW - 1) + 1, pads[2], pads[3])):
         lo = max(1, span - before - after, max(before, after) + (mode == "reflect"))
         dims.append(int(rng.integers(lo, lo + 7)))
     H, W = dims
@@ -249,7 +250,8 @@ def test_conv2d_single_channel_matches_scipy_correlate2d(seed):
     np.testing.assert_allclose(full, sps.correlate2d(x, k, mode="full"), rtol=1e-12, atol=1e-12)
 
 
-@pytest.mark.parametrize("mode,scipy_mode", [("zeros", "constant"), ("reflect", "mirror"), ("replicate", "nearest"), ("circular", "wrap")])
+@pytest.mark.parametrize("mode,scipy_mode",
+                         [("zeros", "constant"), ("reflect", "mirror"), ("replicate", "nearest"), ("circular", "wrap")])
 @pytest.mark.parametrize("seed", range(4))
 def test_conv2d_same_matches_scipy_ndimage(mode, scipy_mode, seed):
     rng = np.random.default_rng(200 + seed)
@@ -275,7 +277,8 @@ def test_flip_kernel_turns_correlation_into_convolution():
     rng = np.random.default_rng(7)
     x = rng.standard_normal((9, 11))
     k = rng.standard_normal((3, 4))
-    np.testing.assert_allclose(ops.conv2d(x, ops.flip_kernel(k))[0], sps.convolve2d(x, k, mode="valid"), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(ops.conv2d(x, ops.flip_kernel(k))[0], sps.convolve2d(x, k, mode="valid"),
+                               rtol=1e-12, atol=1e-12)
     # and without the flip it is not a convolution (k is not symmetric)
     assert not np.allclose(ops.conv2d(x, k)[0], sps.convolve2d(x, k, mode="valid"))
     w4 = rng.standard_normal((2, 3, 2, 5))
@@ -501,7 +504,8 @@ def test_pools_match_scipy_filters_at_stride_1(k):
         mx = ops.max_pool2d(x, k, stride=1, padding=o)
         av = ops.avg_pool2d(x, k, stride=1, padding=o)
         np.testing.assert_array_equal(mx, ndi.maximum_filter(x, size=size, mode="constant", cval=-np.inf))
-        np.testing.assert_allclose(av, ndi.uniform_filter(x, size=size, mode="constant", cval=0.0), rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(av, ndi.uniform_filter(x, size=size, mode="constant", cval=0.0),
+                                   rtol=1e-12, atol=1e-12)
 
 
 def test_max_pool2d_2x2_reference_and_nan():
@@ -648,6 +652,6 @@ def test_as_float_array_and_pair_helpers():
     a = np.zeros(3, np.float32)
     assert ops.as_float_array(a) is a
     assert ops.as_float_array(np.zeros(2, ">f4")).dtype == np.float32
-    assert ops.pair(3, "stride") == (3, 3)
-    assert ops.pair((1, np.int64(2)), "stride") == (1, 2)
-    assert isinstance(ops.pair(np.int32(2), "x")[0], int)
+    assert validate.pair(3, "stride") == (3, 3)
+    assert validate.pair((1, np.int64(2)), "stride") == (1, 2)
+    assert isinstance(validate.pair(np.int32(2), "x")[0], int)

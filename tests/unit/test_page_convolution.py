@@ -1,8 +1,9 @@
-"""pycore.api: the page's entry point, checked in CPython.
+"""pycore.page.convolution (the convolution panel) and pycore.page's entry points, in CPython.
 
 Convolution results are compared with a loop written here from the definition
 (cross-correlation, zero padding, then activation, then pooling).
 """
+
 from __future__ import annotations
 
 import math
@@ -10,7 +11,8 @@ import math
 import numpy as np
 import pytest
 
-from pycore import api
+from pycore import image, ops, page
+from pycore.page import convolution
 
 
 def rgba_bytes(h, w, seed=0):
@@ -49,23 +51,23 @@ def kernel(name, values):
 
 def test_prepare_image_is_channels_first_and_scaled():
     rgba, raw = rgba_bytes(5, 7)
-    img = api.prepare_image(raw, 5, 7)
+    img = page.prepare_image(raw, 5, 7)
     assert img.shape == (3, 5, 7) and img.dtype == np.float32
     np.testing.assert_allclose(img, rgba[:, :, :3].transpose(2, 0, 1) / 255.0, rtol=1e-6)
 
 
 def test_prepare_image_rejects_a_wrong_byte_count():
     with pytest.raises(ValueError, match=r"image data has 12 bytes; a 2x2 RGBA image needs 16"):
-        api.prepare_image(bytes(12), 2, 2)
+        page.prepare_image(bytes(12), 2, 2)
 
 
 def test_gray_is_the_rgb_mean_and_channels_select():
     rgba, raw = rgba_bytes(4, 6, seed=1)
-    img = api.prepare_image(raw, 4, 6)
-    np.testing.assert_allclose(api.input_plane(img, "gray")[0], rgba[:, :, :3].mean(axis=2) / 255.0, rtol=1e-5)
-    np.testing.assert_array_equal(api.input_plane(img, "green")[0], img[1])
+    img = page.prepare_image(raw, 4, 6)
+    np.testing.assert_allclose(image.input_plane(img, "gray")[0], rgba[:, :, :3].mean(axis=2) / 255.0, rtol=1e-5)
+    np.testing.assert_array_equal(image.input_plane(img, "green")[0], img[1])
     with pytest.raises(ValueError, match="input channel must be one of gray, red, green, blue; got 'alpha'"):
-        api.input_plane(img, "alpha")
+        image.input_plane(img, "alpha")
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -73,16 +75,28 @@ def test_convolve_matches_a_loop_reference(seed):
     rng = np.random.default_rng(seed)
     h, w = int(rng.integers(6, 20)), int(rng.integers(6, 20))
     rgba, raw = rgba_bytes(h, w, seed)
-    img = api.prepare_image(raw, h, w)
+    img = page.prepare_image(raw, h, w)
     kh, kw = int(rng.integers(1, 5)), int(rng.integers(1, 5))
     k = rng.normal(size=(kh, kw))
     stride, pad, dil = int(rng.integers(1, 3)), int(rng.integers(0, 3)), int(rng.integers(1, 3))
     channel = ["gray", "red", "green", "blue"][seed % 4]
-    res = api.convolve(img, {
-        "channel": channel, "kernels": [kernel("k", k)], "stride": stride, "padding": pad,
-        "dilation": dil, "activation": "relu", "pool": {"type": "max", "kernel_size": 2},
-    })
-    plane = rgba[:, :, :3].mean(axis=2) / 255 if channel == "gray" else rgba[:, :, ["red", "green", "blue"].index(channel)] / 255
+    res = convolution.convolve(
+        img,
+        {
+            "channel": channel,
+            "kernels": [kernel("k", k)],
+            "stride": stride,
+            "padding": pad,
+            "dilation": dil,
+            "activation": "relu",
+            "pool": {"type": "max", "kernel_size": 2},
+        },
+    )
+    plane = (
+        rgba[:, :, :3].mean(axis=2) / 255
+        if channel == "gray"
+        else rgba[:, :, ["red", "green", "blue"].index(channel)] / 255
+    )
     want = np.maximum(loop_conv(plane, k, stride, pad, dil), 0)
     m = res["meta"]["maps"][0]
     got = res["arrays"][m["array"]]
@@ -97,23 +111,35 @@ def test_convolve_matches_a_loop_reference(seed):
 
 def test_activations_and_same_padding():
     _, raw = rgba_bytes(9, 11, 3)
-    img = api.prepare_image(raw, 9, 11)
+    img = page.prepare_image(raw, 9, 11)
     k = kernel("edge", [[2, 4, -2], [4, 0, -4], [2, -4, -2]])
-    raw_maps = api.convolve(img, {"kernels": [k], "activation": "none", "padding": "same", "pool": {"type": "none"}})
-    z = raw_maps["arrays"][0]
+    raw_maps = convolution.convolve(
+        img, {"kernels": [k], "activation": "none", "padding": "same", "pool": {"type": "none"}}
+    )
+    z = raw_maps["arrays"]["map0"]
     assert z.shape == (9, 11) and z.min() < 0 < z.max()
-    for name, f in [("sigmoid", lambda v: 1 / (1 + np.exp(-v))), ("tanh", np.tanh),
-                    ("leaky_relu", lambda v: np.where(v > 0, v, 0.2 * v))]:
-        res = api.convolve(img, {"kernels": [k], "activation": name, "negative_slope": 0.2, "padding": "same",
-                                 "pool": {"type": "none"}})
-        np.testing.assert_allclose(res["arrays"][0], f(z.astype(np.float64)), rtol=1e-5, atol=1e-6)
+    for name, f in [
+        ("sigmoid", lambda v: 1 / (1 + np.exp(-v))),
+        ("tanh", np.tanh),
+        ("leaky_relu", lambda v: np.where(v > 0, v, 0.2 * v)),
+    ]:
+        res = convolution.convolve(
+            img,
+            {"kernels": [k], "activation": name, "negative_slope": 0.2, "padding": "same", "pool": {"type": "none"}},
+        )
+        np.testing.assert_allclose(res["arrays"]["map0"], f(z.astype(np.float64)), rtol=1e-5, atol=1e-6)
 
 
 def test_maps_of_different_kernel_sizes_have_their_own_shapes():
     _, raw = rgba_bytes(12, 12, 4)
-    img = api.prepare_image(raw, 12, 12)
-    res = api.convolve(img, {"kernels": [kernel("a", np.ones((3, 3))), kernel("b", np.ones((5, 1)))],
-                             "pool": {"type": "avg", "kernel_size": 3, "stride": 2, "ceil_mode": True}})
+    img = page.prepare_image(raw, 12, 12)
+    res = convolution.convolve(
+        img,
+        {
+            "kernels": [kernel("a", np.ones((3, 3))), kernel("b", np.ones((5, 1)))],
+            "pool": {"type": "avg", "kernel_size": 3, "stride": 2, "ceil_mode": True},
+        },
+    )
     shapes = [m["shape"] for m in res["meta"]["maps"]]
     assert shapes == [[10, 10], [8, 12]]
     pooled = [p["shape"] for p in res["meta"]["pooled"]]
@@ -122,14 +148,18 @@ def test_maps_of_different_kernel_sizes_have_their_own_shapes():
 
 def test_a_pooling_problem_keeps_the_maps():
     _, raw = rgba_bytes(4, 4, 5)
-    img = api.prepare_image(raw, 4, 4)
-    res = api.convolve(img, {"kernels": [kernel("k", np.ones((3, 3)))], "pool": {"type": "max", "kernel_size": 3}})
+    img = page.prepare_image(raw, 4, 4)
+    res = convolution.convolve(
+        img, {"kernels": [kernel("k", np.ones((3, 3)))], "pool": {"type": "max", "kernel_size": 3}}
+    )
     assert res["meta"]["maps"][0]["shape"] == [2, 2]
     assert res["meta"]["pooled"] == []
     assert "Pooling the 2x2 map of k" in res["meta"]["pool_error"]
-    res = api.convolve(img, {"kernels": [kernel("k", np.ones((3, 3)))], "pool": {"type": "max", "stride": 0}})
+    res = convolution.convolve(img, {"kernels": [kernel("k", np.ones((3, 3)))], "pool": {"type": "max", "stride": 0}})
     assert res["meta"]["pool_error"] == "Pooling: pooling stride must be at least 1, got 0"
-    res = api.convolve(img, {"kernels": [kernel("k", np.ones((3, 3)))], "pool": {"type": "max", "kernel_size": 33}})
+    res = convolution.convolve(
+        img, {"kernels": [kernel("k", np.ones((3, 3)))], "pool": {"type": "max", "kernel_size": 33}}
+    )
     assert res["meta"]["pool_error"] == "Pooling: pooling window must be at most 32, got 33"
 
 
@@ -142,15 +172,34 @@ def test_a_pooling_problem_keeps_the_maps():
         ({"dilation": 0}, ValueError, "dilation must be at least 1, got 0"),
         ({"padding": -1}, ValueError, "padding must be at least 0, got -1"),
         ({"padding": "wide"}, ValueError, "padding must be a whole number >= 0, 'same' or 'valid'; got 'wide'"),
-        ({"padding_mode": "mirror"}, ValueError, "padding mode must be one of zeros, reflect, replicate, circular; got 'mirror'"),
-        ({"activation": "gelu"}, ValueError, "activation must be one of none, relu, leaky_relu, sigmoid, tanh; got 'gelu'"),
+        (
+            {"padding_mode": "mirror"},
+            ValueError,
+            "padding mode must be one of zeros, reflect, replicate, circular; got 'mirror'",
+        ),
+        (
+            {"activation": "gelu"},
+            ValueError,
+            "activation must be one of none, relu, leaky_relu, sigmoid, tanh; got 'gelu'",
+        ),
         ({"channel": "alpha"}, ValueError, "input channel must be one of gray, red, green, blue; got 'alpha'"),
         ({"negative_slope": float("nan")}, ValueError, "leaky ReLU slope must be a finite number, got nan"),
         ({"kernels": []}, ValueError, "add at least one filter"),
-        ({"kernels": [kernel("big", np.ones((12, 3)))]}, ValueError, r"filter 1 \(big\) is 12x3; the largest kernel is 11x11"),
-        ({"kernels": [{"name": "short", "rows": 3, "cols": 3, "values": [1.0] * 8}]}, ValueError,
-         r"filter 1 \(short\) has 8 values for a 3x3 kernel"),
-        ({"kernels": [kernel("nan", [[1.0, float("nan")]])]}, ValueError, r"filter 1 \(nan\) has a value that is not a finite number"),
+        (
+            {"kernels": [kernel("big", np.ones((12, 3)))]},
+            ValueError,
+            r"filter 1 \(big\) is 12x3; the largest kernel is 11x11",
+        ),
+        (
+            {"kernels": [{"name": "short", "rows": 3, "cols": 3, "values": [1.0] * 8}]},
+            ValueError,
+            r"filter 1 \(short\) has 8 values for a 3x3 kernel",
+        ),
+        (
+            {"kernels": [kernel("nan", [[1.0, float("nan")]])]},
+            ValueError,
+            r"filter 1 \(nan\) has a value that is not a finite number",
+        ),
         ({"kernels": [kernel("k", [[1.0]])] * 17}, ValueError, "at most 16 filters; got 17"),
         ({"kernels": [kernel("wide", np.ones((3, 9)))]}, ValueError, "larger than the padded input"),
         ({"padding": "same", "stride": 2}, ValueError, "same"),
@@ -163,23 +212,23 @@ def test_a_pooling_problem_keeps_the_maps():
 )
 def test_impossible_settings_raise_messages_naming_the_control(params, error, message):
     _, raw = rgba_bytes(6, 6, 7)
-    img = api.prepare_image(raw, 6, 6)
+    img = page.prepare_image(raw, 6, 6)
     full = {"kernels": [kernel("k", np.ones((3, 3)))], **params}
     with pytest.raises(error, match=message):
-        api.convolve(img, full)
+        convolution.convolve(img, full)
 
 
 def test_convolve_needs_a_dict():
     _, raw = rgba_bytes(3, 3)
     with pytest.raises(TypeError, match="convolve expects a dict of settings, got list"):
-        api.convolve(api.prepare_image(raw, 3, 3), [1, 2])
+        convolution.convolve(page.prepare_image(raw, 3, 3), [1, 2])
 
 
 def test_library_lists_the_notebook_kernels_with_their_values():
-    res = api.library()
+    res = convolution.library(None, {})
     by_name = {k["name"]: res["arrays"][k["array"]].reshape(k["rows"], k["cols"]) for k in res["meta"]["kernels"]}
     np.testing.assert_array_equal(by_name["edge"], [[2, 4, -2], [4, 0, -4], [2, -4, -2]])
     np.testing.assert_array_equal(by_name["sharpen"], [[0, -1, 0], [-1, 5, -1], [0, -1, 0]])
     np.testing.assert_allclose(by_name["blur"], np.array([[1, 2, 1], [2, 4, 2], [1, 2, 1]]) / 16)
     assert all(k["description"] for k in res["meta"]["kernels"])
-    assert res["meta"]["activations"] == list(api.ACTIVATIONS)
+    assert [a["value"] for a in page.options(None, {})["meta"]["activations"]] == list(ops.ACTIVATIONS)

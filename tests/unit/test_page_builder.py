@@ -1,15 +1,16 @@
-"""Tests of pycore.builder_api: the network builder panel's calls (trace, run, export,
-image fitting), in CPython, as the page calls them through pycore.api."""
+"""Tests of pycore.page.builder: the network builder panel's calls (trace, run, export),
+in CPython, as the page calls them through pycore.page."""
 
 import ast
 import json
-import math
 
 import numpy as np
 import pytest
 
-from pycore import api, builder_api as B
+from pycore import image as pimage
+from pycore import page
 from pycore.network import AFTER_ERROR, build
+from pycore.page import builder as B
 from pycore.presets import PRESETS
 
 SEED_STATE = {"spec": PRESETS["seed"]["spec"],
@@ -32,21 +33,21 @@ def conv(filters, k=3, **kw):
 
 
 def trace_meta(st):
-    result = B.network_trace(st)
-    assert result["arrays"] == []
+    result = B.network_trace(None, st)
+    assert result["arrays"] == {}
     json.dumps(result["meta"])  # plain JSON for the page
     return result["meta"]
 
 
 # ----------------------------------------------------------------------- wiring
 
-def test_the_page_reaches_the_builder_through_api():
+def test_the_page_reaches_the_builder_through_its_table():
     for name in ("network_trace", "network_run", "network_presets", "network_export"):
-        assert getattr(api, name) is getattr(B, name)
+        assert page.CALLS[name] is getattr(B, name)
 
 
 def test_presets_offer_the_notebook_lenet_and_tiny():
-    meta = B.network_presets({})["meta"]
+    meta = B.network_presets(None, {})["meta"]
     json.dumps(meta)
     by_name = {p["name"]: p for p in meta["presets"]}
     assert {"seed", "lenet", "tiny"} <= set(by_name)
@@ -135,17 +136,17 @@ def test_an_invalid_stack_is_marked_at_the_layer_that_breaks(spec, bad, words):
 
 def test_malformed_calls_name_the_control():
     with pytest.raises(ValueError, match="input height"):
-        B.network_trace({"spec": [], "input": {"height": 0, "width": 5}})
+        B.network_trace(None, {"spec": [], "input": {"height": 0, "width": 5}})
     with pytest.raises(ValueError, match="input width"):
-        B.network_trace({"spec": [], "input": {"height": 5, "width": 5000}})
+        B.network_trace(None, {"spec": [], "input": {"height": 5, "width": 5000}})
     with pytest.raises(ValueError, match="input colour"):
-        B.network_trace({"spec": [], "input": {"color": "cmyk"}})
+        B.network_trace(None, {"spec": [], "input": {"color": "cmyk"}})
     with pytest.raises(ValueError, match="input fit"):
-        B.network_trace({"spec": [], "input": {"fit": "squash"}})
+        B.network_trace(None, {"spec": [], "input": {"fit": "squash"}})
     with pytest.raises(ValueError, match="layer stack"):
-        B.network_trace({"spec": "conv"})
+        B.network_trace(None, {"spec": "conv"})
     with pytest.raises(ValueError, match="at most 40"):
-        B.network_trace({"spec": [{"type": "flatten"}] * 41})
+        B.network_trace(None, {"spec": [{"type": "flatten"}] * 41})
     with pytest.raises(ValueError, match="seed"):
         B.network_run(image(), {**state("tiny"), "seed": -1})
     with pytest.raises(ValueError, match="weight init"):
@@ -236,83 +237,6 @@ def test_whole_floats_from_javascript_are_accepted():
     assert meta["valid"] and meta["rows"][-1]["output_shape"] == [144]
 
 
-# ----------------------------------------------------------------------- image fit
-
-def reference_area(img, top, left, wh, ww, oh, ow):
-    """Box-filter resample by walking every output and source pixel (independent)."""
-    c = img.shape[0]
-    dy, dx = wh / oh, ww / ow
-    out = np.zeros((c, oh, ow))
-    for i in range(oh):
-        y0, y1 = top + i * dy, top + (i + 1) * dy
-        for j in range(ow):
-            x0, x1 = left + j * dx, left + (j + 1) * dx
-            acc = np.zeros(c)
-            for p in range(int(math.floor(y0)), int(math.ceil(y1))):
-                oy = min(p + 1, y1) - max(p, y0)
-                for q in range(int(math.floor(x0)), int(math.ceil(x1))):
-                    ox = min(q + 1, x1) - max(q, x0)
-                    if oy > 0 and ox > 0:
-                        acc += oy * ox * img[:, p, q]
-            out[:, i, j] = acc / (dy * dx)
-    return out
-
-
-@pytest.mark.parametrize("src,dst", [((17, 23), (5, 7)), ((6, 9), (13, 10)), ((12, 12), (12, 12)),
-                                     ((30, 8), (7, 20))])
-def test_resize_matches_a_loop_reference(src, dst):
-    img = image(*src, seed=1)
-    x, info = B.fit_image(img, "rgb", dst[0], dst[1], "resize")
-    assert x.shape == (3, *dst) and x.dtype == np.float32
-    ref = reference_area(img.astype(np.float64), 0, 0, src[0], src[1], *dst)
-    np.testing.assert_allclose(x, ref, atol=1e-5)
-    assert info["fit"] == "resize" and info["source"] == list(src)
-
-
-def test_resize_keeps_constant_images_constant_and_values_in_range():
-    img = np.full((3, 37, 41), 0.25, np.float32)
-    x, _ = B.fit_image(img, "rgb", 11, 64, "resize")
-    np.testing.assert_allclose(x, 0.25, atol=1e-6)
-    x, _ = B.fit_image(image(50, 60), "rgb", 33, 47, "crop")
-    assert 0 <= x.min() and x.max() <= 1
-
-
-def test_crop_at_scale_one_is_a_slice_of_whole_pixels():
-    # the tutorial's case: a 360x480 photo cut to 352x480
-    img = image(360, 480, seed=2)
-    x, info = B.fit_image(img, "rgb", 352, 480, "crop")
-    np.testing.assert_array_equal(x, img[:, 4:356, :])
-    assert info["scale"] == [1.0, 1.0] and info["window"]["top"] == 4
-    assert "Cropped" in info["text"] and "4 rows at the top" in info["text"]
-    # odd leftovers: the extra row goes to the bottom
-    img = image(11, 9, seed=3)
-    x, _ = B.fit_image(img, "rgb", 8, 9, "crop")
-    np.testing.assert_array_equal(x, img[:, 1:9, :])
-
-
-def test_crop_scales_to_cover_then_keeps_the_centre():
-    img = image(30, 40, seed=4)  # 3:4, to a 2:1 target: width decides, scale 0.5
-    x, info = B.fit_image(img, "rgb", 10, 20, "crop")
-    assert info["scale"] == [0.5, 0.5]
-    w = info["window"]
-    assert (w["top"], w["left"], w["height"], w["width"]) == (5.0, 0.0, 20.0, 40.0)
-    np.testing.assert_allclose(x, reference_area(img.astype(np.float64), 5, 0, 20, 40, 10, 20),
-                               atol=1e-5)
-    # a small image is enlarged to cover (aspect kept)
-    img = image(6, 8, seed=5)
-    x, info = B.fit_image(img, "rgb", 12, 12, "crop")
-    assert info["scale"] == [2.0, 2.0]
-    np.testing.assert_allclose(x, reference_area(img.astype(np.float64), 0, 1, 6, 6, 12, 12),
-                               atol=1e-5)
-
-
-def test_gray_is_the_mean_of_rgb():
-    img = image(9, 9, seed=6)
-    x, info = B.fit_image(img, "gray", 9, 9, "resize")
-    assert x.shape == (1, 9, 9) and info["color"] == "gray"
-    np.testing.assert_allclose(x[0], img.mean(axis=0), atol=1e-6)
-
-
 # ----------------------------------------------------------------------- run
 
 def test_run_tiny_matches_the_network_built_directly():
@@ -320,8 +244,8 @@ def test_run_tiny_matches_the_network_built_directly():
     result = B.network_run(img, {**state("tiny"), "seed": 5})
     meta, arrays = result["meta"], result["arrays"]
     json.dumps(meta)
-    assert all(a.dtype == np.float32 and a.flags.c_contiguous for a in arrays)
-    x, _ = B.fit_image(img, "gray", 16, 16, "resize")
+    assert all(a.dtype == np.float32 and a.flags.c_contiguous for a in arrays.values())
+    x, _ = pimage.fit_image(img, "gray", 16, 16, "resize")
     np.testing.assert_allclose(arrays[meta["input"]["array"]], x)
     net = build(PRESETS["tiny"]["spec"], (1, 16, 16), seed=5)
     want = dict(net.forward_with_activations(x.astype(np.float64)))
@@ -357,7 +281,7 @@ def test_run_seed_preset_every_layer_and_ten_scores():
     assert len(meta["scores"]["probabilities"]) == 10
     # each map is sent once: the input, ten map layers, dense1, dense2, softmax
     assert len(arrays) == 1 + 10 + 3
-    assert sum(a.size for a in arrays) < 3_400_000
+    assert sum(a.size for a in arrays.values()) < 3_400_000
     assert "Cropped" in meta["input"]["fit"]["text"]
 
 
@@ -370,7 +294,7 @@ def test_reseeding_changes_the_weights_and_the_same_seed_repeats():
 
 
 def _conv_out(result, st):
-    x = result["arrays"][0].astype(np.float64)
+    x = result["arrays"]["input"].astype(np.float64)
     net = build(st["spec"], x.shape, seed=0)
     return dict(net.forward_with_activations(x))["conv1.relu"]
 
@@ -437,7 +361,7 @@ def calls(code):
 
 
 def test_torch_export_of_the_seed_network():
-    meta = B.network_export({**SEED_STATE, "seed": 3})["meta"]
+    meta = B.network_export(None, {**SEED_STATE, "seed": 3})["meta"]
     got = calls(meta["torch"])
     block = lambda cin: [  # noqa: E731
         ("Conv2d", [cin, 10], {"kernel_size": 3, "stride": 1, "padding": "same", "dilation": 1}),
@@ -455,7 +379,7 @@ def test_torch_export_of_pairs_activations_and_default_strides():
             {"type": "maxpool", "kernel_size": 3, "ceil_mode": True},
             conv(2, 1, activation="tanh"), {"type": "flatten"},
             {"type": "dense", "units": 7, "activation": "sigmoid"}]
-    meta = B.network_export({"spec": spec, "input": {"color": "gray", "height": 20, "width": 30}})
+    meta = B.network_export(None, {"spec": spec, "input": {"color": "gray", "height": 20, "width": 30}})
     got = calls(meta["meta"]["torch"])
     assert got[0] == ("Conv2d", [1, 4], {"kernel_size": (3, 5), "stride": (1, 2),
                                          "padding": (1, 2), "dilation": 2})
@@ -469,7 +393,7 @@ def test_torch_export_of_pairs_activations_and_default_strides():
 
 def test_pycore_export_rebuilds_the_same_network_with_the_same_weights():
     st = {**state("lenet"), "seed": 11}
-    code = B.network_export(st)["meta"]["pycore"]
+    code = B.network_export(None, st)["meta"]["pycore"]
     ns = {}
     exec(compile(code.replace("print(name, out.shape)", "pass"), "<export>", "exec"), ns)
     net = ns["net"]
@@ -479,17 +403,17 @@ def test_pycore_export_rebuilds_the_same_network_with_the_same_weights():
     np.testing.assert_array_equal(net.forward(x), ref.forward(x))
     img = image(28, 28, seed=12)
     page = B.network_run(img, st)
-    xin = page["arrays"][0].astype(np.float64)
+    xin = page["arrays"]["input"].astype(np.float64)
     np.testing.assert_allclose(page["meta"]["scores"]["probabilities"], net.forward(xin),
                                rtol=1e-5)
 
 
 def test_json_export_round_trips_and_invalid_stacks_export_json_only():
-    meta = B.network_export({**SEED_STATE, "seed": 3})["meta"]
+    meta = B.network_export(None, {**SEED_STATE, "seed": 3})["meta"]
     doc = json.loads(meta["json"])
     assert doc["input_shape"] == [3, 352, 480] and doc["seed"] == 3
     assert trace_meta({"spec": doc["spec"], "input": doc["input"]})["totals"]["params"] == 854_362
-    bad = B.network_export({"spec": [{"type": "dense", "units": 3}],
+    bad = B.network_export(None, {"spec": [{"type": "dense", "units": 3}],
                             "input": {"height": 4, "width": 4}})["meta"]
     assert bad["torch"] is None and bad["pycore"] is None and "flatten" in bad["error"]
     assert json.loads(bad["json"])["spec"] == [{"type": "dense", "units": 3}]

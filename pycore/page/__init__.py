@@ -1,0 +1,179 @@
+"""The adapters the web page's worker calls (through Pyodide); the worker's only entry.
+
+The worker keeps the current image (from :func:`prepare_image`) and calls
+``call(fn, image, params)``: ``fn`` names a function of :data:`CALLS`, ``image`` is
+that image or None, ``params`` a dict of settings (or a Pyodide JsProxy of one).
+Every result is ``{"meta": dict of JSON-able values, "arrays": {name: float32
+C-contiguous ndarray}}``; meta refers to arrays by name. Problems raise
+``ValueError``/``TypeError`` whose message the page shows as is.
+
+This package may import the core (``pycore.*``); the core never imports it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import __version__, kernels, ops, windows
+from .. import image as img
+from . import builder, convolution, explorers
+from . import params as P
+
+__all__ = ["CALLS", "call", "prepare_image", "options"]
+
+# The convolution panel's options, in the page's words: (value, label)
+ACTIVATION_LABELS = {
+    "none": "none (raw sums)",
+    "relu": "ReLU: max(0, x)",
+    "leaky_relu": "leaky ReLU: x, or slope·x below 0",
+    "sigmoid": "sigmoid: 1 / (1 + e^−x)",
+    "tanh": "tanh",
+}
+# the same activations where there is little room (the explorers' selects)
+ACTIVATION_SHORT = {"none": "none", "relu": "ReLU", "leaky_relu": "leaky ReLU", "sigmoid": "sigmoid", "tanh": "tanh"}
+PADDING_MODE_LABELS = {
+    "zeros": "zeros",
+    "reflect": "reflect (mirror, edge not repeated)",
+    "replicate": "replicate (repeat the edge pixel)",
+    "circular": "circular (wrap around)",
+}
+CHANNEL_LABELS = {"gray": "Grayscale (mean of R, G, B)", "red": "Red channel", "green": "Green channel",
+                  "blue": "Blue channel"}
+POOL_TYPE_LABELS = {"none": "off", "max": "max", "avg": "average"}
+# The explorers' own lists
+SOURCE_LABELS = {"image": "a crop of your image", "random": "a random grid", "digit": "a handwritten-style digit (8×8)"}
+EXPLORER_CHANNEL_LABELS = {"rgb": "colour (R, G, B)", "gray": "gray (mean of R, G, B)", "red": "red", "green": "green",
+                           "blue": "blue"}
+PREFILTER_LABELS = {"none": "the input itself", "edge": "ReLU(edge filter) of the input",
+                    "sobel_x": "ReLU(Sobel x) of the input", "sobel_y": "ReLU(Sobel y) of the input",
+                    "laplacian": "ReLU(Laplacian) of the input"}
+RGB_PRESET_LABELS = {"notebook": "random uniform(−1, 1), seeded", "red_minus_blue": "red minus blue (mean)",
+                     "gray_edge": "Sobel x on every channel / 3"}
+STACK_TYPE_LABELS = {"conv2d": "conv", "maxpool": "max pool", "avgpool": "avg pool"}
+# How the feature maps are coloured (the page draws them; the list lives here once).
+COLOR_MODES = [
+    {"value": "gray", "label": "Gray, min–max", "help": "Smallest value black, largest white."},
+    {"value": "diverging", "label": "Diverging",
+     "help": "Zero is white, negative blue, positive red: for maps with a sign."},
+    {"value": "abs", "label": "Absolute value",
+     "help": "Size of the response, whatever its sign: zero black, largest |value| white."},
+]
+
+
+def _labelled(values, labels: dict) -> list[dict]:
+    """[{value, label}] in ``values`` order; every value must have a label."""
+    missing = [v for v in values if v not in labels]
+    if missing:
+        raise KeyError(f"no label for {missing}")
+    return [{"value": v, "label": labels[v]} for v in values]
+
+
+def options(image, params) -> dict:
+    """Every option list and limit the page shows, defined once in pycore.
+
+    Returns
+    -------
+    meta ``{"version", "activations", "activations_short", "padding_modes", "channels",
+    "pool_types", "color_modes", "sources", "explorer_channels", "scales", "prefilters",
+    "rgb_presets", "stack_types", "kernels", "limits": {"convolution", "explorers",
+    "builder"}}``; each list holds ``{"value", "label"}`` dicts (colour modes add
+    ``help``, kernels ``description``, ``rows``, ``cols``, ``default_size``,
+    ``sizes``). No arrays; ``image`` and ``params`` are not used.
+    """
+    meta = {
+        "version": __version__,
+        "activations": _labelled(ops.ACTIVATIONS, ACTIVATION_LABELS),
+        "activations_short": _labelled(ops.ACTIVATIONS, ACTIVATION_SHORT),
+        "padding_modes": _labelled(ops.PADDING_MODES, PADDING_MODE_LABELS),
+        "channels": _labelled(img.CHANNELS, CHANNEL_LABELS),
+        "pool_types": _labelled(convolution.POOL_TYPES, POOL_TYPE_LABELS),
+        "color_modes": [dict(m) for m in COLOR_MODES],
+        "sources": _labelled(("image", "random", "digit"), SOURCE_LABELS),
+        "explorer_channels": _labelled(explorers.CHANNELS_RGB, EXPLORER_CHANNEL_LABELS),
+        "scales": [{"value": s, "label": "none (1 px)" if s == 1 else f"{s}×{s} px → 1"} for s in explorers.SCALES],
+        "prefilters": _labelled(explorers.PREFILTERS, PREFILTER_LABELS),
+        "rgb_presets": _labelled(explorers.RGB_PRESETS, RGB_PRESET_LABELS),
+        "stack_types": _labelled(windows.STACK_TYPES, STACK_TYPE_LABELS),
+        "kernels": [{"value": k["name"], "label": k["name"], "description": k["description"],
+                     "default_size": k["default_size"], "sizes": k["sizes"]} for k in kernels.describe_kernels()],
+        "limits": {
+            "convolution": {
+                "MAX_KERNEL_SIDE": convolution.MAX_KERNEL_SIDE, "MAX_FILTERS": convolution.MAX_FILTERS,
+                "MAX_STRIDE": convolution.MAX_STRIDE, "MAX_DILATION": convolution.MAX_DILATION,
+                "MAX_PADDING": convolution.MAX_PADDING, "MAX_POOL": convolution.MAX_POOL,
+                "MAX_POOL_PADDING": convolution.MAX_POOL // 2,
+            },
+            "explorers": {
+                "STEP_GRID_MAX": explorers.STEP_GRID_MAX, "VIEW_GRID_MAX": explorers.VIEW_GRID_MAX,
+                "MAX_KERNEL": explorers.MAX_EXPLORER_KERNEL, "MAX_PAD": explorers.MAX_PAD,
+                "MAX_SEED": explorers.MAX_SEED, "MAX_LAYERS": explorers.MAX_LAYERS,
+                "SCALES": list(explorers.SCALES), "STACK": dict(explorers.STACK_LIMITS),
+                "SLIDING": dict(explorers.SLIDING_LIMITS), "POOLING": dict(explorers.POOLING_LIMITS),
+                "PADDING": dict(explorers.PADDING_LIMITS), "PARAM_COUNTS": dict(explorers.PARAM_COUNT_LIMITS),
+            },
+            "builder": dict(builder.LIMITS),
+        },
+    }
+    return P.result(meta)
+
+
+# The table of functions the worker may call: name -> f(image, params).
+CALLS = {
+    "options": options,
+    "library": convolution.library,
+    "convolve": convolution.convolve,
+    "multiply_sum": explorers.multiply_sum,
+    "window_steps": explorers.window_steps,
+    "pool_steps": explorers.pool_steps,
+    "padded_view": explorers.padded_view,
+    "receptive_field": explorers.receptive_field,
+    "flip_compare": explorers.flip_compare,
+    "rgb_filter": explorers.rgb_filter,
+    "param_counts": explorers.param_counts,
+    "network_presets": builder.network_presets,
+    "network_trace": builder.network_trace,
+    "network_run": builder.network_run,
+    "network_export": builder.network_export,
+}
+
+
+def call(fn: str, image, params) -> dict:
+    """Run ``CALLS[fn](image, params)``.
+
+    Parameters
+    ----------
+    fn : str
+        A key of :data:`CALLS`.
+    image : ndarray (3, H, W) float32 in [0, 1], or None
+    params : dict, a Pyodide JsProxy of one, or None
+
+    Returns
+    -------
+    ``{"meta": dict, "arrays": {name: float32 ndarray}}``
+
+    Raises
+    ------
+    ValueError
+        ``fn`` is not in the table (the message names it), or a bad setting.
+    """
+    fn = P.plain(fn)
+    if not isinstance(fn, str) or fn not in CALLS:
+        raise ValueError(f"unknown page call {fn!r}; the page may call {', '.join(CALLS)}")
+    return CALLS[fn](image, P.plain(params))
+
+
+def prepare_image(rgba, height, width) -> np.ndarray:
+    """RGBA bytes from a canvas -> the working image (the worker's ``set_image``).
+
+    Parameters
+    ----------
+    rgba : bytes-like of length height*width*4 (a ``Uint8ClampedArray`` from JS)
+    height, width : int
+
+    Returns
+    -------
+    ndarray, shape (3, height, width), float32, values in [0, 1]
+    """
+    height = P.whole(P.plain(height), "image height", minimum=1)
+    width = P.whole(P.plain(width), "image width", minimum=1)
+    return img.from_rgba(P.plain(rgba), height, width)
