@@ -263,7 +263,7 @@ def measure_latency(browser, base_url: str, edits: int, new_context, png: Path) 
         "image": timing_text,
         "measured": ("in-page performance.now(): from the kernel cell's input event "
                      "(Playwright fill) to the MutationObserver callback on the maps' "
-                     "data-renders counter; worker_compute is the pycore.api.convolve time "
+                     "data-renders counter; worker_compute is the pycore.page.convolution.convolve time "
                      "the worker reports (shown on the page); p95 = nearest rank"),
     }
     log(f"  latency  median {short_number(out['median_ms'])} ms, p95 {short_number(out['p95_ms'])} ms "
