@@ -62,6 +62,7 @@ from numbers import Integral
 import numpy as np
 
 from . import layers as L
+from . import ops
 
 __all__ = [
     "ACTIVATIONS", "SPEC_KEYS", "REQUIRED", "AFTER_ERROR", "Sequential", "normalize_spec", "build",
@@ -311,7 +312,7 @@ class Sequential:
         return None
 
     def _to_batch(self, x):
-        x = np.asarray(x, dtype=np.float64)
+        x = ops.as_float_array(x)
         ndim = self._example_ndim()
         if ndim is not None and x.ndim == ndim:
             self._unbatched = True
@@ -380,7 +381,7 @@ class Sequential:
             Gradient w.r.t. the input, shaped like the input. Parameter
             gradients are added into each layer's ``.grads``.
         """
-        g = np.asarray(grad, dtype=np.float64)
+        g = ops.as_float_array(grad)
         if self._unbatched:
             g = g[np.newaxis]
         for layer in reversed(self.layers[:upto]):
