@@ -26,3 +26,5 @@ from .kernels import KERNELS, describe_kernels, get_kernel, kernel_names
 from .layers import AvgPool2d, Conv2d, Dense, Flatten, LeakyReLU, MaxPool2d, ReLU, Sigmoid, Softmax, Tanh
 from .network import Sequential, build, normalize_spec, softmax_cross_entropy, trace, trace_totals, train_step
 from .presets import PRESETS, get_preset, preset_names
+from .datasets import DATASETS, Dataset, load_dataset, reduce_digit
+from .train import Trainer, TrainSettings, evaluate, load_model, save_model
