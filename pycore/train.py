@@ -204,9 +204,15 @@ def _score_end(net: Sequential):
     return len(net.layers) - 1 if net.layers and isinstance(net.layers[-1], L.Softmax) else None
 
 
+def _net_dtype(net: Sequential):
+    """The float dtype of the parameters (float64 for a net without any)."""
+    return next((p.dtype for p in net.params().values()), np.dtype(np.float64))
+
+
 def logits(net: Sequential, x, batch_size: int = 512) -> np.ndarray:
-    """Raw class scores (before any trailing softmax), shape (N, K), in batches."""
-    x = np.asarray(x)
+    """Raw class scores (before any trailing softmax), shape (N, K), in batches, computed
+    in the dtype of ``net``'s parameters."""
+    x = np.asarray(x, dtype=_net_dtype(net))
     end = _score_end(net)
     parts = [net.forward(x[i:i + batch_size], upto=end) for i in range(0, len(x), batch_size)]
     return np.concatenate(parts) if parts else np.zeros((0, 0))
@@ -274,6 +280,7 @@ class Trainer:
     def __init__(self, net: Sequential, data: Dataset, settings: TrainSettings = DEFAULTS):
         self.net, self.data, self.settings = net, data, settings
         self.n_classes = len(data.classes)
+        self._dtype = _net_dtype(net)
         self.optimizer = make_optimizer(settings.optimizer, net.params(), settings.lr,
                                         settings.weight_decay, settings.momentum)
         # the batch order's own stream, apart from the weights' (build uses seed itself)
@@ -310,7 +317,9 @@ class Trainer:
 
     def _train_batch(self, idx) -> tuple[float, int]:
         net = self.net
-        x, y = self.data.x_train[idx], self.data.y_train[idx]
+        # layers compute in their input's dtype: the parameters' dtype decides
+        x = self.data.x_train[idx].astype(self._dtype, copy=False)
+        y = self.data.y_train[idx]
         end = _score_end(net)
         net.zero_grads()
         scores = net.forward(x, upto=end)
@@ -423,6 +432,9 @@ def load_model(file) -> tuple[Sequential, dict]:
             arrays = {key: npz[key] for key in npz.files}
     except (zipfile.BadZipFile, EOFError, KeyError, ValueError) as e:
         raise ValueError(f"not a model file: a damaged .npz ({e})") from None
+    odd = [key for key, value in arrays.items() if not isinstance(value, np.ndarray)]
+    if odd:          # np.load hands back the raw bytes of a member that is not an .npy
+        raise ValueError(f"not a model file: a damaged .npz (member {odd[0]!r} is not an array)")
     if MODEL_JSON not in arrays:
         raise ValueError(f"not a pycore model file: it has no {MODEL_JSON}")
     try:
