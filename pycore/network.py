@@ -66,7 +66,7 @@ from . import ops
 
 __all__ = [
     "ACTIVATIONS", "SPEC_KEYS", "REQUIRED", "AFTER_ERROR", "Sequential", "normalize_spec", "build",
-    "trace", "trace_totals", "softmax_cross_entropy", "train_step",
+    "trace", "trace_totals", "softmax_cross_entropy", "scores_end", "train_step",
 ]
 
 ACTIVATIONS = L.ACTIVATIONS
@@ -563,6 +563,12 @@ def softmax_cross_entropy(logits, labels):
     return loss, grad[0] if single else grad
 
 
+def scores_end(net: Sequential):
+    """``upto`` for :meth:`Sequential.forward` that stops at the raw class scores: a
+    trailing softmax layer is left out (None when there is none)."""
+    return len(net.layers) - 1 if net.layers and isinstance(net.layers[-1], L.Softmax) else None
+
+
 def train_step(net: Sequential, x, y, lr: float) -> float:
     """One step of plain SGD on the softmax cross-entropy.
 
@@ -584,8 +590,7 @@ def train_step(net: Sequential, x, y, lr: float) -> float:
     float
         The loss before the update.
     """
-    upto = len(net.layers) - 1 if net.layers and isinstance(net.layers[-1], L.Softmax) \
-        else None
+    upto = scores_end(net)
     net.zero_grads()
     logits = net.forward(x, upto=upto)
     loss, grad = softmax_cross_entropy(logits, y)

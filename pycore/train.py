@@ -35,10 +35,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import layers as L
 from . import ops
 from .datasets import Dataset, levels_to_input, load_dataset, reduce_digit
-from .network import Sequential, build, normalize_spec, softmax_cross_entropy, trace, trace_totals
+from .network import Sequential, build, normalize_spec, scores_end, softmax_cross_entropy, trace, trace_totals
 from .presets import get_preset
 
 __all__ = [
@@ -199,11 +198,6 @@ def make_network(spec, input_shape, seed: int = 0, dtype=DTYPE) -> Sequential:
     return set_dtype(build(spec, input_shape, seed=seed), dtype)
 
 
-def _score_end(net: Sequential):
-    """``upto`` for the raw class scores: a trailing softmax layer is left out."""
-    return len(net.layers) - 1 if net.layers and isinstance(net.layers[-1], L.Softmax) else None
-
-
 def _net_dtype(net: Sequential):
     """The float dtype of the parameters (float64 for a net without any)."""
     return next((p.dtype for p in net.params().values()), np.dtype(np.float64))
@@ -213,7 +207,7 @@ def logits(net: Sequential, x, batch_size: int = 512) -> np.ndarray:
     """Raw class scores (before any trailing softmax), shape (N, K), in batches, computed
     in the dtype of ``net``'s parameters."""
     x = np.asarray(x, dtype=_net_dtype(net))
-    end = _score_end(net)
+    end = scores_end(net)
     parts = [net.forward(x[i:i + batch_size], upto=end) for i in range(0, len(x), batch_size)]
     return np.concatenate(parts) if parts else np.zeros((0, 0))
 
@@ -320,7 +314,7 @@ class Trainer:
         # layers compute in their input's dtype: the parameters' dtype decides
         x = self.data.x_train[idx].astype(self._dtype, copy=False)
         y = self.data.y_train[idx]
-        end = _score_end(net)
+        end = scores_end(net)
         net.zero_grads()
         scores = net.forward(x, upto=end)
         loss, grad = softmax_cross_entropy(scores, y)
