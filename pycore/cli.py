@@ -253,6 +253,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"L2 term added to the gradient, as torch (default {d.weight_decay:g})")
     p.add_argument("--seed", type=_non_negative_int, default=d.seed,
                    help=f"seeds the initial weights and the batch order (default {d.seed})")
+    p.add_argument("--dtype", choices=T.DTYPES, default=d.dtype,
+                   help=f"what the layers compute in; float32 is faster, float64 gives the page's "
+                        f"numbers to 1e-14 (default {d.dtype})")
     p.add_argument("--save", metavar="FILE", help="write the trained model to FILE (.npz)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.set_defaults(run=_cmd_train)
@@ -453,7 +456,8 @@ def _cmd_kernels(args):
 def _cmd_train(args):
     try:
         settings = T.TrainSettings(optimizer=args.optimizer, lr=args.lr, batch_size=args.batch_size,
-                                   epochs=args.epochs, weight_decay=args.weight_decay, seed=args.seed)
+                                   epochs=args.epochs, weight_decay=args.weight_decay, seed=args.seed,
+                                   dtype=args.dtype)
     except ValueError as e:
         raise _Failure(str(e), 2) from None
     try:
