@@ -9,6 +9,7 @@ page's worker calls, and nothing here imports it.
 # (pyproject.toml's dynamic version) and the page reports it.
 __version__ = "0.1.0"
 
+from .datasets import DATASETS, Dataset, load_dataset, reduce_digit
 from .kernels import KERNELS, describe_kernels, get_kernel, kernel_names
 from .layers import AvgPool2d, Conv2d, Dense, Flatten, LeakyReLU, MaxPool2d, ReLU, Sigmoid, Softmax, Tanh
 from .network import Sequential, build, normalize_spec, softmax_cross_entropy, trace, trace_totals, train_step
@@ -33,6 +34,7 @@ from .ops import (
     tanh,
 )
 from .presets import PRESETS, get_preset, preset_names
+from .train import Trainer, TrainSettings, evaluate, load_model, save_model
 from .validate import pair
 
 __all__ = [
@@ -80,4 +82,13 @@ __all__ = [
     "PRESETS",
     "get_preset",
     "preset_names",
+    "DATASETS",
+    "Dataset",
+    "load_dataset",
+    "reduce_digit",
+    "Trainer",
+    "TrainSettings",
+    "evaluate",
+    "load_model",
+    "save_model",
 ]

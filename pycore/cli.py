@@ -8,6 +8,10 @@ Subcommands
     Print a network's layer table (output shapes, parameters, mult-adds).
 ``kernels``
     List the kernel library.
+``train``
+    Train a preset network on the digits (or shapes) and print an epoch table.
+``predict --model FILE IMAGE...``
+    Classify images of one digit each with a trained model.
 
 Exit status: 0 on success, 1 when a file cannot be read or written or the
 input does not fit the request (e.g. a kernel larger than the image, a network
@@ -28,6 +32,8 @@ from pathlib import Path
 import numpy as np
 
 from . import layers as L
+from . import train as T
+from .datasets import DATASETS, INK_MODES
 from .kernels import describe_kernels, get_kernel
 from .network import trace, trace_totals
 from .ops import ACTIVATIONS, PADDING_MODES
@@ -108,6 +114,36 @@ def _pool(text):
     except argparse.ArgumentTypeError as e:
         raise argparse.ArgumentTypeError(f"in {text!r}: window and stride {e}") from None
     return (parts[0], numbers[0], numbers[-1] if len(numbers) == 2 else None)
+
+
+def _positive_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a number > 0, got {text!r}")
+    return value
+
+
+def _non_negative_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a number >= 0, got {text!r}")
+    return value
+
+
+def _non_negative_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 0, got {text!r}")
+    return value
 
 
 def _shape(text):
@@ -196,6 +232,48 @@ def build_parser() -> argparse.ArgumentParser:
                        description="List the library's kernels with their descriptions.")
     p.add_argument("--values", action="store_true", help="also print each default-size kernel")
     p.set_defaults(run=_cmd_kernels)
+
+    d = T.DEFAULTS
+    p = sub.add_parser(
+        "train", help="train a preset network on the digits or the shapes",
+        description="Train with mini-batch SGD (momentum) or Adam on softmax cross-entropy and "
+                    "print one row per epoch (train loss and accuracy over the epoch's batches, "
+                    "test accuracy, seconds); a progress bar goes to stderr on a terminal. The "
+                    "preset's input shape and its last dense layer follow the data set. With "
+                    '--json print {"history": [...], "test_accuracy": <final, 0..1>, '
+                    '"step_losses": [...]}. The same seed and settings give the same numbers.')
+    p.add_argument("--preset", choices=preset_names(), default="digits", help="default digits")
+    p.add_argument("--data", choices=DATASETS, default="digits", help="default digits")
+    p.add_argument("--epochs", type=_positive_int, default=d.epochs, help=f"default {d.epochs}")
+    p.add_argument("--batch-size", type=_positive_int, default=d.batch_size,
+                   help=f"default {d.batch_size}")
+    p.add_argument("--optimizer", choices=T.OPTIMIZERS, default=d.optimizer,
+                   help=f"default {d.optimizer}")
+    p.add_argument("--lr", type=_positive_float, default=d.lr, help=f"learning rate (default {d.lr:g})")
+    p.add_argument("--weight-decay", type=_non_negative_float, default=d.weight_decay,
+                   help=f"L2 term added to the gradient, as torch (default {d.weight_decay:g})")
+    p.add_argument("--seed", type=_non_negative_int, default=d.seed,
+                   help=f"seeds the initial weights and the batch order (default {d.seed})")
+    p.add_argument("--dtype", choices=T.DTYPES, default=d.dtype,
+                   help=f"what the layers compute in; float32 is faster, float64 gives the page's "
+                        f"numbers to 1e-14 (default {d.dtype})")
+    p.add_argument("--save", metavar="FILE", help="write the trained model to FILE (.npz)")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.set_defaults(run=_cmd_train)
+
+    p = sub.add_parser(
+        "predict", help="classify images of one digit with a trained model",
+        description="Reduce each image to the digits' 8x8 form (ink found, centred and scaled as "
+                    "the data set was made) and print the predicted class, the ten "
+                    "probabilities and the ink. With --json print a list of "
+                    '{"file", "class", "probabilities", "ink"}.')
+    p.add_argument("images", nargs="+", metavar="IMAGE", help="image files Pillow can read")
+    p.add_argument("--model", required=True, metavar="FILE", help="a model saved by 'train --save'")
+    p.add_argument("--ink", choices=INK_MODES, default="auto",
+                   help="dark ink on light paper, light on dark, or auto: detect from the "
+                        "border (default)")
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    p.set_defaults(run=_cmd_predict)
     return parser
 
 
@@ -372,6 +450,37 @@ def _cmd_kernels(args):
             for line in np.array2string(values, precision=4, suppress_small=True).splitlines():
                 print(" " * (width + 2) + line)
     return 0
+
+
+# ------------------------------------------------------------------ train, predict
+
+def _cmd_train(args):
+    try:
+        settings = T.TrainSettings(optimizer=args.optimizer, lr=args.lr, batch_size=args.batch_size,
+                                   epochs=args.epochs, weight_decay=args.weight_decay, seed=args.seed,
+                                   dtype=args.dtype)
+    except ValueError as e:
+        raise _Failure(str(e), 2) from None
+    try:
+        return T.train_command(args.preset, args.data, settings, save=args.save, as_json=args.json)
+    except OSError as e:
+        raise _Failure(f"cannot write model {args.save!r}: {e.strerror or e}") from None
+    except ValueError as e:
+        raise _Failure(str(e)) from None
+
+
+def _cmd_predict(args):
+    try:
+        net, meta = T.load_model(args.model)
+    except OSError as e:
+        raise _Failure(f"cannot read model {args.model!r}: {e.strerror or e}") from None
+    except ValueError as e:
+        raise _Failure(f"model {args.model!r}: {e}") from None
+    images = [(path, _load_image(path).mean(axis=2)) for path in args.images]
+    try:
+        return T.predict_command(net, meta, images, ink=args.ink, as_json=args.json)
+    except ValueError as e:
+        raise _Failure(f"model {args.model!r}: {e}") from None
 
 
 # -------------------------------------------------------------------------- main

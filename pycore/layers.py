@@ -24,6 +24,10 @@ Common interface (see :class:`Layer`):
 ``describe()``
     The layer's configuration as a JSON-able dict.
 
+Layers compute in the input's float dtype: float32 stays float32 (training runs faster
+so; see :mod:`pycore.train`), float64 stays float64 (gradient checks), integers become
+float64 (``ops.as_float_array``).
+
 ``macs`` counts the multiply-accumulates of the weights (conv and dense);
 pooling, activations and bias additions count 0.
 
@@ -74,7 +78,7 @@ def _shape(input_shape, ndim, layer, expect):
 
 
 def _batched(x, ndim, layer, expect):
-    x = np.asarray(x, dtype=np.float64)
+    x = ops.as_float_array(x)
     if x.ndim != ndim:
         raise ValueError(f"{layer} needs a batched {ndim}-D array {expect}, got shape {x.shape}")
     return x
@@ -194,7 +198,7 @@ class Layer:
         if name in self.grads:
             self.grads[name] += value
         else:
-            self.grads[name] = np.array(value, dtype=np.float64)
+            self.grads[name] = np.array(value)  # a copy in the computation's dtype
 
     def _need_cache(self):
         if self._cache is None:
@@ -362,7 +366,7 @@ class Conv2d(Layer):
         gradient buffer, which the adjoint of the padding folds onto the input.
         """
         x = self._need_cache()
-        g = np.asarray(grad_out, dtype=np.float64)
+        g = ops.as_float_array(grad_out)
         pads = self.pads()
         xp = ops.pad(x, (pads[1][0], pads[1][1], pads[0][0], pads[0][1]),
                      mode=ops.conv_pad_mode(self.padding_mode))
@@ -455,10 +459,10 @@ class MaxPool2d(Pool2d):
     def backward(self, grad_out):
         """Parameters: grad_out (N, C, OH, OW). Returns (N, C, H, W)."""
         x, out = self._need_cache()
-        g = np.asarray(grad_out, dtype=np.float64)
+        g = ops.as_float_array(grad_out)
         n, c, h, w = x.shape
         inner = self._interior((h, w))
-        xp = np.full((n, c, *self._buffer_hw((h, w), out.shape[2:])), -np.inf)
+        xp = np.full((n, c, *self._buffer_hw((h, w), out.shape[2:])), -np.inf, dtype=x.dtype)
         xp[inner] = x
         grad_xp = np.zeros_like(xp)
         taken = np.zeros(out.shape, dtype=bool)  # windows whose max was already routed
@@ -530,9 +534,9 @@ class AvgPool2d(Pool2d):
         beyond the input are dropped by cropping the buffer).
         """
         n, c, h, w = self._need_cache()
-        g = np.asarray(grad_out, dtype=np.float64)
-        share = g / self.divisors((h, w), g.shape[2:])
-        grad_xp = np.zeros((n, c, *self._buffer_hw((h, w), g.shape[2:])))
+        g = ops.as_float_array(grad_out)
+        share = g / self.divisors((h, w), g.shape[2:]).astype(g.dtype)
+        grad_xp = np.zeros((n, c, *self._buffer_hw((h, w), g.shape[2:])), dtype=g.dtype)
         kh, kw = self.kernel_size
         for _, _, rows, cols in _taps(kh, kw, (1, 1), self.stride, g.shape[2:]):
             grad_xp[:, :, rows, cols] += share
@@ -555,7 +559,7 @@ class Flatten(Layer):
 
     def forward(self, x):
         """Parameters: x (N, ...). Returns (N, F)."""
-        x = np.asarray(x, dtype=np.float64)
+        x = ops.as_float_array(x)
         if x.ndim < 2:
             raise ValueError(f"flatten needs a batched array (N, ...), got shape {x.shape}")
         self._cache = x.shape
@@ -563,7 +567,7 @@ class Flatten(Layer):
 
     def backward(self, grad_out):
         """Parameters: grad_out (N, F). Returns the input's shape (N, ...)."""
-        return np.asarray(grad_out, dtype=np.float64).reshape(self._need_cache())
+        return ops.as_float_array(grad_out).reshape(self._need_cache())
 
 
 class Dense(Layer):
@@ -641,7 +645,7 @@ class Dense(Layer):
     def backward(self, grad_out):
         """Parameters: grad_out (N, out_features). Returns (N, in_features)."""
         x = self._need_cache()
-        g = np.asarray(grad_out, dtype=np.float64)
+        g = ops.as_float_array(grad_out)
         self._add_grad("weight", g.T @ x)
         if self.bias is not None:
             self._add_grad("bias", g.sum(axis=0))
@@ -657,7 +661,7 @@ class ReLU(Layer):
     type = "relu"
 
     def forward(self, x):
-        x = np.asarray(x, dtype=np.float64)
+        x = ops.as_float_array(x)
         self._cache = x > 0
         return ops.relu(x)
 
@@ -686,12 +690,12 @@ class LeakyReLU(Layer):
         return {"type": self.type, "negative_slope": self.negative_slope}
 
     def forward(self, x):
-        x = np.asarray(x, dtype=np.float64)
+        x = ops.as_float_array(x)
         self._cache = x > 0
         return ops.leaky_relu(x, negative_slope=self.negative_slope)
 
     def backward(self, grad_out):
-        g = np.asarray(grad_out, dtype=np.float64)
+        g = ops.as_float_array(grad_out)
         return np.where(self._need_cache(), g, self.negative_slope * g)
 
 
@@ -701,7 +705,7 @@ class Sigmoid(Layer):
     type = "sigmoid"
 
     def forward(self, x):
-        out = ops.sigmoid(np.asarray(x, dtype=np.float64))
+        out = ops.sigmoid(ops.as_float_array(x))
         self._cache = out
         return out
 
@@ -716,7 +720,7 @@ class Tanh(Layer):
     type = "tanh"
 
     def forward(self, x):
-        out = ops.tanh(np.asarray(x, dtype=np.float64))
+        out = ops.tanh(ops.as_float_array(x))
         self._cache = out
         return out
 
@@ -743,14 +747,14 @@ class Softmax(Layer):
         return {"type": self.type, "axis": self.axis}
 
     def forward(self, x):
-        out = ops.softmax(np.asarray(x, dtype=np.float64), axis=self.axis)
+        out = ops.softmax(ops.as_float_array(x), axis=self.axis)
         self._cache = out
         return out
 
     def backward(self, grad_out):
         # Jacobian-vector product of softmax: s * (g - <g, s>)
         s = self._need_cache()
-        g = np.asarray(grad_out, dtype=np.float64)
+        g = ops.as_float_array(grad_out)
         return s * (g - np.sum(g * s, axis=self.axis, keepdims=True))
 
 

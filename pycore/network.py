@@ -73,7 +73,7 @@ from .validate import is_int
 
 __all__ = [
     "SPEC_KEYS", "REQUIRED", "AFTER_ERROR", "Sequential", "normalize_spec", "build",
-    "trace", "trace_totals", "problem_message", "softmax_cross_entropy", "train_step",
+    "trace", "trace_totals", "problem_message", "softmax_cross_entropy", "scores_end", "train_step",
 ]
 
 # marks spec keys that have no default (``filters``, ``units``)
@@ -351,7 +351,7 @@ class Sequential:
         return None
 
     def _to_batch(self, x):
-        x = np.asarray(x, dtype=np.float64)
+        x = ops.as_float_array(x)
         ndim = self._example_ndim()
         if ndim is not None and x.ndim == ndim:
             self._unbatched = True
@@ -420,7 +420,7 @@ class Sequential:
             Gradient w.r.t. the input, shaped like the input. Parameter
             gradients are added into each layer's ``.grads``.
         """
-        g = np.asarray(grad, dtype=np.float64)
+        g = ops.as_float_array(grad)
         if self._unbatched:
             g = g[np.newaxis]
         for layer in reversed(self.layers[:upto]):
@@ -608,6 +608,12 @@ def softmax_cross_entropy(logits, labels):
     return loss, grad[0] if single else grad
 
 
+def scores_end(net: Sequential):
+    """``upto`` for :meth:`Sequential.forward` that stops at the raw class scores: a
+    trailing softmax layer is left out (None when there is none)."""
+    return len(net.layers) - 1 if net.layers and isinstance(net.layers[-1], L.Softmax) else None
+
+
 def train_step(net: Sequential, x, y, lr: float) -> float:
     """One step of plain SGD on the softmax cross-entropy.
 
@@ -629,8 +635,7 @@ def train_step(net: Sequential, x, y, lr: float) -> float:
     float
         The loss before the update.
     """
-    upto = len(net.layers) - 1 if net.layers and isinstance(net.layers[-1], L.Softmax) \
-        else None
+    upto = scores_end(net)
     net.zero_grads()
     logits = net.forward(x, upto=upto)
     loss, grad = softmax_cross_entropy(logits, y)

