@@ -13,13 +13,11 @@ import json
 
 import numpy as np
 import pytest
-from PIL import Image
+from page_helpers import ALERT, CONV_TAB, EXPLORE_TAB, banner, rgb_image, save_png
 
 import build
 from pycore import api, explain
 
-EXPLORE_TAB = "[data-testid=tab-explore]"
-CONV_TAB = "[data-testid=tab-convolution]"
 H, W = 36, 48
 
 
@@ -27,11 +25,7 @@ H, W = 36, 48
 
 
 def make_png(path, h=H, w=W, seed=7):
-    rng = np.random.default_rng(seed)
-    yy, xx = np.mgrid[0:h, 0:w]
-    rgb = np.stack([xx * 255 // (w - 1), ((xx // 6 + yy // 6) % 2) * 180 + 30, rng.integers(0, 256, (h, w))], axis=-1).astype(np.uint8)
-    Image.fromarray(rgb, "RGB").save(path)
-    return np.concatenate([rgb, np.full((h, w, 1), 255, np.uint8)], axis=-1)
+    return save_png(path, rgb_image(h, w, seed, square=6, low=30, contrast=180))
 
 
 def card(xid):
@@ -421,14 +415,6 @@ def test_benchmark_hook_reports_steps_per_second(explore):
 
 # ----------------------------------------------------------------------------- failures and messages
 
-BANNER = "[role=alert][data-testid=error]"
-
-
-def banner(page) -> str:
-    """The shared banner's text, or "" while it is hidden."""
-    return page.inner_text(BANNER) if page.is_visible(BANNER) else ""
-
-
 def failed(page, xid, timeout=20_000):
     page.wait_for_function("(s) => document.querySelector(s).dataset.failed === 'true'", arg=card(xid), timeout=timeout)
     return page.inner_text(f"{card(xid)} .x-error")
@@ -479,7 +465,7 @@ def test_a_failed_computation_marks_the_old_output_out_of_date(explore, shot):
     assert not stale(page, "sliding") and not page.is_visible("[data-testid=sliding-stale]")
     assert not page.is_visible("[data-testid=sliding-error]")
     assert "dilation 2" in page.text_content("[data-testid=sliding-formula]")
-    assert page.is_visible("[data-testid=sliding-check]") and not banner(page).startswith("Sliding window")
+    assert page.is_visible("[data-testid=sliding-check]") and not (banner(page) or "").startswith("Sliding window")
     # the same helper in another explorer: multiply and sum keeps its matrices editable
     page.fill("[data-testid=multiply-a-cell][data-row='0'][data-col='0']", "abc")
     failed(page, "multiply")
@@ -522,8 +508,7 @@ def test_select_options_fit_their_fields(explore):
 
 
 def tiny_png(path, w, h):
-    rgb = (np.arange(h * w * 3).reshape(h, w, 3) * 37 % 256).astype(np.uint8)
-    Image.fromarray(rgb, "RGB").save(path)
+    save_png(path, (np.arange(h * w * 3).reshape(h, w, 3) * 37 % 256).astype(np.uint8))
 
 
 def upload(page, path):
@@ -540,7 +525,7 @@ def test_tiny_images_errors_stay_in_their_explorer_and_the_banner_names_it(explo
         tiny_png(tmp_path / "three-by-two.png", 3, 2)
         before = renders(page, "flip")
         upload(page, tmp_path / "three-by-two.png")
-        for xid, testid in [("sliding", "sliding-input"), ("pooling", "pooling-input"), ("padding", "padding-input"),
+        for _xid, testid in [("sliding", "sliding-input"), ("pooling", "pooling-input"), ("padding", "padding-input"),
                             ("receptive", "receptive-input"), ("flip", "flip-input"), ("rgb", "rgb-input")]:
             page.select_option(f"[data-testid={testid}]", "image")
         wait_new(page, "flip", before)
@@ -548,7 +533,7 @@ def test_tiny_images_errors_stay_in_their_explorer_and_the_banner_names_it(explo
         msg = failed(page, "receptive")
         assert msg.startswith("Layer 4 (maxpool): the 2×2 pooling window does not fit in the 1×1 map from layer 3")
         # the banner says whose message it is; the explorers that work show none
-        page.wait_for_function("(t) => document.querySelector(t).innerText.includes('Receptive field: layer 4')", arg=BANNER)
+        page.wait_for_function("(t) => document.querySelector(t).innerText.includes('Receptive field: layer 4')", arg=ALERT)
         for xid in ("flip", "rgb"):
             assert page.get_attribute(card(xid), "data-failed") is None and not stale(page, xid)
             assert not page.is_visible(f"{card(xid)} .x-error")
@@ -559,13 +544,13 @@ def test_tiny_images_errors_stay_in_their_explorer_and_the_banner_names_it(explo
         shot(page, "explorers-named-banner")
         # leaving the tab takes the explorers' messages off the banner; coming back brings them again
         page.click(CONV_TAB)
-        assert "Receptive field" not in banner(page)
+        assert "Receptive field" not in (banner(page) or "")
         page.click(EXPLORE_TAB)
-        page.wait_for_function("(t) => document.querySelector(t).innerText.includes('Receptive field:')", arg=BANNER)
+        page.wait_for_function("(t) => document.querySelector(t).innerText.includes('Receptive field:')", arg=ALERT)
         # it recovers: the message goes from the explorer and the banner
         act(page, "receptive", lambda: page.select_option("[data-testid=receptive-input]", "digit"))
         assert not page.is_visible("[data-testid=receptive-error]") and not stale(page, "receptive")
-        assert "Receptive field" not in banner(page)
+        assert "Receptive field" not in (banner(page) or "")
         # a 1×1 image: too small for any crop; the old grid and position are not left as if current
         tiny_png(tmp_path / "one.png", 1, 1)
         upload(page, tmp_path / "one.png")

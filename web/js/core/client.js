@@ -1,4 +1,5 @@
-// The page's side of the worker protocol (the message shape is in protocol.js).
+// The page's side of the worker protocol (the message shape is in protocol.js). The
+// worker starts with start(), which the shell calls once every view is listening.
 // - call(fn, args, {image, transfer}): one request, one promise of {meta, arrays, ms}.
 // - latest(channel, fn, args, {image}): for controls that fire rapidly. At most one
 //   request per channel is in flight and at most one waits; a newer call replaces the
