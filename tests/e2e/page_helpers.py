@@ -1,4 +1,5 @@
-"""Helpers shared by the end-to-end tests that drive the convolution panel."""
+"""Helpers shared by the end-to-end tests: test images, the tabs and the banner, and the
+convolution panel's controls and maps."""
 from __future__ import annotations
 
 import numpy as np
@@ -7,25 +8,42 @@ from PIL import Image
 from pycore import api
 
 CONV_TAB = "[data-testid=tab-convolution]"
-ALERT = "[role=alert][data-testid=error]"
+EXPLORE_TAB = "[data-testid=tab-explore]"
+ALERT = "[role=alert][data-testid=error]"  # the shared banner
 
 
-def make_png(tmp_path, h=30, w=40, seed=0, name="test.png"):
-    """A seeded, opaque RGB test image with edges and noise; returns (path, rgba)."""
+def rgb_image(h, w, seed, square=5, low=20, contrast=200):
+    """A seeded (h, w, 3) uint8 image with edges and noise: red a left-to-right ramp, green a
+    checkerboard of `square`-pixel squares (`low` or `low + contrast`), blue noise."""
     rng = np.random.default_rng(seed)
     yy, xx = np.mgrid[0:h, 0:w]
-    rgb = np.stack(
+    return np.stack(
         [
             (xx * 255 // max(1, w - 1)),
-            ((xx // 5 + yy // 5) % 2) * 200 + 20,
+            ((xx // square + yy // square) % 2) * contrast + low,
             rng.integers(0, 256, size=(h, w)),
         ],
         axis=-1,
     ).astype(np.uint8)
-    path = tmp_path / name
+
+
+def save_png(path, rgb):
+    """Save an (h, w, 3) uint8 image as an opaque PNG; returns its (h, w, 4) RGBA pixels."""
     Image.fromarray(rgb, "RGB").save(path)
-    rgba = np.concatenate([rgb, np.full((h, w, 1), 255, np.uint8)], axis=-1)
-    return path, rgba
+    h, w, _ = rgb.shape
+    return np.concatenate([rgb, np.full((h, w, 1), 255, np.uint8)], axis=-1)
+
+
+def make_png(tmp_path, h=30, w=40, seed=0, name="test.png"):
+    """A seeded, opaque RGB test image with edges and noise; returns (path, rgba)."""
+    path = tmp_path / name
+    return path, save_png(path, rgb_image(h, w, seed))
+
+
+def banner(page) -> str | None:
+    """The shared banner's text, or None when it is hidden."""
+    return page.evaluate("""(sel) => { const b = document.querySelector(sel);
+        return b.hidden ? null : b.querySelector('.error-text').textContent; }""", ALERT)
 
 
 def renders(page) -> int:

@@ -10,7 +10,7 @@ Two Pyodide starts in all (the page and its reload); the phone check resizes the
 from __future__ import annotations
 
 import numpy as np
-import pytest
+from page_helpers import banner, rgb_image, save_png
 from PIL import Image
 
 from pycore import api, builder_api
@@ -24,13 +24,8 @@ SEED_PARAMS = 854_362
 
 def make_photo(tmp_path, h=360, w=480, seed=0):
     """A seeded opaque RGB image the size of the notebook's photo (360x480)."""
-    rng = np.random.default_rng(seed)
-    yy, xx = np.mgrid[0:h, 0:w]
-    rgb = np.stack([(xx * 255 // (w - 1)), ((xx // 24 + yy // 24) % 2) * 180 + 40,
-                    rng.integers(0, 256, size=(h, w))], axis=-1).astype(np.uint8)
     path = tmp_path / "photo.png"
-    Image.fromarray(rgb, "RGB").save(path)
-    return path, np.concatenate([rgb, np.full((h, w, 1), 255, np.uint8)], axis=-1)
+    return path, save_png(path, rgb_image(h, w, seed, square=24, low=40, contrast=180))
 
 
 def rows(page):
@@ -216,18 +211,9 @@ def test_export_gives_json_pytorch_and_pycore_code_and_maps_as_png(new_app_page,
     page.wait_for_function("() => document.querySelector('[data-testid=export-code]').textContent.includes('\"units\": 7')")
 
 
-BANNER = "[role=alert][data-testid=error]"
-
-
 def b64url(text: str) -> str:
     import base64
     return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
-
-
-def banner(page) -> str | None:
-    """The banner's text, or None when it is hidden."""
-    return page.evaluate("""(sel) => { const b = document.querySelector(sel);
-        return b.hidden ? null : b.querySelector('.error-text').textContent; }""", BANNER)
 
 
 def go_hash(page, fragment: str) -> None:

@@ -11,7 +11,6 @@ import math
 
 import numpy as np
 import pytest
-
 from page_helpers import (
     ALERT,
     expected_maps,
@@ -26,6 +25,7 @@ from page_helpers import (
     upload,
     wait_render,
 )
+
 
 @pytest.fixture
 def page(app):

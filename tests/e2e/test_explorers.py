@@ -13,13 +13,11 @@ import json
 
 import numpy as np
 import pytest
-from PIL import Image
+from page_helpers import ALERT, CONV_TAB, EXPLORE_TAB, banner, rgb_image, save_png
 
 from pycore import api, explain
 from tools.project import ARTIFACTS_DIR
 
-EXPLORE_TAB = "[data-testid=tab-explore]"
-CONV_TAB = "[data-testid=tab-convolution]"
 H, W = 36, 48
 
 
@@ -27,11 +25,7 @@ H, W = 36, 48
 
 
 def make_png(path, h=H, w=W, seed=7):
-    rng = np.random.default_rng(seed)
-    yy, xx = np.mgrid[0:h, 0:w]
-    rgb = np.stack([xx * 255 // (w - 1), ((xx // 6 + yy // 6) % 2) * 180 + 30, rng.integers(0, 256, (h, w))], axis=-1).astype(np.uint8)
-    Image.fromarray(rgb, "RGB").save(path)
-    return np.concatenate([rgb, np.full((h, w, 1), 255, np.uint8)], axis=-1)
+    return save_png(path, rgb_image(h, w, seed, square=6, low=30, contrast=180))
 
 
 def card(xid):
@@ -111,15 +105,15 @@ def explore(app, tmp_path_factory):
 
 def test_multiply_and_sum(explore):
     page, _ = explore
-    page.wait_for_function("document.querySelector('[data-testid=mul-sum]').dataset.value === '165'")
-    assert page.text_content("[data-testid=mul-sum]").endswith("= 165")
-    act(page, "multiply", lambda: page.fill("[data-testid=mul-a-cell][data-row='0'][data-col='0']", "-2.5"))
+    page.wait_for_function("document.querySelector('[data-testid=multiply-sum]').dataset.value === '165'")
+    assert page.text_content("[data-testid=multiply-sum]").endswith("= 165")
+    act(page, "multiply", lambda: page.fill("[data-testid=multiply-a-cell][data-row='0'][data-col='0']", "-2.5"))
     meta, arrays = expected(api.multiply_sum, args(page, "multiply"), None)
     assert meta["sum"] == pytest.approx(165 - 9 - 2.5 * 9)
-    assert shown(page, "mul-sum") == pytest.approx(meta["sum"])
-    np.testing.assert_allclose(table(page, "mul-products"), arrays[meta["products"]].ravel())
-    act(page, "multiply", lambda: page.click("[data-testid=mul-reset]"))
-    assert shown(page, "mul-sum") == 165
+    assert shown(page, "multiply-sum") == pytest.approx(meta["sum"])
+    np.testing.assert_allclose(table(page, "multiply-products"), arrays[meta["products"]].ravel())
+    act(page, "multiply", lambda: page.click("[data-testid=multiply-reset]"))
+    assert shown(page, "multiply-sum") == 165
 
 
 def check_sliding_step(page, image, i):
@@ -199,35 +193,35 @@ def test_sliding_window_on_a_random_grid_with_dilation(explore, shot):
 
 def test_pooling_leftovers_overlap_and_values(explore):
     page, image = explore
-    select(page, "pooling", "xpool-input", "random")
-    act(page, "pooling", lambda: page.fill("[data-testid=xpool-size]", "11"))
+    select(page, "pooling", "pooling-input", "random")
+    act(page, "pooling", lambda: page.fill("[data-testid=pooling-size]", "11"))
     a = args(page, "pooling")
     assert (a["window"], a["stride"], a["ceil_mode"]) == (2, 2, False)
-    notes = page.text_content("[data-testid=xpool-notes]")
+    notes = page.text_content("[data-testid=pooling-notes]")
     assert "dropped" in notes and "1 row and 1 column" in notes
     meta, arrays = expected(api.pool_steps, a, image)
     assert meta["dropped_rows"] == 1 and meta["out_shape"] == [5, 5]
-    act(page, "pooling", lambda: page.check("[data-testid=xpool-ceil]"))
-    notes = page.text_content("[data-testid=xpool-notes]")
+    act(page, "pooling", lambda: page.check("[data-testid=pooling-ceil]"))
+    notes = page.text_content("[data-testid=pooling-notes]")
     assert "partial window" in notes
     a = args(page, "pooling")
     meta, arrays = expected(api.pool_steps, a, image)
     assert meta["out_shape"] == [6, 6] and meta["partial_windows"] == 11
-    page.click("[data-testid=xpool-last]")
-    assert shown(page, "xpool-value") == pytest.approx(float(arrays[2][-1]), rel=1e-6)
-    got = table(page, "xpool-window-values")
+    page.click("[data-testid=pooling-last]")
+    assert shown(page, "pooling-value") == pytest.approx(float(arrays[2][-1]), rel=1e-6)
+    got = table(page, "pooling-window-values")
     assert np.isnan(got).sum() == 3  # the corner window holds one real cell
     # overlap: stride 1 < window 3, average
-    select(page, "pooling", "xpool-window", 3)
-    select(page, "pooling", "xpool-stride", 1)
-    select(page, "pooling", "xpool-type", "avg")
-    assert "smaller than the 3×3 window" in page.text_content("[data-testid=xpool-notes]")
+    select(page, "pooling", "pooling-window", 3)
+    select(page, "pooling", "pooling-stride", 1)
+    select(page, "pooling", "pooling-type", "avg")
+    assert "smaller than the 3×3 window" in page.text_content("[data-testid=pooling-notes]")
     a = args(page, "pooling")
     meta, arrays = expected(api.pool_steps, a, image)
-    page.locator("[data-testid=xpool-stage]").focus()
+    page.locator("[data-testid=pooling-stage]").focus()
     page.keyboard.press("ArrowRight")
-    assert shown(page, "xpool-value") == pytest.approx(float(arrays[2][1]), rel=1e-6)
-    np.testing.assert_allclose(table(page, "xpool-window-values"), arrays[1][1].ravel(), rtol=1e-6)
+    assert shown(page, "pooling-value") == pytest.approx(float(arrays[2][1]), rel=1e-6)
+    np.testing.assert_allclose(table(page, "pooling-window-values"), arrays[1][1].ravel(), rtol=1e-6)
     assert meta["agrees_with_ops"]
 
 
@@ -235,26 +229,26 @@ def test_padding_modes_and_the_same_rule(explore):
     page, image = explore
     a = args(page, "padding")
     assert a["source"] == "image" and a["channel"] == "rgb"
-    modes = page.eval_on_selector_all("canvas[data-testid=xpad-canvas]", "cs => cs.map(c => c.dataset.mode)")
+    modes = page.eval_on_selector_all("canvas[data-testid=padding-canvas]", "cs => cs.map(c => c.dataset.mode)")
     assert modes == ["zeros", "reflect", "replicate", "circular"]
-    select(page, "padding", "xpad-kernel", 7)
+    select(page, "padding", "padding-kernel", 7)
     meta, _ = expected(api.padded_view, args(page, "padding"), image)
-    rule = page.text_content("[data-testid=xpad-rule]")
+    rule = page.text_content("[data-testid=padding-rule]")
     assert "p = (7 − 1) / 2 = 3" in rule
-    assert meta["same"]["rows"]["formula"] in page.text_content("[data-testid=xpad-same]")
-    assert meta["current"]["rows"]["formula"] in page.text_content("[data-testid=xpad-current]")
-    act(page, "padding", lambda: page.click("[data-testid=xpad-use-same]"))
+    assert meta["same"]["rows"]["formula"] in page.text_content("[data-testid=padding-same]")
+    assert meta["current"]["rows"]["formula"] in page.text_content("[data-testid=padding-current]")
+    act(page, "padding", lambda: page.click("[data-testid=padding-use-same]"))
     a = args(page, "padding")
     assert a["padding"] == 3
-    assert "the same size as the input" in page.text_content("[data-testid=xpad-current]")
-    select(page, "padding", "xpad-kernel", 4)
-    assert "1 before (top, left) and 2 after" in page.text_content("[data-testid=xpad-rule]")
+    assert "the same size as the input" in page.text_content("[data-testid=padding-current]")
+    select(page, "padding", "padding-kernel", 4)
+    assert "1 before (top, left) and 2 after" in page.text_content("[data-testid=padding-rule]")
     # reflect cannot pad 8 around an 8x8 digit: said, not drawn
-    select(page, "padding", "xpad-input", "digit")
-    select(page, "padding", "xpad-padding", 8)
-    assert "not possible" in page.text_content("[data-testid=xpad-mode][data-mode=reflect]")
-    assert page.locator("canvas[data-testid=xpad-canvas]").count() == 3
-    select(page, "padding", "xpad-input", "image")
+    select(page, "padding", "padding-input", "digit")
+    select(page, "padding", "padding-padding", 8)
+    assert "not possible" in page.text_content("[data-testid=padding-figure][data-mode=reflect]")
+    assert page.locator("canvas[data-testid=padding-canvas]").count() == 3
+    select(page, "padding", "padding-input", "image")
 
 
 def test_receptive_field_hover_and_keys(explore):
@@ -264,24 +258,24 @@ def test_receptive_field_hover_and_keys(explore):
     page.locator(card("receptive")).scroll_into_view_if_needed()
     # a pixel of the deepest layer (after two pools)
     L = meta["layers"][3]
-    hover_cell(page, "canvas[data-testid=rf-map][data-layer='3']", 1, 2, *L["shape"])
-    region = page.locator("[data-testid=rf-region]")
+    hover_cell(page, "canvas[data-testid=receptive-map][data-layer='3']", 1, 2, *L["shape"])
+    region = page.locator("[data-testid=receptive-region]")
     want = explain.receptive_field(image, {**a, "target": {"layer": 3, "row": 1, "col": 2}})["meta"]["target"]
     assert region.get_attribute("data-region") == ",".join(map(str, want["region"]))
-    assert page.text_content("[data-testid=rf-rsize]") == f"{want['size'][0]}×{want['size'][1]} pixels"
+    assert page.text_content("[data-testid=receptive-rsize]") == f"{want['size'][0]}×{want['size'][1]} pixels"
     assert want["full_size"] == [10, 10]
     # a first-layer pixel: the window values and the sum
     L0 = meta["layers"][0]
-    hover_cell(page, "canvas[data-testid=rf-map][data-layer='0']", 0, 5, *L0["shape"])
+    hover_cell(page, "canvas[data-testid=receptive-map][data-layer='0']", 0, 5, *L0["shape"])
     t = explain.receptive_field(image, {**a, "target": {"layer": 0, "row": 0, "col": 5}})["meta"]["target"]
     assert region.get_attribute("data-region") == ",".join(map(str, t["region"]))
     assert t["size"] == [2, 3]  # the top row's window hangs into the zero padding
-    assert shown(page, "rf-sum") == pytest.approx(t["sum"], rel=1e-5, abs=1e-6)
+    assert shown(page, "receptive-sum") == pytest.approx(t["sum"], rel=1e-5, abs=1e-6)
     first = meta["first"]
     i = 0 * L0["shape"][1] + 5
-    np.testing.assert_allclose(table(page, "rf-window"), arrays[first["windows"]][i].ravel(), rtol=1e-6)
+    np.testing.assert_allclose(table(page, "receptive-window"), arrays[first["windows"]][i].ravel(), rtol=1e-6)
     # keyboard: focus a map, arrows move the pixel
-    page.focus("canvas[data-testid=rf-map][data-layer='1']")
+    page.focus("canvas[data-testid=receptive-map][data-layer='1']")
     page.keyboard.press("ArrowUp")
     page.keyboard.press("ArrowLeft")
     L1 = meta["layers"][1]
@@ -289,11 +283,11 @@ def test_receptive_field_hover_and_keys(explore):
     t = explain.receptive_field(image, {**a, "target": {"layer": 1, "row": r, "col": c}})["meta"]["target"]
     assert region.get_attribute("data-region") == ",".join(map(str, t["region"]))
     # changing the stack: stride 2 on the first conv
-    act(page, "receptive", lambda: page.locator("[data-testid=rf-layer]").first.locator("[data-testid=rf-s]").fill("2"))
+    act(page, "receptive", lambda: page.locator("[data-testid=receptive-layer]").first.locator("[data-testid=receptive-s]").fill("2"))
     a2 = args(page, "receptive")
     assert a2["layers"][0]["s"] == 2
     meta2, _ = expected(api.receptive_field, a2, image)
-    shapes = page.eval_on_selector_all("canvas[data-testid=rf-map]", "cs => cs.map(c => c.dataset.shape)")
+    shapes = page.eval_on_selector_all("canvas[data-testid=receptive-map]", "cs => cs.map(c => c.dataset.shape)")
     assert shapes == [",".join(map(str, L["shape"])) for L in meta2["layers"]]
 
 
@@ -421,14 +415,6 @@ def test_benchmark_hook_reports_steps_per_second(explore):
 
 # ----------------------------------------------------------------------------- failures and messages
 
-BANNER = "[role=alert][data-testid=error]"
-
-
-def banner(page) -> str:
-    """The shared banner's text, or "" while it is hidden."""
-    return page.inner_text(BANNER) if page.is_visible(BANNER) else ""
-
-
 def failed(page, xid, timeout=20_000):
     page.wait_for_function("(s) => document.querySelector(s).dataset.failed === 'true'", arg=card(xid), timeout=timeout)
     return page.inner_text(f"{card(xid)} .x-error")
@@ -479,14 +465,14 @@ def test_a_failed_computation_marks_the_old_output_out_of_date(explore, shot):
     assert not stale(page, "sliding") and not page.is_visible("[data-testid=sliding-stale]")
     assert not page.is_visible("[data-testid=sliding-error]")
     assert "dilation 2" in page.text_content("[data-testid=sliding-formula]")
-    assert page.is_visible("[data-testid=sliding-check]") and not banner(page).startswith("Sliding window")
+    assert page.is_visible("[data-testid=sliding-check]") and not (banner(page) or "").startswith("Sliding window")
     # the same helper in another explorer: multiply and sum keeps its matrices editable
-    page.fill("[data-testid=mul-a-cell][data-row='0'][data-col='0']", "abc")
+    page.fill("[data-testid=multiply-a-cell][data-row='0'][data-col='0']", "abc")
     failed(page, "multiply")
-    assert not page.is_visible("[data-testid=mul-sum]") and page.is_visible("[data-testid=mul-stale]")
-    assert page.is_editable("[data-testid=mul-a-cell][data-row='0'][data-col='0']")
-    act(page, "multiply", lambda: page.click("[data-testid=mul-reset]"))
-    assert page.is_visible("[data-testid=mul-sum]") and not page.is_visible("[data-testid=mul-stale]")
+    assert not page.is_visible("[data-testid=multiply-sum]") and page.is_visible("[data-testid=multiply-stale]")
+    assert page.is_editable("[data-testid=multiply-a-cell][data-row='0'][data-col='0']")
+    act(page, "multiply", lambda: page.click("[data-testid=multiply-reset]"))
+    assert page.is_visible("[data-testid=multiply-sum]") and not page.is_visible("[data-testid=multiply-stale]")
 
 
 def test_select_options_fit_their_fields(explore):
@@ -522,8 +508,7 @@ def test_select_options_fit_their_fields(explore):
 
 
 def tiny_png(path, w, h):
-    rgb = (np.arange(h * w * 3).reshape(h, w, 3) * 37 % 256).astype(np.uint8)
-    Image.fromarray(rgb, "RGB").save(path)
+    save_png(path, (np.arange(h * w * 3).reshape(h, w, 3) * 37 % 256).astype(np.uint8))
 
 
 def upload(page, path):
@@ -536,19 +521,19 @@ def upload(page, path):
 def test_tiny_images_errors_stay_in_their_explorer_and_the_banner_names_it(explore, tmp_path, shot):
     page, _ = explore
     try:
-        act(page, "receptive", lambda: page.click("[data-testid=rf-reset]"))  # the default stack: conv, pool, conv, pool
+        act(page, "receptive", lambda: page.click("[data-testid=receptive-reset]"))  # the default stack: conv, pool, conv, pool
         tiny_png(tmp_path / "three-by-two.png", 3, 2)
         before = renders(page, "flip")
         upload(page, tmp_path / "three-by-two.png")
-        for xid, testid in [("sliding", "sliding-input"), ("pooling", "xpool-input"), ("padding", "xpad-input"),
-                            ("receptive", "rf-input"), ("flip", "flip-input"), ("rgb", "rgb-input")]:
+        for _xid, testid in [("sliding", "sliding-input"), ("pooling", "pooling-input"), ("padding", "padding-input"),
+                            ("receptive", "receptive-input"), ("flip", "flip-input"), ("rgb", "rgb-input")]:
             page.select_option(f"[data-testid={testid}]", "image")
         wait_new(page, "flip", before)
         page.wait_for_function("document.querySelector('[data-testid=explorer-rgb]').dataset.args?.includes('\"size\":2')")
         msg = failed(page, "receptive")
         assert msg.startswith("Layer 4 (maxpool): the 2×2 pooling window does not fit in the 1×1 map from layer 3")
         # the banner says whose message it is; the explorers that work show none
-        page.wait_for_function("(t) => document.querySelector(t).innerText.includes('Receptive field: layer 4')", arg=BANNER)
+        page.wait_for_function("(t) => document.querySelector(t).innerText.includes('Receptive field: layer 4')", arg=ALERT)
         for xid in ("flip", "rgb"):
             assert page.get_attribute(card(xid), "data-failed") is None and not stale(page, xid)
             assert not page.is_visible(f"{card(xid)} .x-error")
@@ -559,13 +544,13 @@ def test_tiny_images_errors_stay_in_their_explorer_and_the_banner_names_it(explo
         shot(page, "explorers-named-banner")
         # leaving the tab takes the explorers' messages off the banner; coming back brings them again
         page.click(CONV_TAB)
-        assert "Receptive field" not in banner(page)
+        assert "Receptive field" not in (banner(page) or "")
         page.click(EXPLORE_TAB)
-        page.wait_for_function("(t) => document.querySelector(t).innerText.includes('Receptive field:')", arg=BANNER)
+        page.wait_for_function("(t) => document.querySelector(t).innerText.includes('Receptive field:')", arg=ALERT)
         # it recovers: the message goes from the explorer and the banner
-        act(page, "receptive", lambda: page.select_option("[data-testid=rf-input]", "digit"))
-        assert not page.is_visible("[data-testid=rf-error]") and not stale(page, "receptive")
-        assert "Receptive field" not in banner(page)
+        act(page, "receptive", lambda: page.select_option("[data-testid=receptive-input]", "digit"))
+        assert not page.is_visible("[data-testid=receptive-error]") and not stale(page, "receptive")
+        assert "Receptive field" not in (banner(page) or "")
         # a 1×1 image: too small for any crop; the old grid and position are not left as if current
         tiny_png(tmp_path / "one.png", 1, 1)
         upload(page, tmp_path / "one.png")
@@ -581,6 +566,6 @@ def test_tiny_images_errors_stay_in_their_explorer_and_the_banner_names_it(explo
         path = tmp_path / "restore.png"
         make_png(path)
         upload(page, path)
-        for testid in ("sliding-input", "xpool-input", "xpad-input", "rf-input", "flip-input", "rgb-input"):
+        for testid in ("sliding-input", "pooling-input", "padding-input", "receptive-input", "flip-input", "rgb-input"):
             page.select_option(f"[data-testid={testid}]", "image")
         page.wait_for_function("document.querySelectorAll('[data-testid=explorers-root] [data-failed]').length === 0")

@@ -7,9 +7,8 @@ import io
 
 import numpy as np
 import pytest
-from PIL import Image
-
 from page_helpers import ALERT, fmaps, make_png, renders, reset, set_control, upload, wait_render
+from PIL import Image
 
 
 @pytest.fixture

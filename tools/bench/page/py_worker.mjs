@@ -1,24 +1,20 @@
-// Benchmark worker: Pyodide + pycore, loaded exactly as the product's worker loads them
-// (same ../pyodide/ folder, same lock, checkIntegrity), plus tools/bench_cases.py,
-// fetched as text and written to Pyodide's file system (never built from data).
+// Benchmark worker: Pyodide + pycore, loaded by the product's own loader (js/core/
+// pyodide-loader.js: same ../pyodide/ folder, same lock, checkIntegrity), plus
+// tools/bench_cases.py, fetched as text and written to Pyodide's file system (never built
+// from data). tools/bench.py copies dist/ into dist-bench/ and this page into
+// dist-bench/bench/, so ../js/ is the product's js/ next to it.
 //
 // request  {id, op: "json", request: string}      -> {id, ok, json: string}
 //          {id, op: "arrays", case, sizes: string} -> {id, ok, arrays: [Float32Array x3]}
 // on load  {ready: true, loadMs} | {loadError}
-import { loadPyodide } from "../pyodide/pyodide.mjs";
+import { startPyodide, loadPackages } from "../js/core/pyodide-loader.js";
 
 let cases = null;
 
 async function load() {
   const t0 = performance.now();
-  const base = new URL("../pyodide/", import.meta.url).href;
-  const pyodide = await loadPyodide({
-    indexURL: base,
-    lockFileURL: base + "pyodide-lock.json",
-    stdout: () => {},
-    stderr: (s) => console.warn("[python]", s),
-  });
-  await pyodide.loadPackage(["numpy", "pycore"], { checkIntegrity: true, messageCallback: () => {} });
+  const pyodide = await startPyodide();
+  await loadPackages(pyodide, ["numpy", "pycore"]);
   const resp = await fetch(new URL("./bench_cases.py", import.meta.url));
   if (!resp.ok) throw new Error(`bench_cases.py: HTTP ${resp.status}`);
   const source = await resp.text();

@@ -9,6 +9,7 @@
 //           (pycore's output, (C_out, H', W')) as Float32Array; the inputs are transposed
 //           to TF.js's NHWC / HWIO outside the timing.
 //           -> {id, ok, ms: [...], maxAbsDiff, maxAbsRef, backend}
+/* global tf */ // the UMD bundles define it
 importScripts("./tfjs/tf-core.min.js", "./tfjs/tf-backend-cpu.min.js", "./tfjs/tf-backend-wasm.min.js");
 
 tf.wasm.setWasmPaths(new URL("./tfjs/", self.location.href).href);

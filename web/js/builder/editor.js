@@ -1,7 +1,8 @@
 // The layer stack editor: one card per layer with its settings, move/remove buttons that
 // work from the keyboard, and the output shape (or the reason the stack breaks there),
 // filled in from pycore's trace.
-import { el } from "./dom.js";
+import { el } from "../ui/dom.js";
+import { fmtInt } from "../ui/format.js";
 
 export const TYPE_LABELS = {
   conv2d: "Conv2d",
@@ -118,7 +119,7 @@ function field(labelText, control, help) {
 
 function textInput(layer, key, i, label, placeholder = "") {
   const input = el("input", {
-    type: "text", inputMode: "numeric", autocomplete: "off", spellcheck: false,
+    type: "text", inputmode: "numeric", autocomplete: "off", spellcheck: "false",
     value: pairText(layer[key]), placeholder,
     dataset: { testid: `field-${key}`, key },
     "aria-label": `Layer ${i + 1} (${label}) ${key.replace("_", " ")}`,
@@ -199,10 +200,6 @@ function layerFields(layer, i, label, opts) {
     activation();
   }
   return out;
-}
-
-function fmtInt(n) {
-  return Number(n).toLocaleString("en-US");
 }
 
 /** Write a trace's shapes, errors and working into the cards drawn by renderStack. */

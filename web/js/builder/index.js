@@ -3,8 +3,11 @@
 // network_trace, no running), runs their image through it (network_run) and sees every
 // feature map, the flatten strip, dense outputs and class scores. The whole state lives in
 // the URL hash (#build?s=...), so a link reproduces the network.
-import { COLOR_MODES } from "../render.js";
-import { el, fmtMs } from "./dom.js";
+import { el } from "../ui/dom.js";
+import { COLOR_MODES } from "../ui/colormap.js";
+import { fmtMs } from "../ui/format.js";
+import { coalesce } from "../ui/schedule.js";
+import { wireFileInput, wireDropZone } from "../ui/image-input.js";
 import { renderStack, updateStack, TYPE_LABELS, TYPE_HELP, layerId } from "./editor.js";
 import { tableSkeleton, fillTable } from "./table.js";
 import { renderResults } from "./results.js";
@@ -267,7 +270,7 @@ export function mountBuilder(root, ctx) {
     try {
       spec = specFromList(doc.spec, b.options.types);
     } catch (e) {
-      throw new Error(`Not loaded: ${e.message}.`);
+      throw new Error(`Not loaded: ${e.message}.`, { cause: e });
     }
     const inp = doc.input && typeof doc.input === "object" ? doc.input
       : Array.isArray(doc.input_shape) ? { color: doc.input_shape[0] === 1 ? "gray" : "rgb", height: doc.input_shape[1], width: doc.input_shape[2] } : {};
@@ -283,19 +286,14 @@ export function mountBuilder(root, ctx) {
   }
 
   // ------------------------------------------------------------------ trace and run
-  let scheduled = false;
+  const scheduleTrace = coalesce(() => retrace());
   // Every change of the network goes through here; only the first drawing (`initial`)
   // leaves a bad link's banner up, as it is the one the banner describes.
   function changed({ url = true, initial = false } = {}) {
     if (!initial) ctx.setError(LINK_ERR, null);
     if (url) writeURL();
     showPresetNote();
-    if (scheduled) return;
-    scheduled = true;
-    queueMicrotask(() => {
-      scheduled = false;
-      retrace();
-    });
+    scheduleTrace();
   }
 
   function key() {
@@ -357,12 +355,12 @@ export function mountBuilder(root, ctx) {
 
   async function run() {
     const k = key();
-    const params = { ...callParams(b.state), __image: true };
+    const params = callParams(b.state);
     runStatus.textContent = "Running…";
     runBtn.disabled = true;
     let r;
     try {
-      r = await ctx.client.latest("builder-run", "network_run", params);
+      r = await ctx.client.latest("builder-run", "network_run", params, { image: true });
     } catch (e) {
       runBtn.disabled = !(b.trace && b.trace.runnable);
       if (e.kind === "Restart") return;
@@ -461,19 +459,9 @@ export function mountBuilder(root, ctx) {
       results.classList.add(`thumb-${sizeSel.value}`);
     });
     // The image: the page has one current image; these reuse the page's own loader.
-    fileIn.addEventListener("change", () => {
-      const file = fileIn.files && fileIn.files[0];
-      fileIn.value = "";
-      if (file) ctx.loadFile(file);
-    });
+    wireFileInput(fileIn, ctx.loadFile);
     sampleBtn.addEventListener("click", () => ctx.loadSample());
-    const drop = fileIn.closest(".card");
-    drop.addEventListener("dragover", (e) => e.preventDefault());
-    drop.addEventListener("drop", (e) => {
-      e.preventDefault();
-      const file = e.dataTransfer?.files?.[0];
-      if (file) ctx.loadFile(file);
-    });
+    wireDropZone(fileIn.closest(".card"), ctx.loadFile, { highlight: false });
   }
 
   function showImageInfo(img) {

@@ -1,24 +1,13 @@
 // Drawing a run: the fitted input, every layer's feature maps (all channels, scrollable),
 // the flatten vector as a strip, dense outputs as bars and the class scores with their
 // softmax probabilities. Every map can be saved as a PNG.
-import { drawMap, fmt } from "../render.js";
-import { el, fmtMs } from "./dom.js";
+import { el } from "../ui/dom.js";
+import { drawMap } from "../ui/canvas.js";
+import { fmt, fmtMs } from "../ui/format.js";
+import { downloadCanvas } from "../ui/download.js";
 import { TYPE_LABELS } from "./editor.js";
 
 const SMALL_VECTOR = 32; // up to this many values: one labelled bar each; more: a drawn chart
-
-/** Save a canvas as a PNG file. */
-export function downloadCanvas(canvas, filename) {
-  canvas.toBlob((blob) => {
-    if (!blob) return;
-    const url = URL.createObjectURL(blob);
-    const a = el("a", { href: url, download: filename });
-    document.body.append(a);
-    a.click();
-    a.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10_000);
-  }, "image/png");
-}
 
 function pngButton(canvas, filename, what) {
   const b = el("button", { type: "button", className: "secondary b-png", dataset: { testid: "download-png", filename }, "aria-label": `Download ${what} as PNG` }, "PNG");

@@ -110,7 +110,7 @@ export function decodeState(text, types) {
   try {
     spec = specFromList(doc.spec, types);
   } catch (e) {
-    throw new Error(`The link's network is damaged: ${e.message}`);
+    throw new Error(`The link's network is damaged: ${e.message}`, { cause: e });
   }
   const input = doc.input && typeof doc.input === "object" ? doc.input : {};
   return {

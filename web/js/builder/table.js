@@ -1,6 +1,7 @@
 // The live table: per layer output shape, parameters (weights + biases) and multiply-adds,
 // with totals; each layer's time once the network has run. Filled from pycore's trace.
-import { el, fmtInt, fmtShort, fmtMs } from "./dom.js";
+import { el } from "../ui/dom.js";
+import { fmtInt, fmtShort, fmtMs } from "../ui/format.js";
 import { TYPE_LABELS } from "./editor.js";
 
 export function tableSkeleton() {

@@ -1,25 +1,25 @@
 // Convolution vs cross-correlation: what CNNs compute lays the kernel over the image
 // as written (cross-correlation); a true convolution first flips it (rotates it 180°).
 // A switch shows both; pycore.explain.flip_compare computes both outputs.
-import { el, fmt, selectField, sourcePicker, matrixEditor, numberTable, sizeCanvas, cellSize, makeRunner, debounce, blit, grid, explorerCard } from "./common.js";
+import { el } from "../ui/dom.js";
+import { fmt } from "../ui/format.js";
+import { selectField } from "../ui/fields.js";
+import { grid, sizeCanvas, cellSize, blit } from "../ui/canvas.js";
+import { onResize } from "../ui/schedule.js";
+import { sourcePicker } from "./source-picker.js";
+import { matrixEditor, numberTable } from "./tables.js";
+import { makeRunner } from "./runner.js";
+import { hint, kernelChoice, typedKernel } from "./card.js";
 
 const PRESETS = ["sobel_x", "sobel_y", "emboss", "edge", "prewitt_x", "blur", "sharpen", "laplacian", "outline", "identity"];
 
-export function mountFlip(root, ctx) {
-  const name = "flip";
-  const card = explorerCard(root, "flip", "Convolution vs cross-correlation", "Deep-learning libraries (and the tutorial) slide the kernel over the image as written: strictly, that is cross-correlation. The convolution of mathematics flips the kernel first, upside down and left to right. For a symmetric kernel that changes nothing; for an asymmetric one the output changes. A network does not care: it would simply learn the flipped weights.");
+export function mountFlip(card, ctx, name) {
+  hint(card, "Deep-learning libraries (and the tutorial) slide the kernel over the image as written: strictly, that is cross-correlation. The convolution of mathematics flips the kernel first, upside down and left to right. For a symmetric kernel that changes nothing; for an asymmetric one the output changes. A network does not care: it would simply learn the flipped weights.");
   const source = sourcePicker(ctx, { name, maxSize: 64, size: 24, onChange: () => runner.run() });
   const preset = selectField("Kernel", `${name}-preset`, PRESETS.map((p) => [p, p]), "sobel_x");
-  let kernelMode = "preset";
-  const editor = matrixEditor({ rows: 3, cols: 3, values: [-1, 0, 1, -2, 0, 2, -1, 0, 1], testid: `${name}-kernel`, label: "Kernel",
-    onChange: () => {
-      kernelMode = "values";
-      runner.run();
-    } });
-  preset.input.addEventListener("change", () => {
-    kernelMode = "preset";
-    runner.run();
-  });
+  const kernel = kernelChoice(() => runner.run());
+  const editor = matrixEditor({ rows: 3, cols: 3, values: [-1, 0, 1, -2, 0, 2, -1, 0, 1], testid: `${name}-kernel`, label: "Kernel", onChange: kernel.useTyped });
+  preset.input.addEventListener("change", kernel.usePreset);
   const sw = el("button", { type: "button", role: "switch", "aria-checked": "false", dataset: { testid: `${name}-switch` }, id: `${name}-switch` });
   const swLabel = el("label", { class: "switch", for: `${name}-switch` }, sw, el("span", {}, "Flip the kernel (true convolution)"));
   sw.addEventListener("click", () => {
@@ -45,23 +45,19 @@ export function mountFlip(root, ctx) {
     verdict);
   card.append(el("div", { class: "x-layout" }, controls, stage));
 
-  const runner = makeRunner(ctx, name, "flip_compare", () => {
+  const runner = makeRunner(ctx, { key: name, fn: "flip_compare", host: card, source, collect: () => {
     const p = source.params();
-    if (kernelMode === "values") {
-      const r = editor.read();
-      if (r.errors.length) throw new Error(r.errors[0]);
-      p.kernel = { rows: r.rows, cols: r.cols, values: r.values };
-    } else p.kernel = { preset: preset.input.value };
+    p.kernel = kernel.typed ? typedKernel(editor) : { preset: preset.input.value };
     return p;
-  }, (result) => {
-    if (kernelMode === "preset") editor.set(Array.from(result.arrays[1]), 3, 3);
+  }, onResult: (result) => {
+    if (!kernel.typed) editor.set(Array.from(result.arrays.kernel), 3, 3);
     show(result);
-  }, card);
+  } });
 
   function show({ meta: m, arrays: a }) {
     const on = sw.getAttribute("aria-checked") === "true";
-    asWritten.set(a[1], 3, 3);
-    flipped.set(a[2], 3, 3);
+    asWritten.set(a.kernel, 3, 3);
+    flipped.set(a.flipped, 3, 3);
     asWritten.element.classList.toggle("in-use", !on);
     flipped.element.classList.toggle("in-use", on);
     asWritten.element.querySelector("caption").textContent = on ? "kernel as written" : "kernel as written (in use)";
@@ -75,9 +71,9 @@ export function mountFlip(root, ctx) {
       const base = grid(data, hh, ww, { cell, mode, lo, hi });
       blit(sizeCanvas(canvas, ww * cell, hh * cell), base, 0, 0, ww * cell, hh * cell);
     };
-    draw(inCanvas, a[0], h, w, "gray", m.ranges.input[0], m.ranges.input[1]);
-    draw(outCanvas, on ? a[4] : a[3], ho, wo, "diverging", m.ranges.output[0], m.ranges.output[1]);
-    draw(diffCanvas, a[5], ho, wo, "diverging", m.ranges.diff[0], m.ranges.diff[1]);
+    draw(inCanvas, a.input, h, w, "gray", m.ranges.input[0], m.ranges.input[1]);
+    draw(outCanvas, on ? a.conv : a.cross, ho, wo, "diverging", m.ranges.output[0], m.ranges.output[1]);
+    draw(diffCanvas, a.diff, ho, wo, "diverging", m.ranges.diff[0], m.ranges.diff[1]);
     outCanvas.dataset.which = on ? "convolution" : "cross-correlation";
     outCanvas.setAttribute("aria-label", `${on ? "Convolution" : "Cross-correlation"} output`);
     outCap.textContent = on ? "convolution (flipped kernel)" : "cross-correlation (as written)";
@@ -88,9 +84,9 @@ export function mountFlip(root, ctx) {
       ? "This kernel is symmetric: flipping it gives the same kernel, so the output does not change at all (the difference is 0 everywhere)."
       : `This kernel is not symmetric: flipping it changes ${m.changed_pixels} of the ${ho * wo} output values, by up to ${fmt(m.max_change)}.`;
   }
-  new ResizeObserver(debounce(() => {
+  onResize(stage, () => {
     const r = runner.last();
     if (r) show(r);
-  }, 80)).observe(stage);
+  }, 80);
   return { runner, source };
 }

@@ -1,13 +1,17 @@
 // Multiply and sum: the single step a filter does at one position, on two small
 // editable matrices (pycore.explain.multiply_sum). Defaults: the notebook's 1..9 and 9..1.
-import { el, fmt, selectField, matrixEditor, numberTable, makeRunner, explorerCard } from "./common.js";
+import { el } from "../ui/dom.js";
+import { fmt } from "../ui/format.js";
+import { selectField } from "../ui/fields.js";
+import { matrixEditor, numberTable } from "./tables.js";
+import { makeRunner } from "./runner.js";
+import { hint } from "./card.js";
 
 const A0 = [1, 2, 3, 4, 5, 6, 7, 8, 9];
 const B0 = [9, 8, 7, 6, 5, 4, 3, 2, 1];
 
-export function mountMultiply(root, ctx) {
-  const name = "mul";
-  const card = explorerCard(root, "multiply", "Multiply and sum", "The one operation a filter repeats at every position: multiply each pair of cells that lie on top of each other, then add up the products. Think of A as the image patch under the filter and B as the filter's weights. Edit any cell.");
+export function mountMultiply(card, ctx, name) {
+  hint(card, "The one operation a filter repeats at every position: multiply each pair of cells that lie on top of each other, then add up the products. Think of A as the image patch under the filter and B as the filter's weights. Edit any cell.");
   const rows = selectField("Rows", `${name}-rows`, [1, 2, 3, 4, 5].map((n) => [n, String(n)]), 3);
   const cols = selectField("Columns", `${name}-cols`, [1, 2, 3, 4, 5].map((n) => [n, String(n)]), 3);
   const a = matrixEditor({ rows: 3, cols: 3, values: A0, testid: `${name}-a`, label: "Matrix A", onChange: () => runner.run() });
@@ -42,18 +46,18 @@ export function mountMultiply(root, ctx) {
     prodFig);
   card.append(el("div", { class: "grid2 mul-size" }, rows.label, cols.label), box, result, reset);
 
-  const runner = makeRunner(ctx, name, "multiply_sum", () => {
+  const runner = makeRunner(ctx, { key: name, fn: "multiply_sum", host: card, stale: [result, prodFig], collect: () => {
     const ra = a.read();
     const rb = b.read();
     const errors = ra.errors.concat(rb.errors);
     if (errors.length) throw new Error(errors[0]);
     return { a: { rows: ra.rows, cols: ra.cols, values: ra.values }, b: { rows: rb.rows, cols: rb.cols, values: rb.values } };
-  }, ({ meta, arrays }) => {
+  }, onResult: ({ meta, arrays }) => {
     const [r, c] = meta.shape;
     const p = arrays[meta.products];
     prod.set(p, r, c);
     sum.textContent = `sum = ${Array.from(p, (v) => fmt(v)).join(" + ").replace(/\+ −/g, "− ")} = ${fmt(meta.sum)}`;
     sum.dataset.value = String(meta.sum);
-  }, card, { stale: [result, prodFig] }); // the matrices are the controls: only the products and the sum go out of date
+  } }); // stale: the matrices are the controls, only the products and the sum go out of date
   return { runner };
 }

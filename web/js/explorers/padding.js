@@ -1,6 +1,12 @@
 // Padding: the same input padded in each mode, the border drawn, and the "same" rule
 // p = d(k-1)/2 explained with the current numbers (pycore.explain.padded_view).
-import { el, selectField, sourcePicker, sizeCanvas, cellSize, makeRunner, debounce, blit, grid, drawPadding, explorerCard } from "./common.js";
+import { el } from "../ui/dom.js";
+import { selectField } from "../ui/fields.js";
+import { grid, sizeCanvas, cellSize, blit, drawPadding } from "../ui/canvas.js";
+import { onResize } from "../ui/schedule.js";
+import { sourcePicker } from "./source-picker.js";
+import { makeRunner } from "./runner.js";
+import { hint } from "./card.js";
 
 const MODES = {
   zeros: "zeros: the added cells are 0 (black).",
@@ -9,9 +15,8 @@ const MODES = {
   circular: "circular: the input wraps around, so the left border shows the right edge.",
 };
 
-export function mountPadding(root, ctx) {
-  const name = "xpad";
-  const card = explorerCard(root, "padding", "Padding", "Padding adds cells around the input before the filter slides, so windows can be centred on the edge pixels and the feature map need not shrink. What the new cells contain is the padding mode. The dashed line is the original border.");
+export function mountPadding(card, ctx, name) {
+  hint(card, "Padding adds cells around the input before the filter slides, so windows can be centred on the edge pixels and the feature map need not shrink. What the new cells contain is the padding mode. The dashed line is the original border.");
 
   const source = sourcePicker(ctx, { name, maxSize: 64, size: 12, rgb: true, onChange: () => runner.run() });
   const pad = selectField("Padding (cells per side)", `${name}-padding`, [0, 1, 2, 3, 4, 5, 6, 7, 8].map((p) => [p, String(p)]), 2);
@@ -37,12 +42,12 @@ export function mountPadding(root, ctx) {
   const stage = el("div", { class: "x-stage" }, figs, rule);
   card.append(el("div", { class: "x-layout" }, controls, stage));
 
-  const runner = makeRunner(ctx, name, "padded_view", () => ({
+  const runner = makeRunner(ctx, { key: name, fn: "padded_view", host: card, source, collect: () => ({
     ...source.params(), padding: Number(pad.input.value), kernel_size: Number(k.input.value), dilation: Number(d.input.value),
-  }), (result) => {
+  }), onResult: (result) => {
     draw(result);
     explain(result.meta);
-  }, card);
+  } });
 
   function draw(result) {
     const { meta: m, arrays: a } = result;
@@ -53,7 +58,7 @@ export function mountPadding(root, ctx) {
     const cell = cellSize(side, Math.max(hp, wp), 2, 24);
     const rgb = m.channels === 3;
     figs.replaceChildren(...m.modes.map((mode) => {
-      const fig = el("figure", { dataset: { testid: `${name}-mode`, mode: mode.mode } });
+      const fig = el("figure", { dataset: { testid: `${name}-figure`, mode: mode.mode } });
       if (mode.array == null) { // Python None arrives as undefined
         fig.append(el("p", { class: "na" }, `${mode.mode}: not possible here. ${mode.error}`));
       } else {
@@ -106,9 +111,9 @@ export function mountPadding(root, ctx) {
     rule.replaceChildren(...parts);
   }
 
-  new ResizeObserver(debounce(() => {
+  onResize(stage, () => {
     const r = runner.last();
     if (r) draw(r);
-  }, 80)).observe(stage);
+  }, 80);
   return { source, runner };
 }

@@ -2,13 +2,14 @@
 // image, against a convolution layer's filters (pycore.explain.param_counts). The
 // notebook's argument, 100×100 → 10,000 weights per neuron against (5×5)×20 = 500,
 // is a preset.
-import { el, numberField, numberOf, makeRunner, explorerCard } from "./common.js";
+import { el } from "../ui/dom.js";
+import { fmtInt as int } from "../ui/format.js";
+import { numberField, numberOf } from "../ui/fields.js";
+import { makeRunner } from "./runner.js";
+import { hint } from "./card.js";
 
-const int = (n) => Number(n).toLocaleString("en-US");
-
-export function mountParams(root, ctx) {
-  const name = "params";
-  const card = explorerCard(root, "params", "Parameter counts", "A fully connected neuron has one weight for every input value: every pixel of every channel. A convolution filter has one weight per cell of its small window (times the channels), and the same weights are reused at every position of the image.");
+export function mountParams(card, ctx, name) {
+  hint(card, "A fully connected neuron has one weight for every input value: every pixel of every channel. A convolution filter has one weight per cell of its small window (times the channels), and the same weights are reused at every position of the image.");
   const H = numberField("Image height", `${name}-height`, 100, { min: 1, max: 100000 });
   const W = numberField("Image width", `${name}-width`, 100, { min: 1, max: 100000 });
   const C = numberField("Channels", `${name}-channels`, 1, { min: 1, max: 4096, hint: "1 gray, 3 RGB" });
@@ -47,10 +48,10 @@ export function mountParams(root, ctx) {
       el("div", { class: "add-filter" }, mine, notebook)),
     el("div", { class: "x-stage" }, out)));
 
-  const runner = makeRunner(ctx, name, "param_counts", () => ({
+  const runner = makeRunner(ctx, { key: name, fn: "param_counts", host: card, collect: () => ({
     height: numberOf(H.input), width: numberOf(W.input), channels: numberOf(C.input),
     filters: numberOf(N.input), kernel_size: numberOf(K.input), neurons: numberOf(M.input),
-  }), ({ meta: m }) => {
+  }), onResult: ({ meta: m }) => {
     const fc = m.fc;
     const cv = m.conv;
     const big = Math.max(fc.weights, cv.weights);
@@ -72,6 +73,6 @@ export function mountParams(root, ctx) {
     );
     out.dataset.fc = String(fc.weights);
     out.dataset.conv = String(cv.weights);
-  }, card);
+  } });
   return { runner };
 }

@@ -3,13 +3,19 @@
 // leftover rows and columns are drawn, never silently dropped: hatched when floor
 // mode drops them, a dashed partial window when ceil mode keeps them.
 // Every number comes from pycore.explain.pool_steps.
-import { el, fmt, selectField, sourcePicker, numberTable, sizeCanvas, outline, cellSize, makeRunner, Player, debounce, blit, grid, hatch, explorerCard } from "./common.js";
+import { el } from "../ui/dom.js";
+import { fmt, plural } from "../ui/format.js";
+import { selectField } from "../ui/fields.js";
+import { grid, sizeCanvas, outline, cellSize, blit, hatch, drawMapUpTo } from "../ui/canvas.js";
+import { Player } from "../ui/player.js";
+import { onResize } from "../ui/schedule.js";
+import { sourcePicker } from "./source-picker.js";
+import { numberTable } from "./tables.js";
+import { makeRunner } from "./runner.js";
+import { hint } from "./card.js";
 
-const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
-
-export function mountPooling(root, ctx) {
-  const name = "xpool";
-  const card = explorerCard(root, "pooling", "Pooling", "Pooling shrinks a feature map: a window slides over it and keeps one number per position, the largest value (max) or the mean (average). When the stride is smaller than the window, neighbouring windows overlap. When the sizes do not divide, some rows and columns are left over: floor mode drops them, ceil mode keeps a partial window.");
+export function mountPooling(card, ctx, name) {
+  hint(card, "Pooling shrinks a feature map: a window slides over it and keeps one number per position, the largest value (max) or the mean (average). When the stride is smaller than the window, neighbouring windows overlap. When the sizes do not divide, some rows and columns are left over: floor mode drops them, ceil mode keeps a partial window.");
 
   const source = sourcePicker(ctx, { name, maxSize: 32, size: 11, onChange: () => runner.run() });
   const pre = selectField("Map to pool", `${name}-prefilter`, [
@@ -62,7 +68,7 @@ export function mountPooling(root, ctx) {
     announce: (i) => {
       if (!data) return "";
       const [, wo] = data.meta.out_shape;
-      return `Position ${i + 1} of ${data.meta.positions}: output row ${Math.floor(i / wo)}, column ${i % wo} = ${fmt(data.arrays[2][i])}`;
+      return `Position ${i + 1} of ${data.meta.positions}: output row ${Math.floor(i / wo)}, column ${i % wo} = ${fmt(data.arrays.values[i])}`;
     },
   });
   const stage = el("div", { class: "x-stage", tabindex: "0", dataset: { testid: `${name}-stage` },
@@ -72,17 +78,17 @@ export function mountPooling(root, ctx) {
   player.bindKeys(stage);
   card.append(el("div", { class: "x-layout" }, controls, stage));
 
-  const runner = makeRunner(ctx, name, "pool_steps", () => ({
+  const runner = makeRunner(ctx, { key: name, fn: "pool_steps", host: card, source, collect: () => ({
     ...source.params(), prefilter: pre.input.value, type: type.input.value, window: Number(win.input.value),
     stride: Number(stride.input.value), ceil_mode: ceil.checked,
-  }), (result) => {
+  }), onResult: (result) => {
     const fresh = !data || data.meta.positions !== result.meta.positions;
     data = result;
     bases = null;
     layout();
     player.setCount(result.meta.positions, !fresh);
     describe();
-  }, card);
+  } });
 
   function describe() {
     const m = data.meta;
@@ -121,12 +127,12 @@ export function mountPooling(root, ctx) {
     cell = c;
     outCell = oc;
     const a = data.arrays;
-    const input = grid(a[0], h, w, { cell, mode: "gray", lo: m.ranges.input[0], hi: m.ranges.input[1], numbers: cell >= 28 });
+    const input = grid(a.input, h, w, { cell, mode: "gray", lo: m.ranges.input[0], hi: m.ranges.input[1], numbers: cell >= 28 });
     // never-read cells: dropped by floor, or skipped between windows
     const ictx = input.getContext("2d");
-    const cov = a[6];
+    const cov = a.coverage;
     for (let r = 0; r < h; r++) for (let col = 0; col < w; col++) if (cov[r * w + col] === 0) hatch(ictx, r, col, r + 1, col + 1, cell);
-    const out = grid(a[8], ho, wo, { cell: outCell, mode: "gray", lo: m.ranges.input[0], hi: m.ranges.input[1], numbers: outCell >= 28 });
+    const out = grid(a.output, ho, wo, { cell: outCell, mode: "gray", lo: m.ranges.input[0], hi: m.ranges.input[1], numbers: outCell >= 28 });
     bases = { key, data, input, out, eh, ew };
     inCap.textContent = `map ${h}×${w}${m.prefilter !== "none" ? ` (ReLU of ${m.prefilter})` : ""}`;
     outCap.textContent = `${m.type === "max" ? "max" : "average"} pooled ${ho}×${wo} (same gray scale)`;
@@ -144,11 +150,11 @@ export function mountPooling(root, ctx) {
     const ic = sizeCanvas(inCanvas, ew * cell, eh * cell);
     ic.clearRect(0, 0, ew * cell, eh * cell);
     blit(ic, bases.input, 0, 0, w * cell, h * cell);
-    const r0 = a[3][i];
-    const c0 = a[4][i];
+    const r0 = a.rows[i];
+    const c0 = a.cols[i];
     // overlap with the previous window in the same row of windows
     if (i > 0 && i % wo !== 0 && m.overlap) {
-      const pc = a[4][i - 1];
+      const pc = a.cols[i - 1];
       const shared = Math.min(pc + k, c0 + k) - c0;
       if (shared > 0) {
         ic.fillStyle = "rgba(120, 60, 200, .35)";
@@ -156,7 +162,7 @@ export function mountPooling(root, ctx) {
       }
     }
     if (i >= wo && m.overlap) {
-      const pr = a[3][i - wo];
+      const pr = a.rows[i - wo];
       const shared = Math.min(pr + k, r0 + k) - r0;
       if (shared > 0) {
         ic.fillStyle = "rgba(120, 60, 200, .25)";
@@ -167,7 +173,7 @@ export function mountPooling(root, ctx) {
     outline(ic, r0, c0, r0 + k, c0 + k, cell, { color: "#2457c5", width: Math.max(2, Math.min(4, cell / 6)), dash: partial ? [6, 4] : null, fill: partial ? null : "rgba(36, 87, 197, .12)" });
     // mark the winner of a max window
     if (m.type === "max") {
-      const j = a[5][i];
+      const j = a.argmax[i];
       const wr = r0 + Math.floor(j / k);
       const wc = c0 + (j % k);
       ic.save();
@@ -176,23 +182,16 @@ export function mountPooling(root, ctx) {
       ic.strokeRect(wc * cell + 2.5, wr * cell + 2.5, cell - 5, cell - 5);
       ic.restore();
     }
-    const oc = sizeCanvas(outCanvas, wo * outCell, ho * outCell);
-    oc.fillStyle = "#eef0f4";
-    oc.fillRect(0, 0, wo * outCell, ho * outCell);
-    const oi = Math.floor(i / wo);
-    const oj = i % wo;
-    blit(oc, bases.out, 0, 0, wo * outCell, oi * outCell);
-    blit(oc, bases.out, 0, oi * outCell, (oj + 1) * outCell, outCell);
-    outline(oc, oi, oj, oi + 1, oj + 1, outCell, { color: "#2457c5", width: 3 });
-    winT.set(a[1], k, k, { offset: i * k * k, highlight: m.type === "max" ? a[5][i] : -1 });
-    const n = a[7][i];
-    const v = a[2][i];
+    const { row: oi, col: oj } = drawMapUpTo(outCanvas, bases.out, i, ho, wo, outCell, 3);
+    winT.set(a.windows, k, k, { offset: i * k * k, highlight: m.type === "max" ? a.argmax[i] : -1 });
+    const n = a.counts[i];
+    const v = a.values[i];
     where.textContent = `Window at rows ${r0}–${r0 + k - 1}, columns ${c0}–${c0 + k - 1}${partial ? " (partial: — marks cells past the map)" : ""} → output row ${oi}, column ${oj}.`;
     if (m.type === "max") valueL.textContent = `max of the ${n} values = ${fmt(v)}`;
     else {
       const vals = [];
       for (let t = 0; t < k * k; t++) {
-        const x = a[1][i * k * k + t];
+        const x = a.windows[i * k * k + t];
         if (!Number.isNaN(x)) vals.push(fmt(x));
       }
       valueL.textContent = `mean of the ${n} cells inside the map = (${vals.join(" + ")}) / ${n} = ${fmt(v)}`;
@@ -200,11 +199,11 @@ export function mountPooling(root, ctx) {
     valueL.dataset.value = String(v);
   }
 
-  new ResizeObserver(debounce(() => {
+  onResize(stage, () => {
     if (!data) return;
     layout();
     player.go(player.index, { quiet: true });
-  }, 50)).observe(stage);
+  }, 50);
 
   return { player, source, runner };
 }

@@ -2,9 +2,16 @@
 // included) and see the region of the input it depends on. pycore.explain.receptive_field
 // returns, for every layer, the input interval of every output row and column, so the
 // page only looks them up: no geometry formula is re-typed here.
-// wireConvPanelHover does the same for the "Convolution & pooling" tab's maps.
-import { el, fmt, selectField, sourcePicker, numberTable, sizeCanvas, cellSize, makeRunner, debounce, blit, grid, outline, cellAt, numberOf, explorerCard } from "./common.js";
-import { parseCell } from "../kernel-editor.js";
+// (convolution/receptive-hover.js does the same on the "Convolution & pooling" tab's maps.)
+import { el } from "../ui/dom.js";
+import { fmt, rangeText as span } from "../ui/format.js";
+import { numberOf } from "../ui/fields.js";
+import { grid, sizeCanvas, cellSize, blit, outline, cellAt } from "../ui/canvas.js";
+import { onResize } from "../ui/schedule.js";
+import { sourcePicker } from "./source-picker.js";
+import { numberTable } from "./tables.js";
+import { makeRunner } from "./runner.js";
+import { hint } from "./card.js";
 
 const DEFAULT = [
   { type: "conv", k: 3, s: 1, p: 1, d: 1 },
@@ -20,12 +27,8 @@ function describeLayer(L) {
   return `${TYPE_TEXT[L.type]} ${k}, stride ${L.s}${p ? `, padding ${p}` : ""}${L.d > 1 ? `, dilation ${L.d}` : ""}`;
 }
 
-/** Range text "a–b" of a half-open interval. */
-const span = (a, b) => (b - a === 1 ? `${a}` : `${a}–${b - 1}`);
-
-export function mountReceptive(root, ctx) {
-  const name = "rf";
-  const card = explorerCard(root, "receptive", "Receptive field", "Each pixel of a feature map depends on a region of the input: its receptive field. One 3×3 convolution sees 3×3 pixels; after pooling and more convolutions, a single pixel sees a much larger region. Hover over (or focus, then use the arrow keys on) any pixel of any layer below. The region it depends on is outlined on the input. Where it reaches past the border, the rest of it is padding.");
+export function mountReceptive(card, ctx, name) {
+  hint(card, "Each pixel of a feature map depends on a region of the input: its receptive field. One 3×3 convolution sees 3×3 pixels; after pooling and more convolutions, a single pixel sees a much larger region. Hover over (or focus, then use the arrow keys on) any pixel of any layer below. The region it depends on is outlined on the input. Where it reaches past the border, the rest of it is padding.");
   const source = sourcePicker(ctx, { name, maxSize: 64, size: 32, onChange: () => runner.run() });
   let layers = DEFAULT.map((l) => ({ ...l }));
   const list = el("div", { class: "rf-layers", dataset: { testid: `${name}-layers` } });
@@ -106,14 +109,14 @@ export function mountReceptive(root, ctx) {
   let inBase = null;
   let cell = 8;
   const sel = { layer: null, row: 0, col: 0 };
-  const runner = makeRunner(ctx, name, "receptive_field", () => ({
+  const runner = makeRunner(ctx, { key: name, fn: "receptive_field", host: card, source, collect: () => ({
     ...source.params(), layers: layers.map((L) => ({ type: L.type, k: L.k, s: L.s, p: L.p, d: L.type === "conv" ? L.d : 1 })), maps: true,
-  }), (result) => {
+  }), onResult: (result) => {
     data = result;
     build();
     if (sel.layer !== null && sel.layer < result.meta.layers.length) select(sel.layer, sel.row, sel.col);
     else clearSelection();
-  }, card);
+  } });
 
   const mapCanvases = [];
   function build() {
@@ -121,7 +124,7 @@ export function mountReceptive(root, ctx) {
     const [h, w] = m.in_shape;
     const avail = Math.max(140, stage.clientWidth - 8);
     cell = cellSize(Math.min(380, avail), Math.max(h, w), 3, 16);
-    inBase = grid(a[0], h, w, { cell, mode: "gray", lo: m.range[0], hi: m.range[1] });
+    inBase = grid(a.input, h, w, { cell, mode: "gray", lo: m.range[0], hi: m.range[1] });
     inCap.textContent = `input ${h}×${w}`;
     mapCanvases.length = 0;
     maps.replaceChildren(...m.layers.map((L, i) => {
@@ -230,141 +233,10 @@ export function mountReceptive(root, ctx) {
     });
   }
 
-  new ResizeObserver(debounce(() => {
+  onResize(stage, () => {
     if (!data) return;
     build();
     if (sel.layer !== null) select(sel.layer, sel.row, sel.col);
-  }, 80)).observe(stage);
+  }, 80);
   return { runner, source, select };
-}
-
-// ----------------------------------------------------------------------------- the convolution panel
-
-/**
- * Hover (or focus + arrow keys) over a feature map or pooled map of the "Convolution &
- * pooling" tab: the input region it depends on is outlined on the input image, with
- * its size; for a feature-map pixel the window sum is shown too. Works by event
- * delegation on [data-testid=maps]; the panel's own code is not touched.
- */
-export function wireConvPanelHover(ctx) {
-  const q = (id) => document.querySelector(`[data-testid="${id}"]`);
-  const maps = q("maps");
-  const input = q("input-image");
-  if (!maps || !input) return;
-  const wrap = input.parentElement;
-  const overlay = el("div", { class: "rf-overlay", hidden: true, dataset: { testid: "rf-conv-overlay" } });
-  const readout = el("p", { class: "rf-conv-readout hint", hidden: true, dataset: { testid: "rf-conv-readout" }, "aria-live": "polite" });
-  wrap.append(overlay);
-  wrap.append(readout);
-  let current = null; // {canvas, row, col}
-
-  function layersFor(canvas) {
-    const card = canvas.closest('[data-testid="map-card"]');
-    const cards = [...maps.querySelectorAll('[data-testid="map-card"]')];
-    const fi = cards.indexOf(card);
-    const editor = document.querySelectorAll('[data-testid="filters"] [data-testid="kernel"]')[fi];
-    if (!editor) return null;
-    const kr = Number(editor.querySelector('[data-testid="kernel-rows"]').value);
-    const kc = Number(editor.querySelector('[data-testid="kernel-cols"]').value);
-    const values = [...editor.querySelectorAll('[data-testid="kernel-cell"]')].map((c) => parseCell(c.value));
-    const kernel = values.every((r) => r.ok) ? { rows: kr, cols: kc, values: values.map((r) => r.value) } : null;
-    const pad = q("padding-kind").value === "same" ? "same" : Number(q("padding").value);
-    const layers = [{ type: "conv", k: [kr, kc], s: Number(q("stride").value), d: Number(q("dilation").value), p: pad }];
-    const pool = q("pool-type").value;
-    if (pool !== "none") {
-      layers.push({ type: pool === "max" ? "maxpool" : "avgpool", k: Number(q("pool-size").value), s: Number(q("pool-stride").value),
-        p: Number(q("pool-padding").value), ceil_mode: q("pool-ceil").checked });
-    }
-    return { layers, kernel };
-  }
-
-  async function show(canvas, row, col) {
-    current = { canvas, row, col };
-    const spec = layersFor(canvas);
-    if (!spec || !ctx.getImage()) return;
-    const layer = canvas.dataset.testid === "pooled" ? 1 : 0;
-    if (layer === 1 && spec.layers.length < 2) return;
-    const target = { layer, row, col };
-    if (layer === 0 && spec.kernel) target.kernel = spec.kernel;
-    let result;
-    try {
-      result = await ctx.client.latest("rf-conv", "receptive_field", {
-        __image: true, source: "full", channel: q("channel").value, maps: false, layers: spec.layers, target,
-        padding_mode: q("padding-mode").value,
-      });
-    } catch {
-      return; // settings mid-edit: the panel reports its own errors
-    }
-    if (result.stale || !current || current.canvas !== canvas || current.row !== row || current.col !== col) return;
-    const m = result.meta;
-    const L = m.layers[layer];
-    if (L.shape.join(",") !== canvas.dataset.shape) return; // the maps are being redrawn
-    const t = m.target;
-    const [r0, r1, c0, c1] = t.region;
-    const [h, w] = m.in_shape;
-    const sx = input.clientWidth / w;
-    const sy = input.clientHeight / h;
-    Object.assign(overlay.style, {
-      left: `${input.offsetLeft + c0 * sx}px`, top: `${input.offsetTop + r0 * sy}px`,
-      width: `${Math.max(2, (c1 - c0) * sx)}px`, height: `${Math.max(2, (r1 - r0) * sy)}px`,
-    });
-    overlay.hidden = false;
-    const what = layer === 0 ? "Feature-map" : "Pooled";
-    let text = `${what} pixel (row ${row}, column ${col}) of “${canvas.dataset.label}” depends on input rows ${span(r0, r1)}, columns ${span(c0, c1)}: ${r1 - r0}×${c1 - c0} pixels`;
-    if (t.full_size[0] !== t.size[0] || t.full_size[1] !== t.size[1]) text += ` (its full receptive field is ${t.full_size[0]}×${t.full_size[1]}; the rest is padding)`;
-    text += ".";
-    if (layer === 0 && t.sum !== undefined) text += ` Window × kernel summed: ${fmt(t.sum)} (before the activation).`;
-    if (q("padding-mode").value === "circular") text += " With circular padding, edge pixels also read the opposite border.";
-    readout.textContent = text;
-    readout.dataset.region = t.region.join(",");
-    readout.dataset.size = t.size.join(",");
-    if (t.sum !== undefined) readout.dataset.sum = String(t.sum);
-    else delete readout.dataset.sum;
-    // keep the text away from the outlined region
-    const lower = (r0 + r1) / 2 > h / 2;
-    readout.classList.toggle("at-top", lower);
-    readout.classList.toggle("at-bottom", !lower);
-    readout.hidden = false;
-  }
-
-  function hide() {
-    current = null;
-    overlay.hidden = true;
-    readout.hidden = true;
-  }
-
-  const isMap = (t) => t instanceof HTMLCanvasElement && (t.dataset.testid === "fmap" || t.dataset.testid === "pooled");
-  maps.addEventListener("pointermove", (ev) => {
-    const c = ev.target;
-    if (!isMap(c)) return;
-    const cell = cellAt(c, ev, c.height, c.width);
-    if (cell && !(current && current.canvas === c && current.row === cell.row && current.col === cell.col)) show(c, cell.row, cell.col);
-  });
-  maps.addEventListener("pointerout", (ev) => {
-    if (isMap(ev.target) && !ev.target.matches(":focus")) hide();
-  });
-  maps.addEventListener("focusin", (ev) => {
-    const c = ev.target;
-    if (isMap(c)) show(c, Math.floor(c.height / 2), Math.floor(c.width / 2));
-  });
-  maps.addEventListener("focusout", (ev) => isMap(ev.target) && hide());
-  maps.addEventListener("keydown", (ev) => {
-    const c = ev.target;
-    const moves = { ArrowLeft: [0, -1], ArrowRight: [0, 1], ArrowUp: [-1, 0], ArrowDown: [1, 0] };
-    if (!isMap(c) || !(ev.key in moves) || !current) return;
-    ev.preventDefault();
-    const row = Math.max(0, Math.min(c.height - 1, current.row + moves[ev.key][0]));
-    const col = Math.max(0, Math.min(c.width - 1, current.col + moves[ev.key][1]));
-    show(c, row, col);
-  });
-  // Make the panel's map canvases focusable (they are redrawn on every change).
-  new MutationObserver(() => {
-    hide();
-    for (const c of maps.querySelectorAll('canvas[data-testid="fmap"], canvas[data-testid="pooled"]')) {
-      if (!c.hasAttribute("tabindex")) {
-        c.tabIndex = 0;
-        c.title = "Hover, or focus and use the arrow keys: the input region this pixel depends on is outlined on the input image";
-      }
-    }
-  }).observe(maps, { childList: true });
 }

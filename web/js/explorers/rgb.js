@@ -3,13 +3,20 @@
 // plus the bias make the output (pycore.explain.rgb_filter). The notebook's demo,
 // a seeded uniform(-1, 1) 3×3×3 filter with "same" padding on the image scaled to
 // [0, 1], is a preset.
-import { el, fmt, selectField, numberField, numberOf, sourcePicker, matrixEditor, numberTable, sizeCanvas, cellSize, makeRunner, debounce, blit, grid, outline, cellAt, drawPadding, explorerCard } from "./common.js";
+import { el } from "../ui/dom.js";
+import { fmt } from "../ui/format.js";
+import { selectField, numberField, numberOf } from "../ui/fields.js";
+import { grid, sizeCanvas, cellSize, blit, outline, cellAt, drawPadding } from "../ui/canvas.js";
+import { onResize } from "../ui/schedule.js";
+import { sourcePicker } from "./source-picker.js";
+import { matrixEditor, numberTable } from "./tables.js";
+import { makeRunner } from "./runner.js";
+import { hint, kernelChoice } from "./card.js";
 
 const CH = ["red", "green", "blue"];
 
-export function mountRGB(root, ctx) {
-  const name = "rgb";
-  const card = explorerCard(root, "rgb", "3-D filter over RGB", "A colour image is three grids, red, green and blue. A filter for it is three slices deep: each slice is laid over its own channel, giving one partial sum per channel, and the three partial sums plus one bias make a single output value. So one 3-D filter still makes one feature map. Click the output (or focus it and use the arrow keys) to choose a position.");
+export function mountRGB(card, ctx, name) {
+  hint(card, "A colour image is three grids, red, green and blue. A filter for it is three slices deep: each slice is laid over its own channel, giving one partial sum per channel, and the three partial sums plus one bias make a single output value. So one 3-D filter still makes one feature map. Click the output (or focus it and use the arrow keys) to choose a position.");
   const source = sourcePicker(ctx, { name, maxSize: 64, size: 32, rgb: true, allowDigit: false, onChange: () => runner.run() });
   const preset = selectField("Filter", `${name}-preset`, [["notebook", "random uniform(−1, 1), seeded"], ["red_minus_blue", "red minus blue (mean)"], ["gray_edge", "Sobel x on every channel / 3"]], "notebook");
   preset.label.classList.add("wide"); // "random uniform(−1, 1), seeded"
@@ -19,26 +26,15 @@ export function mountRGB(root, ctx) {
   const padding = selectField("Padding", `${name}-padding`, [["same", "“same”"], [0, "0 (valid)"]], "same");
   const act = selectField("Activation", `${name}-activation`, [["none", "none"], ["relu", "ReLU"], ["sigmoid", "sigmoid"], ["tanh", "tanh"]], "none");
   const demo = el("button", { type: "button", dataset: { testid: `${name}-demo` } }, "The notebook's random-filter demo");
-  let kernelMode = "preset";
-  const slices = CH.map((c, i) => matrixEditor({ rows: 3, cols: 3, values: new Array(9).fill(0), digits: 3, testid: `${name}-slice-${c}`, label: `${c} slice`,
-    onChange: () => {
-      kernelMode = "values";
-      runner.run();
-    } }));
+  const kernel = kernelChoice(() => runner.run());
+  const slices = CH.map((c) => matrixEditor({ rows: 3, cols: 3, values: new Array(9).fill(0), digits: 3, testid: `${name}-slice-${c}`, label: `${c} slice`, onChange: kernel.useTyped }));
   const pos = { row: null, col: null };
-  preset.input.addEventListener("change", () => {
-    kernelMode = "preset";
-    runner.run();
-  });
+  preset.input.addEventListener("change", kernel.usePreset);
   size.input.addEventListener("change", () => {
-    kernelMode = "preset";
     if (size.input.value !== "3" && preset.input.value === "gray_edge") preset.input.value = "notebook";
-    runner.run();
+    kernel.usePreset();
   });
-  seed.input.addEventListener("input", () => {
-    kernelMode = "preset";
-    runner.run();
-  });
+  seed.input.addEventListener("input", kernel.usePreset);
   bias.input.addEventListener("input", () => runner.run());
   for (const f of [padding, act]) f.input.addEventListener("change", () => runner.run());
   demo.addEventListener("click", () => {
@@ -48,10 +44,9 @@ export function mountRGB(root, ctx) {
     bias.input.value = "0";
     padding.input.value = "same";
     act.input.value = "relu";
-    kernelMode = "preset";
     if (source.hasImage()) source.set({ source: "image", channel: "rgb", fit: true });
     pos.row = pos.col = null;
-    runner.run();
+    kernel.usePreset();
   });
   const controls = el("div", { class: "x-controls" }, source.element,
     el("fieldset", { class: "source" }, el("legend", {}, "Filter"),
@@ -76,10 +71,10 @@ export function mountRGB(root, ctx) {
   const stage = el("div", { class: "x-stage" }, el("div", { class: "x-figs" }, el("figure", {}, inCanvas, el("figcaption", {}, "input (orange: padding)")), el("figure", {}, outCanvas, outCap)), arith);
   card.append(el("div", { class: "x-layout" }, controls, stage));
 
-  const runner = makeRunner(ctx, name, "rgb_filter", () => {
+  const runner = makeRunner(ctx, { key: name, fn: "rgb_filter", host: card, source, collect: () => {
     const p = source.params();
     p.channel = "rgb";
-    if (kernelMode === "values") {
+    if (kernel.typed) {
       const k = slices[0].shape[0];
       const vals = [];
       for (const s of slices) {
@@ -93,16 +88,16 @@ export function mountRGB(root, ctx) {
     if (Number.isNaN(p.bias)) throw new Error("Bias must be a number.");
     if (pos.row !== null) p.position = { row: pos.row, col: pos.col };
     return p;
-  }, (result) => {
+  }, onResult: (result) => {
     const m = result.meta;
-    if (kernelMode === "preset") {
+    if (!kernel.typed) {
       const k = m.k;
-      slices.forEach((s, c) => s.set(Array.from(result.arrays[1].subarray(c * k * k, (c + 1) * k * k)), k, k));
+      slices.forEach((s, c) => s.set(Array.from(result.arrays.weights.subarray(c * k * k, (c + 1) * k * k)), k, k));
     }
     pos.row = m.at.row;
     pos.col = m.at.col;
     show(result);
-  }, card);
+  } });
 
   let geom = null;
   function show({ meta: m, arrays: a }) {
@@ -116,7 +111,7 @@ export function mountRGB(root, ctx) {
     const cell = cellSize(side, Math.max(hp, wp), 3, 28);
     // the input inside its padding band
     const padded = new Float32Array(3 * hp * wp);
-    for (let c = 0; c < 3; c++) for (let r = 0; r < h; r++) padded.set(a[0].subarray(c * h * w + r * w, c * h * w + (r + 1) * w), c * hp * wp + (r + top) * wp + left);
+    for (let c = 0; c < 3; c++) for (let r = 0; r < h; r++) padded.set(a.input.subarray(c * h * w + r * w, c * h * w + (r + 1) * w), c * hp * wp + (r + top) * wp + left);
     const base = grid(padded, hp, wp, { cell, rgb: true });
     const ic = sizeCanvas(inCanvas, wp * cell, hp * cell);
     blit(ic, base, 0, 0, wp * cell, hp * cell);
@@ -125,14 +120,14 @@ export function mountRGB(root, ctx) {
     outline(ic, m.at.row, m.at.col, m.at.row + k, m.at.col + k, cell, { color: "#fff", width: 4 });
     outline(ic, m.at.row, m.at.col, m.at.row + k, m.at.col + k, cell, { color: "#2457c5", width: 2 });
     const oc = sizeCanvas(outCanvas, wo * cell, ho * cell);
-    blit(oc, grid(a[4], ho, wo, { cell, mode: "diverging", lo: m.ranges.output[0], hi: m.ranges.output[1] }), 0, 0, wo * cell, ho * cell);
+    blit(oc, grid(a.output, ho, wo, { cell, mode: "diverging", lo: m.ranges.output[0], hi: m.ranges.output[1] }), 0, 0, wo * cell, ho * cell);
     outline(oc, m.at.row, m.at.col, m.at.row + 1, m.at.col + 1, cell, { color: "#1d2330", width: 2 });
     outCap.textContent = `feature map ${ho}×${wo}: one map from one 3-D filter`;
     geom = { ho, wo };
     const n = k * k;
     tables.forEach((t, c) => {
-      t.win.set(a[5], k, k, { offset: c * n });
-      t.w.set(a[1], k, k, { offset: c * n });
+      t.win.set(a.windows, k, k, { offset: c * n });
+      t.w.set(a.weights, k, k, { offset: c * n });
       t.p.textContent = `${CH[c]} partial sum = ${fmt(m.at.partials[c])}`;
       t.p.dataset.value = String(m.at.partials[c]);
     });
@@ -170,9 +165,9 @@ export function mountRGB(root, ctx) {
     ev.preventDefault();
     choose(pos.row + moves[ev.key][0], pos.col + moves[ev.key][1]);
   });
-  new ResizeObserver(debounce(() => {
+  onResize(stage, () => {
     const r = runner.last();
     if (r) show(r);
-  }, 80)).observe(stage);
+  }, 80);
   return { runner, source };
 }

@@ -1,7 +1,16 @@
 // The sliding window: a filter steps over a small grid, the feature map fills in
 // cell by cell, and each position's arithmetic is shown in numbers. pycore computes
 // every position at once (pycore.explain.window_steps); stepping only draws.
-import { el, fmt, selectField, numberField, numberOf, sourcePicker, matrixEditor, numberTable, paintGrid, sizeCanvas, drawPadding, outline, cellSize, makeRunner, Player, debounce, blit, explorerCard } from "./common.js";
+import { el } from "../ui/dom.js";
+import { fmt } from "../ui/format.js";
+import { selectField, numberField, numberOf } from "../ui/fields.js";
+import { grid, sizeCanvas, drawPadding, outline, cellSize, blit, drawMapUpTo } from "../ui/canvas.js";
+import { Player } from "../ui/player.js";
+import { onResize } from "../ui/schedule.js";
+import { sourcePicker } from "./source-picker.js";
+import { matrixEditor, numberTable } from "./tables.js";
+import { makeRunner } from "./runner.js";
+import { hint, kernelChoice, typedKernel } from "./card.js";
 
 const FIXED3 = ["edge", "sharpen", "blur", "sobel_x", "sobel_y", "laplacian", "emboss", "outline", "identity"];
 // short labels: the field is half of a 22rem column (the arithmetic panel spells each one out)
@@ -20,9 +29,8 @@ const ACT_TEXT = {
   tanh: (z, a) => `tanh(${fmt(z)}) = ${fmt(a)}`,
 };
 
-export function mountSliding(root, ctx) {
-  const name = "sliding";
-  const card = explorerCard(root, "sliding", "Sliding window", "A filter is laid over the input, each weight multiplies the value under it, the products are summed, a bias is added and an activation applied: one output value. Then the filter slides by the stride and does it again, until the feature map is full. Padding (orange) adds cells around the border first.");
+export function mountSliding(card, ctx, name) {
+  hint(card, "A filter is laid over the input, each weight multiplies the value under it, the products are summed, a bias is added and an activation applied: one output value. Then the filter slides by the stride and does it again, until the feature map is full. Padding (orange) adds cells around the border first.");
 
   // ------------------------------------------------------------------ controls
   const source = sourcePicker(ctx, { name, maxSize: 32, size: 10, onChange: () => runner.run() });
@@ -36,13 +44,10 @@ export function mountSliding(root, ctx) {
   const mode = selectField("Padding mode", `${name}-mode`, [["zeros", "zeros"], ["reflect", "reflect"], ["replicate", "replicate"], ["circular", "circular"]], "zeros");
   const dilation = selectField("Dilation", `${name}-dilation`, [1, 2, 3].map((d) => [d, String(d)]), 1);
   const act = selectField("Activation", `${name}-activation`, ACTS, "none");
-  let kernelMode = "preset"; // "preset": pycore makes the kernel; "values": the cells are sent
+  const kernel = kernelChoice(() => runner.run());
   const editor = matrixEditor({
     rows: 3, cols: 3, values: [2, 4, -2, 4, 0, -4, 2, -4, -2], testid: `${name}-kernel`, label: "Kernel",
-    onChange: () => {
-      kernelMode = "values";
-      runner.run();
-    },
+    onChange: kernel.useTyped,
   });
   preset.label.classList.add("wide"); // "random uniform(−1, 1)"
   const kSeedRow = kSeed.label;
@@ -53,19 +58,14 @@ export function mountSliding(root, ctx) {
     const keep = opts.some(([v]) => v === preset.input.value);
     preset.input.replaceChildren(...opts.map(([v, t]) => new Option(t, v)));
     preset.input.value = keep ? preset.input.value : opts.some(([v]) => v === "box") ? "box" : "random";
-    kernelMode = "preset";
     syncSeed();
-    runner.run();
+    kernel.usePreset();
   });
   preset.input.addEventListener("change", () => {
-    kernelMode = "preset";
     syncSeed();
-    runner.run();
+    kernel.usePreset();
   });
-  kSeed.input.addEventListener("input", () => {
-    kernelMode = "preset";
-    runner.run();
-  });
+  kSeed.input.addEventListener("input", kernel.usePreset);
   for (const f of [stride, padding, mode, dilation, act]) f.input.addEventListener("change", () => runner.run());
   bias.input.addEventListener("input", () => runner.run());
   syncSeed();
@@ -109,7 +109,7 @@ export function mountSliding(root, ctx) {
     announce: (i) => {
       if (!data) return "";
       const [ho, wo] = data.meta.out_shape;
-      const o = data.arrays[7][i];
+      const o = data.arrays.outputs[i];
       return `Position ${i + 1} of ${ho * wo}: output row ${Math.floor(i / wo)}, column ${i % wo} = ${fmt(o)}`;
     },
   });
@@ -122,12 +122,14 @@ export function mountSliding(root, ctx) {
   card.append(el("div", { class: "x-layout" }, controls, stage));
 
   // ------------------------------------------------------------------ compute
-  const runner = makeRunner(ctx, name, "window_steps", collect, (result) => {
+  const runner = makeRunner(ctx, { key: name, fn: "window_steps", host: card, source, collect, onResult });
+
+  function onResult(result) {
     const fresh = !data || data.meta.positions !== result.meta.positions;
     data = result;
-    if (kernelMode === "preset") {
+    if (!kernel.typed) {
       const [kh, kw] = result.meta.kernel_shape;
-      editor.set(Array.from(result.arrays[2]), kh, kw);
+      editor.set(Array.from(result.arrays.kernel), kh, kw);
     }
     bases = null;
     layout();
@@ -141,18 +143,12 @@ export function mountSliding(root, ctx) {
     check.textContent = result.meta.agrees_with_conv2d
       ? `Every one of the ${result.meta.positions} sums matches pycore's conv2d on the same input (computed in ${result.ms.toFixed(1)} ms).`
       : "Warning: these sums differ from pycore's conv2d.";
-  }, card);
+  }
 
   function collect() {
     const p = source.params();
     const k = Number(kSize.input.value);
-    if (kernelMode === "values") {
-      const r = editor.read();
-      if (r.errors.length) throw new Error(r.errors[0]);
-      p.kernel = { rows: r.rows, cols: r.cols, values: r.values };
-    } else {
-      p.kernel = { preset: preset.input.value, size: k, seed: numberOf(kSeed.input) };
-    }
+    p.kernel = kernel.typed ? typedKernel(editor) : { preset: preset.input.value, size: k, seed: numberOf(kSeed.input) };
     const pad = padding.input.value;
     Object.assign(p, {
       bias: numberOf(bias.input), stride: Number(stride.input.value), padding: pad === "same" ? "same" : Number(pad),
@@ -180,11 +176,9 @@ export function mountSliding(root, ctx) {
     outCell = Math.min(oc, Math.max(c, oc));
     const a = data.arrays;
     const numbers = c >= 28;
-    const input = paintGrid(a[1], hp, wp, { cell, mode: "gray", lo: m.ranges.input[0], hi: m.ranges.input[1], numbers });
-    input.cssW = wp * cell;
+    const input = grid(a.padded, hp, wp, { cell, mode: "gray", lo: m.ranges.input[0], hi: m.ranges.input[1], numbers });
     drawPadding(input.getContext("2d"), m.pads, hp, wp, cell);
-    const out = paintGrid(a[7], ho, wo, { cell: outCell, mode: "diverging", lo: m.ranges.output[0], hi: m.ranges.output[1], numbers: outCell >= 28 });
-    out.cssW = wo * outCell;
+    const out = grid(a.outputs, ho, wo, { cell: outCell, mode: "diverging", lo: m.ranges.output[0], hi: m.ranges.output[1], numbers: outCell >= 28 });
     bases = { key, data, input, out };
     inCap.textContent = `input ${m.in_shape[0]}×${m.in_shape[1]}${m.pads.top + m.pads.bottom + m.pads.left + m.pads.right ? `, padded to ${hp}×${wp} (${m.padding_mode})` : ""}`;
     outCap.textContent = `feature map ${ho}×${wo} (red +, blue −)`;
@@ -202,8 +196,8 @@ export function mountSliding(root, ctx) {
     // input + window
     const ic = sizeCanvas(inCanvas, wp * cell, hp * cell);
     blit(ic, bases.input, 0, 0, wp * cell, hp * cell);
-    const r0 = a[8][i];
-    const c0 = a[9][i];
+    const r0 = a.rows[i];
+    const c0 = a.cols[i];
     const spanH = d * (kh - 1) + 1;
     const spanW = d * (kw - 1) + 1;
     outline(ic, r0, c0, r0 + spanH, c0 + spanW, cell, { color: "#2457c5", width: Math.max(2, Math.min(4, cell / 6)), fill: "rgba(36, 87, 197, 0.12)" });
@@ -215,22 +209,15 @@ export function mountSliding(root, ctx) {
       ic.restore();
     }
     // feature map so far
-    const oc = sizeCanvas(outCanvas, wo * outCell, ho * outCell);
-    oc.fillStyle = "#eef0f4";
-    oc.fillRect(0, 0, wo * outCell, ho * outCell);
-    const oi = Math.floor(i / wo);
-    const oj = i % wo;
-    blit(oc, bases.out, 0, 0, wo * outCell, oi * outCell);
-    blit(oc, bases.out, 0, oi * outCell, (oj + 1) * outCell, outCell);
-    outline(oc, oi, oj, oi + 1, oj + 1, outCell, { color: "#2457c5", width: Math.max(2, Math.min(3, outCell / 5)) });
+    const { row: oi, col: oj } = drawMapUpTo(outCanvas, bases.out, i, ho, wo, outCell, Math.max(2, Math.min(3, outCell / 5)));
     // arithmetic
     const n = kh * kw;
-    winT.set(a[3], kh, kw, { offset: i * n });
-    kerT.set(a[2], kh, kw);
-    prodT.set(a[4], kh, kw, { offset: i * n });
-    const s = a[5][i];
-    const z = a[6][i];
-    const o = a[7][i];
+    winT.set(a.windows, kh, kw, { offset: i * n });
+    kerT.set(a.kernel, kh, kw);
+    prodT.set(a.products, kh, kw, { offset: i * n });
+    const s = a.sums[i];
+    const z = a.z[i];
+    const o = a.outputs[i];
     where.textContent = `Window at padded rows ${r0}–${r0 + spanH - 1}, columns ${c0}–${c0 + spanW - 1}${d > 1 ? ` (every ${d}${d === 2 ? "nd" : "rd"} cell)` : ""} → output row ${oi}, column ${oj}.`;
     sumL.textContent = `sum of the ${n} products = ${fmt(s)}`;
     zL.textContent = `+ bias ${fmt(m.bias)} → z = ${fmt(z)}`;
@@ -241,11 +228,11 @@ export function mountSliding(root, ctx) {
     zL.dataset.value = String(z);
   }
 
-  new ResizeObserver(debounce(() => {
+  onResize(stage, () => {
     if (!data) return;
     layout();
     player.go(player.index, { quiet: true });
-  }, 50)).observe(stage);
+  }, 50);
 
   // ------------------------------------------------------------------ benchmark hook
   /**
@@ -263,7 +250,7 @@ export function mountSliding(root, ctx) {
     kSize.input.value = "3";
     kSize.input.dispatchEvent(new Event("change"));
     preset.input.value = "edge";
-    kernelMode = "preset";
+    kernel.usePreset();
     padding.input.value = "same";
     stride.input.value = "1";
     dilation.input.value = "1";

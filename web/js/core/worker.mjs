@@ -1,11 +1,9 @@
 // The worker owns Pyodide. It is the only place Python runs; the page talks to it
-// through client.js with one message shape:
-//   request  {id, fn, args}              (fn names a function in pycore.api)
-//   response {id, ok: true, meta, arrays} | {id, ok: false, error, kind}
-//   progress {progress: {stage, detail, bytes}}  while loading
-// `meta` is a plain object, `arrays` a list of Float32Arrays whose buffers are
-// transferred (not copied) to the page. Every PyProxy made here is destroyed.
-import { loadPyodide } from "../pyodide/pyodide.mjs";
+// through client.js with the message shape of protocol.js (fn names a function in
+// pycore.api; `image: true` passes the current image first). `meta` is a plain object,
+// `arrays` a list of Float32Arrays whose buffers are transferred (not copied) to the page.
+// Every PyProxy made here is destroyed.
+import { PYODIDE_BASE, startPyodide, loadPackages } from "./pyodide-loader.js";
 
 let pyodide = null;
 let api = null;
@@ -40,7 +38,7 @@ async function checkServed(url) {
   try {
     r = await fetch(url, { method: "HEAD" });
   } catch (e) {
-    throw new Error(`${url.split("/").slice(-2).join("/")} could not be fetched (${e.message})`);
+    throw new Error(`${url.split("/").slice(-2).join("/")} could not be fetched (${e.message})`, { cause: e });
   }
   if (!r.ok) throw new Error(`${url.split("/").slice(-2).join("/")} is missing (HTTP ${r.status})`);
   const n = Number(r.headers.get("content-length"));
@@ -48,31 +46,18 @@ async function checkServed(url) {
 }
 
 async function load() {
-  const base = new URL("../pyodide/", import.meta.url).href;
+  const base = PYODIDE_BASE;
   const wasmBytes = await checkServed(base + "pyodide.asm.wasm");
   for (const f of ["pyodide.asm.js", "python_stdlib.zip", "pyodide-lock.json"]) await checkServed(base + f);
   progress("runtime", "Python runtime (Pyodide)", wasmBytes);
-  pyodide = await loadPyodide({
-    indexURL: base,
-    lockFileURL: base + "pyodide-lock.json",
-    stdout: () => {},
-    stderr: (s) => console.warn("[python]", s),
-  });
+  pyodide = await startPyodide(base);
   const lock = await (await fetch(base + "pyodide-lock.json")).json();
   const pkgs = lock.packages || {};
   const sizes = {};
   for (const name of ["numpy", "pycore"]) {
     if (pkgs[name]) sizes[name] = await sizeOf(base + pkgs[name].file_name);
   }
-  // loadPackage reports a failed download or a sha256 mismatch through errorCallback
-  // and resolves anyway; collect those so the failure names the file.
-  const problems = [];
-  const opts = { checkIntegrity: true, messageCallback: () => {}, errorCallback: (m) => problems.push(m) };
-  progress("numpy", "numpy", sizes.numpy ?? null);
-  await pyodide.loadPackage("numpy", opts);
-  progress("pycore", "pycore", sizes.pycore ?? null);
-  await pyodide.loadPackage("pycore", opts);
-  if (problems.length) throw new Error(problems.join("; "));
+  await loadPackages(pyodide, ["numpy", "pycore"], (name) => progress(name, name, sizes[name] ?? null));
   api = pyodide.pyimport("pycore.api");
 }
 
@@ -119,14 +104,13 @@ const local = {
   },
 };
 
-function call(fn, args) {
+function call(fn, args, withImage) {
   if (local[fn]) return local[fn](args);
   const f = api[fn];
   if (!f || fn.startsWith("_")) throw new Error(`unknown worker call ${fn}`);
   const pyArgs = toPy(args ?? {});
   try {
-    const needsImage = args && args.__image;
-    const result = needsImage ? f(imageProxy, pyArgs) : f(pyArgs);
+    const result = withImage ? f(imageProxy, pyArgs) : f(pyArgs);
     try {
       return unpack(result);
     } catch (e) {
@@ -159,7 +143,7 @@ const ready = load().then(
 );
 
 self.onmessage = async (ev) => {
-  const { id, fn, args } = ev.data;
+  const { id, fn, args, image } = ev.data;
   try {
     await ready;
   } catch {
@@ -167,9 +151,9 @@ self.onmessage = async (ev) => {
     return;
   }
   try {
-    if (fn !== "set_image" && args?.__image && !imageProxy) throw new Error("no image loaded yet");
+    if (image && !imageProxy) throw new Error("no image loaded yet");
     const t0 = performance.now();
-    const { meta, arrays } = call(fn, args);
+    const { meta, arrays } = call(fn, args, image);
     const ms = performance.now() - t0;
     post({ id, ok: true, meta, arrays, ms }, arrays.map((a) => a.buffer));
   } catch (e) {

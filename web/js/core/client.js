@@ -1,8 +1,13 @@
-// The page's side of the worker protocol (see worker.mjs).
-// - call(fn, args): one request, one promise.
-// - latest(channel, fn, args): for controls that fire rapidly. At most one request per
-//   channel is in flight and at most one waits; a newer call replaces the waiting one,
-//   and a result that was overtaken resolves as {stale: true} so it is never drawn.
+// The page's side of the worker protocol (the message shape is in protocol.js). The
+// worker starts with start(), which the shell calls once every view is listening.
+// - call(fn, args, {image, transfer}): one request, one promise of {meta, arrays, ms}.
+// - latest(channel, fn, args, {image}): for controls that fire rapidly. At most one
+//   request per channel is in flight and at most one waits; a newer call replaces the
+//   waiting one, and a result that was overtaken resolves as {stale: true} so it is never
+//   drawn.
+import { request, resultOf } from "./protocol.js";
+
+const startWorker = () => new Worker(new URL("./worker.mjs", import.meta.url), { type: "module" });
 
 const LOAD_TIMEOUT_MS = 120_000;
 
@@ -15,17 +20,20 @@ export class WorkerError extends Error {
 
 export class CoreClient {
   /**
-   * @param {{onProgress?: Function, onReady?: Function, onLoadError?: Function}} hooks
+   * @param {{onProgress?: Function, onReady?: Function, onLoadError?: Function, onBusy?: Function}} hooks
+   * @param {() => Worker} [createWorker]  makes the worker (tests pass a stand-in)
    */
-  constructor(hooks = {}) {
+  constructor(hooks = {}, createWorker = startWorker) {
     this.hooks = hooks;
+    this.createWorker = createWorker;
     this.nextId = 1;
     this.pending = new Map(); // id -> {resolve, reject}
     this.channels = new Map(); // channel -> {busy, waiting, generation}
     this.busyCount = 0;
-    this.start();
+    this.ready = false;
   }
 
+  /** Start the worker (again: a restart rejects what was pending with kind "Restart"). */
   start() {
     if (this.worker) this.worker.terminate();
     for (const { reject } of this.pending.values()) reject(new WorkerError("worker restarted", "Restart"));
@@ -33,7 +41,7 @@ export class CoreClient {
     this.channels.clear();
     this.busyCount = 0;
     this.ready = false;
-    this.worker = new Worker(new URL("./worker.mjs", import.meta.url), { type: "module" });
+    this.worker = this.createWorker();
     this.worker.onmessage = (ev) => this.onMessage(ev.data);
     // A load that neither finishes nor fails (a stalled download) must still end in
     // a message and a retry button.
@@ -63,7 +71,7 @@ export class CoreClient {
     if (!entry) return;
     this.pending.delete(msg.id);
     this.setBusy(-1);
-    if (msg.ok) entry.resolve({ meta: msg.meta, arrays: msg.arrays, ms: msg.ms });
+    if (msg.ok) entry.resolve(resultOf(entry.fn, msg));
     else entry.reject(new WorkerError(msg.error, msg.kind));
   }
 
@@ -72,16 +80,16 @@ export class CoreClient {
     this.hooks.onBusy?.(this.busyCount > 0);
   }
 
-  call(fn, args = {}, transfer = []) {
+  call(fn, args = {}, { image = false, transfer = [] } = {}) {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      this.pending.set(id, { fn, resolve, reject });
       this.setBusy(+1);
-      this.worker.postMessage({ id, fn, args }, transfer);
+      this.worker.postMessage(request(id, fn, args, image), transfer);
     });
   }
 
-  latest(channel, fn, args = {}) {
+  latest(channel, fn, args = {}, { image = false } = {}) {
     let ch = this.channels.get(channel);
     if (!ch) {
       ch = { busy: false, waiting: null, generation: 0 };
@@ -90,7 +98,7 @@ export class CoreClient {
     const generation = ++ch.generation;
     return new Promise((resolve, reject) => {
       if (ch.waiting) ch.waiting.resolve({ stale: true });
-      ch.waiting = { fn, args, generation, resolve, reject };
+      ch.waiting = { fn, args, image, generation, resolve, reject };
       this.pump(ch);
     });
   }
@@ -101,7 +109,7 @@ export class CoreClient {
     ch.waiting = null;
     ch.busy = true;
     try {
-      const result = await this.call(job.fn, job.args);
+      const result = await this.call(job.fn, job.args, { image: job.image });
       // Overtaken while running: the newer job will draw; this one must not.
       job.resolve(job.generation === ch.generation ? result : { stale: true });
     } catch (e) {

@@ -1,5 +1,6 @@
 // Getting an image into the page: file picker, drag-and-drop, paste and the sample.
-// The browser decodes (respecting EXIF orientation); the result is RGBA pixels.
+// The browser decodes (respecting EXIF orientation); the result is RGBA pixels. Which
+// image is current, and the worker's copy of it, is shell/image.js's business.
 
 export const MAX_FILE_BYTES = 40 * 1024 * 1024;
 export const MAX_SOURCE_PIXELS = 80e6; // what we agree to decode at all
@@ -57,31 +58,32 @@ export async function decodeImage(file, maxSide) {
   return { rgba, width, height, sourceWidth, sourceHeight, name };
 }
 
-/**
- * Wire the ways an image can arrive. `onFile(file)` gets a File/Blob; decoding errors
- * are the caller's to show; `onError(message)` reports a sample that cannot be fetched.
- */
-export function wireImageSources({ input, dropZone, sampleButton, sampleURL, onFile, onError }) {
+/** Call onFile(file) when a file is chosen in `input` (choosing the same file again fires again). */
+export function wireFileInput(input, onFile) {
   input.addEventListener("change", () => {
     const file = input.files && input.files[0];
     if (file) onFile(file);
     input.value = ""; // choosing the same file again must fire again
   });
-  for (const type of ["dragenter", "dragover"]) {
-    dropZone.addEventListener(type, (e) => {
-      e.preventDefault();
-      dropZone.classList.add("dragging");
-    });
+}
+
+/** Call onFile(file) when a file is dropped on `zone`; with `highlight`, mark it .dragging meanwhile. */
+export function wireDropZone(zone, onFile, { highlight = true } = {}) {
+  if (highlight) {
+    for (const type of ["dragenter", "dragover"]) zone.addEventListener(type, () => zone.classList.add("dragging"));
+    for (const type of ["dragleave", "drop"]) zone.addEventListener(type, () => zone.classList.remove("dragging"));
   }
-  for (const type of ["dragleave", "drop"]) {
-    dropZone.addEventListener(type, () => dropZone.classList.remove("dragging"));
-  }
-  dropZone.addEventListener("drop", (e) => {
+  zone.addEventListener("dragover", (e) => e.preventDefault());
+  zone.addEventListener("dragenter", (e) => e.preventDefault());
+  zone.addEventListener("drop", (e) => {
     e.preventDefault();
     const file = e.dataTransfer?.files?.[0];
     if (file) onFile(file);
   });
-  // Paste anywhere except into a text field (kernel cells take pasted numbers).
+}
+
+/** Call onFile(file) when an image is pasted anywhere except into a text field (kernel cells take pasted numbers). */
+export function wirePaste(onFile) {
   document.addEventListener("paste", (e) => {
     const t = e.target;
     if (t instanceof HTMLInputElement || t instanceof HTMLTextAreaElement) return;
@@ -91,15 +93,22 @@ export function wireImageSources({ input, dropZone, sampleButton, sampleURL, onF
       onFile(item.getAsFile());
     }
   });
-  // Fetched once, up front (34 KB), so the sample still opens after the network goes away.
+}
+
+/**
+ * The sample photo as a File. It is fetched once, up front (34 KB), so it still opens
+ * after the network goes away; a failed first fetch is tried again when it is asked for.
+ * @returns {() => Promise<File>}  rejects with an ImageInputError whose message is shown as is
+ */
+export function sampleSource(url) {
   const fetchSample = () =>
-    fetch(sampleURL).then((res) => {
+    fetch(url).then((res) => {
       if (!res.ok) throw new ImageInputError(`The sample photo is missing (HTTP ${res.status}).`);
       return res.blob();
     });
   let sample = fetchSample();
-  sample.catch(() => {}); // reported when the button is used, not before
-  sampleButton.addEventListener("click", async () => {
+  sample.catch(() => {}); // reported when the sample is asked for, not before
+  return async () => {
     let blob;
     try {
       blob = await sample;
@@ -108,10 +117,9 @@ export function wireImageSources({ input, dropZone, sampleButton, sampleURL, onF
       try {
         blob = await sample;
       } catch (e) {
-        onError(e instanceof ImageInputError ? e.message : `The sample photo could not be loaded: ${e.message}`);
-        return;
+        throw e instanceof ImageInputError ? e : new ImageInputError(`The sample photo could not be loaded: ${e.message}`);
       }
     }
-    onFile(new File([blob], sampleURL.split("/").pop(), { type: blob.type || "image/jpeg" }));
-  });
+    return new File([blob], url.split("/").pop(), { type: blob.type || "image/jpeg" });
+  };
 }

@@ -1,0 +1,58 @@
+// Drawing one convolve result: a card per filter with its feature map and pooled map,
+// each canvas at the map's true size with its label, range and shape as data attributes.
+// Rendering only: everything comes in as arguments.
+import { el } from "../ui/dom.js";
+import { drawMap, drawLegend } from "../ui/canvas.js";
+import { COLOR_MODES } from "../ui/colormap.js";
+import { fmt } from "../ui/format.js";
+
+function mapCanvas(testid, entry, data, mode) {
+  const canvas = document.createElement("canvas");
+  canvas.dataset.testid = testid;
+  canvas.dataset.label = entry.label;
+  canvas.dataset.vmin = String(entry.vmin);
+  canvas.dataset.vmax = String(entry.vmax);
+  canvas.dataset.shape = entry.shape.join(",");
+  const [h, w] = entry.shape;
+  drawMap(canvas, data, w, h, mode, entry.vmin, entry.vmax);
+  canvas.setAttribute("role", "img");
+  canvas.setAttribute("aria-label", `${testid === "fmap" ? "Feature map" : "Pooled map"} ${entry.label}, ${h} by ${w}, values ${fmt(entry.vmin)} to ${fmt(entry.vmax)}`);
+  // Scale small maps up so a 5×5 result is visible; CSS keeps pixels crisp.
+  const zoom = Math.max(1, Math.min(8, Math.floor(160 / Math.max(w, h))));
+  canvas.style.setProperty("--w", `${w * zoom}px`);
+  return canvas;
+}
+
+function figure(testid, entry, data, mode, caption) {
+  const [h, w] = entry.shape;
+  return el("figure", {}, mapCanvas(testid, entry, data, mode),
+    el("figcaption", {}, el("strong", {}, caption), ` ${h}×${w}`, el("br"), `range ${fmt(entry.vmin)} … ${fmt(entry.vmax)}`));
+}
+
+/**
+ * One card per filter: its feature map and, when pooling is on, its pooled map.
+ * @param {{meta, arrays}} result  a convolve result
+ * @param {string} mode  a colour mode id
+ * @returns {HTMLElement[]}
+ */
+export function mapCards({ meta, arrays }, mode) {
+  return meta.maps.map((m, i) => {
+    const p = meta.pooled[i];
+    return el("article", { class: "map-card", dataset: { testid: "map-card" } },
+      el("h3", {}, m.label, el("span", { class: "muted" }, ` ${m.kernel[0]}×${m.kernel[1]} kernel`)),
+      el("div", { class: "map-row" },
+        figure("fmap", m, arrays[m.array], mode, "feature map"),
+        p ? figure("pooled", { ...p, label: m.label }, arrays[p.array], mode, `${meta.settings.pool.type} pooled`) : null));
+  });
+}
+
+// Each map is scaled on its own range, so the legend names the ends, not numbers.
+const LEGEND_ENDS = { gray: ["min of each map", "max of each map"], diverging: ["−max|v|", "+max|v| of each map"], abs: ["0", "max|v| of each map"] };
+
+/** Fill the legend (its bar canvas and the .legend-lo/-hi/-help texts) for a colour mode. */
+export function drawLegendFor(legend, mode) {
+  drawLegend(legend.querySelector(".legend-bar"), mode);
+  legend.querySelector(".legend-lo").textContent = LEGEND_ENDS[mode][0];
+  legend.querySelector(".legend-hi").textContent = LEGEND_ENDS[mode][1];
+  legend.querySelector(".legend-help").textContent = COLOR_MODES.find((c) => c.id === mode).help;
+}

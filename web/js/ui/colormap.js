@@ -1,0 +1,82 @@
+// The colour maps: how a value becomes a colour in each mode. Pure functions, no DOM.
+
+/** The colour modes, in one place. `range` gives the values mapped to the ends of the scale. */
+export const COLOR_MODES = [
+  {
+    id: "gray",
+    label: "Gray, min–max",
+    help: "Smallest value black, largest white.",
+  },
+  {
+    id: "diverging",
+    label: "Diverging",
+    help: "Zero is white, negative blue, positive red: for maps with a sign.",
+  },
+  {
+    id: "abs",
+    label: "Absolute value",
+    help: "Size of the response, whatever its sign: zero black, largest |value| white.",
+  },
+];
+
+export const NAN_RGB = [255, 0, 255]; // NaN is data; show it loudly rather than hide it.
+const NEG_RGB = [33, 102, 172];
+const MID_RGB = [247, 247, 247];
+const POS_RGB = [178, 24, 43];
+
+/**
+ * The value range a colour mode maps onto its scale.
+ * @param {string} mode  one of COLOR_MODES' ids
+ * @param {number} vmin  smallest finite value of the map
+ * @param {number} vmax  largest finite value of the map
+ * @returns {{lo: number, hi: number}}
+ */
+export function modeRange(mode, vmin, vmax) {
+  const m = Math.max(Math.abs(vmin), Math.abs(vmax));
+  switch (mode) {
+    case "gray":
+      return { lo: vmin, hi: vmax };
+    case "diverging":
+      return { lo: -m, hi: m };
+    case "abs":
+      return { lo: 0, hi: m };
+    default:
+      throw new Error(`unknown colour mode ${mode}`);
+  }
+}
+
+/**
+ * Gray level 0..255 for v in [lo, hi]. A constant map (hi == lo) is drawn mid-gray.
+ * The end-to-end tests re-derive pixels with this same rule.
+ */
+export function grayLevel(v, lo, hi) {
+  if (!(hi > lo)) return 128;
+  const t = (v - lo) / (hi - lo);
+  return Math.round(Math.min(1, Math.max(0, t)) * 255);
+}
+
+function lerp(a, b, t) {
+  return [0, 1, 2].map((i) => Math.round(a[i] + (b[i] - a[i]) * t));
+}
+
+/** RGB for one value in a mode whose range is {lo, hi}. */
+export function colorOf(mode, v, lo, hi) {
+  if (Number.isNaN(v)) return NAN_RGB;
+  switch (mode) {
+    case "gray": {
+      const g = grayLevel(v, lo, hi);
+      return [g, g, g];
+    }
+    case "abs": {
+      const g = grayLevel(Math.abs(v), lo, hi);
+      return [g, g, g];
+    }
+    case "diverging": {
+      if (!(hi > 0)) return MID_RGB;
+      const t = Math.max(-1, Math.min(1, v / hi));
+      return t < 0 ? lerp(MID_RGB, NEG_RGB, -t) : lerp(MID_RGB, POS_RGB, t);
+    }
+    default:
+      throw new Error(`unknown colour mode ${mode}`);
+  }
+}
