@@ -379,7 +379,12 @@ def test_bench_page_workers_reference_files_that_exist():
         for f in files:
             if f.endswith(".js"):
                 assert f"./tfjs/{Path(f).name}" in worker
-    assert "../pyodide/pyodide.mjs" in (page / "py_worker.mjs").read_text()
+    # py_worker.mjs runs from dist-bench/bench/ and shares the page's loader (dist/js/core/),
+    # which imports Pyodide from dist/pyodide/: both relative paths must land on those files.
+    assert 'from "../js/core/pyodide-loader.js"' in (page / "py_worker.mjs").read_text()
+    loader = browser.ROOT / "web" / "js" / "core" / "pyodide-loader.js"
+    assert loader.is_file()
+    assert 'from "../../pyodide/pyodide.mjs"' in loader.read_text()
     assert "./bench.mjs" in (page / "index.html").read_text()
 
 
