@@ -9,6 +9,7 @@
     dist.py         assembles dist/
     serve.py        serves a folder over HTTP with the right MIME types
     testing.py      what `build.py test` runs: ruff, eslint, node --test, pytest
+    make_digits_data.py  regenerates pycore/data/digits.npz from scikit-learn (sha256-checked)
     bench/          `build.py bench`: the benchmark harness, its cases and its page
 
 Imports go down this list (project.py imports no other tools module); build.py, the command
