@@ -45,7 +45,8 @@ from .. import network as N
 from ..presets import PRESETS
 from . import params as P
 
-__all__ = ["DEFAULT_INPUT", "LIMITS", "network_presets", "network_trace", "network_run", "network_export"]
+__all__ = ["DEFAULT_INPUT", "LIMITS", "network_presets", "network_trace", "run_layers", "layer_results",
+           "network_run", "network_export"]
 
 DEFAULT_INPUT = {"color": "rgb", "height": 352, "width": 480, "fit": "crop"}
 
@@ -400,6 +401,111 @@ def _display_factors(shapes: list) -> list[int]:
         budget //= 2
 
 
+def run_layers(net: N.Sequential, x: np.ndarray) -> tuple[dict, dict]:
+    """Run one example through ``net`` layer by layer, in ``x``'s dtype.
+
+    Parameters
+    ----------
+    net : Sequential
+        Built from a spec (its layer names are the spec's, activations ``"conv1.relu"``).
+    x : ndarray (C, H, W)
+
+    Returns
+    -------
+    outputs : dict
+        Spec layer name -> its output for the example (an activation layer such as
+        ``"conv1.relu"`` counts with its layer: the output after the activation).
+    seconds : dict
+        Spec layer name -> its time in seconds (with its activation).
+    """
+    y = x[np.newaxis]
+    outputs, times = {}, {}
+    for name, layer in zip(net.names, net.layers):
+        t0 = time.perf_counter()
+        y = layer.forward(y)
+        dt = time.perf_counter() - t0
+        key = name.split(".")[0]
+        times[key] = times.get(key, 0.0) + dt
+        outputs[key] = y[0]
+    return outputs, times
+
+
+def layer_results(rows: list, outputs: dict, seconds: dict) -> tuple[list, dict, dict | None]:
+    """What the page draws of every layer's output (:func:`network_run`'s ``layers``).
+
+    Parameters
+    ----------
+    rows : list of dict
+        The trace rows of the layers (without the input row), in order.
+    outputs, seconds : dict
+        From :func:`run_layers`.
+
+    Returns
+    -------
+    layers : list of dict
+        One entry per row, as in :func:`network_run`'s meta ``layers``; a flatten of
+        full-size maps refers to the maps' array (``same_as``), the first row's to ``"input"``.
+    arrays : dict
+        Layer name -> display array (maps (C, h, w), a strip (n,) or a vector (units,)).
+    scores : dict or None
+        ``{"logits", "probabilities", "softmax_layer"}`` when the network ends in dense
+        (and softmax) layers.
+    """
+    factors = _display_factors([r["output_shape"] for r in rows])
+    arrays = {}
+    layers_meta = []
+    prev = {"array": "input", "factor": 1, "kind": "maps"}
+    logits = probs = None
+    softmax_layer = False
+    for row, f in zip(rows, factors):
+        out = outputs[row["name"]]
+        entry = {"index": row["index"], "name": row["name"], "type": row["type"],
+                 "activation": row["activation"], "shape": list(out.shape),
+                 "ms": seconds[row["name"]] * 1000, "array": None, "same_as": None,
+                 "factor": 1, "bin": 1}
+        lo, hi = ops.finite_range(out)
+        entry["vmin"], entry["vmax"] = lo, hi
+        if out.ndim == 3:
+            shown = img.block_mean(out, f)
+            entry.update(kind="maps", factor=f, display_shape=list(shown.shape),
+                         channel_ranges=[list(ops.finite_range(m)) for m in shown],
+                         array=row["name"])
+            arrays[row["name"]] = shown
+        elif row["type"] == "flatten":
+            n = out.shape[0]
+            if n <= STRIP_MAX and prev["kind"] == "maps" and prev["factor"] == 1:
+                entry.update(kind="strip", display_shape=[n], same_as=prev["array"])
+            elif n <= STRIP_MAX:
+                entry.update(kind="strip", display_shape=[n], array=row["name"])
+                arrays[row["name"]] = out
+            else:
+                b = math.ceil(n / STRIP_MAX)
+                padded = np.full(math.ceil(n / b) * b, np.nan)
+                padded[:n] = out
+                shown = np.nanmean(padded.reshape(-1, b), axis=1)
+                entry.update(kind="strip", display_shape=[shown.size], bin=b,
+                             array=row["name"])
+                arrays[row["name"]] = shown
+        else:
+            entry.update(kind="vector", display_shape=[out.size], array=row["name"])
+            arrays[row["name"]] = out
+            if row["type"] == "dense":
+                logits, probs, softmax_layer = out, ops.softmax(out), False
+            elif row["type"] == "softmax" and logits is not None:
+                probs, softmax_layer = out, True
+        layers_meta.append(entry)
+        prev = {"array": entry["array"] if entry["array"] is not None else entry["same_as"],
+                "factor": entry["factor"], "kind": entry["kind"]}
+        if row["type"] not in ("dense", "softmax"):
+            logits = probs = None  # scores only come from the network's dense end
+
+    scores = None
+    if logits is not None:
+        scores = {"logits": [float(v) for v in logits],
+                  "probabilities": [float(v) for v in probs], "softmax_layer": softmax_layer}
+    return layers_meta, arrays, scores
+
+
 def network_run(image: np.ndarray, params: Any) -> dict:
     """Run the stack on the current image.
 
@@ -456,73 +562,12 @@ def network_run(image: np.ndarray, params: Any) -> dict:
     net = N.build(tr["spec"], tr["input_shape"], seed=seed, init=init)
     build_ms = (time.perf_counter() - t0) * 1000
 
-    # run layer by layer; an activation layer ("conv1.relu") counts with its layer
-    y = x[np.newaxis].astype(np.float64)
-    outputs, times = {}, {}
-    for name, layer in zip(net.names, net.layers):
-        t0 = time.perf_counter()
-        y = layer.forward(y)
-        dt = time.perf_counter() - t0
-        key = name.split(".")[0]
-        times[key] = times.get(key, 0.0) + dt
-        outputs[key] = y[0]
-
-    rows = tr["rows"][1:]
-    factors = _display_factors([r["output_shape"] for r in rows])
-    arrays = {"input": x}
+    outputs, times = run_layers(net, x.astype(np.float64))
+    layers_meta, arrays, scores = layer_results(tr["rows"][1:], outputs, times)
     vmin, vmax = ops.finite_range(x)
     meta_input = {"shape": list(x.shape), "fit": fit_info, "array": "input", "vmin": vmin,
                   "vmax": vmax}
-    layers_meta = []
-    prev = {"array": "input", "factor": 1, "kind": "maps"}
-    logits = probs = None
-    softmax_layer = False
-    for row, f in zip(rows, factors):
-        out = outputs[row["name"]]
-        entry = {"index": row["index"], "name": row["name"], "type": row["type"],
-                 "activation": row["activation"], "shape": list(out.shape),
-                 "ms": times[row["name"]] * 1000, "array": None, "same_as": None,
-                 "factor": 1, "bin": 1}
-        lo, hi = ops.finite_range(out)
-        entry["vmin"], entry["vmax"] = lo, hi
-        if out.ndim == 3:
-            shown = img.block_mean(out, f)
-            entry.update(kind="maps", factor=f, display_shape=list(shown.shape),
-                         channel_ranges=[list(ops.finite_range(m)) for m in shown],
-                         array=row["name"])
-            arrays[row["name"]] = shown
-        elif row["type"] == "flatten":
-            n = out.shape[0]
-            if n <= STRIP_MAX and prev["kind"] == "maps" and prev["factor"] == 1:
-                entry.update(kind="strip", display_shape=[n], same_as=prev["array"])
-            elif n <= STRIP_MAX:
-                entry.update(kind="strip", display_shape=[n], array=row["name"])
-                arrays[row["name"]] = out
-            else:
-                b = math.ceil(n / STRIP_MAX)
-                padded = np.full(math.ceil(n / b) * b, np.nan)
-                padded[:n] = out
-                shown = np.nanmean(padded.reshape(-1, b), axis=1)
-                entry.update(kind="strip", display_shape=[shown.size], bin=b,
-                             array=row["name"])
-                arrays[row["name"]] = shown
-        else:
-            entry.update(kind="vector", display_shape=[out.size], array=row["name"])
-            arrays[row["name"]] = out
-            if row["type"] == "dense":
-                logits, probs, softmax_layer = out, ops.softmax(out), False
-            elif row["type"] == "softmax" and logits is not None:
-                probs, softmax_layer = out, True
-        layers_meta.append(entry)
-        prev = {"array": entry["array"] if entry["array"] is not None else entry["same_as"],
-                "factor": entry["factor"], "kind": entry["kind"]}
-        if row["type"] not in ("dense", "softmax"):
-            logits = probs = None  # scores only come from the network's dense end
-
-    scores = None
-    if logits is not None:
-        scores = {"logits": [float(v) for v in logits],
-                  "probabilities": [float(v) for v in probs], "softmax_layer": softmax_layer}
+    arrays = {"input": x, **arrays}
     meta = {"input": meta_input, "layers": layers_meta, "scores": scores,
             "total_ms": sum(times.values()) * 1000, "fit_ms": fit_ms, "build_ms": build_ms,
             "seed": seed, "init": init, "trace": tr}
