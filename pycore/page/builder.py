@@ -401,6 +401,26 @@ def _display_factors(shapes: list) -> list[int]:
         budget //= 2
 
 
+def _set_weights(net: N.Sequential, weights: Any) -> None:
+    """Put ``weights`` (parameter name -> flat numbers or an array) into ``net``, every
+    parameter given with its size."""
+    if not isinstance(weights, dict):
+        raise ValueError(f"weights must be a dict of parameter name -> numbers, got {type(weights).__name__}")
+    params = net.params()
+    missing = [k for k in params if k not in weights]
+    extra = [k for k in weights if k not in params]
+    if missing or extra:
+        raise ValueError(f"the weights do not fit the stack: missing {missing}, unexpected {extra}")
+    for name, layer in zip(net.names, net.layers):
+        for key, value in layer.params().items():
+            given = np.asarray(P.plain(weights[f"{name}.{key}"]), dtype=np.float64).ravel()
+            if given.size != value.size or not np.all(np.isfinite(given)):
+                raise ValueError(f"weights {name}.{key}: need {value.size} finite numbers "
+                                 f"({codegen.shape_text(value.shape)}), got {given.size}")
+            setattr(layer, key, given.reshape(value.shape))
+    net.zero_grads()
+
+
 def run_layers(net: N.Sequential, x: np.ndarray) -> tuple[dict, dict]:
     """Run one example through ``net`` layer by layer, in ``x``'s dtype.
 
@@ -513,7 +533,9 @@ def network_run(image: np.ndarray, params: Any) -> dict:
     ----------
     image : ndarray (3, H, W) float32 in [0, 1] (the page's current image)
     params : dict
-        ``spec``, ``input``, ``seed``, ``init`` (see the module docstring).
+        ``spec``, ``input``, ``seed``, ``init`` (see the module docstring), and optionally
+        ``weights``: ``{"<layer>.<param>": flat numbers}`` for every parameter (what the
+        Train tab's ``train_export`` sends), used instead of the seeded ones.
 
     Returns
     -------
@@ -532,7 +554,8 @@ def network_run(image: np.ndarray, params: Any) -> dict:
                          "vmin", "vmax", "channel_ranges": [[lo, hi], ...] (maps)}],
              "scores": None | {"logits": [...], "probabilities": [...],
                                "softmax_layer": bool},
-             "total_ms", "fit_ms", "build_ms", "seed", "init", "trace": network_trace meta}
+             "total_ms", "fit_ms", "build_ms", "seed", "init",
+             "trained": bool (``weights`` given), "trace": network_trace meta}
 
         arrays: ``input`` (C, h, w), the fitted image; then, named by layer (``conv1``,
         ``maxpool1``, ``flatten``, ``dense1``, ``softmax``...), each layer's display data:
@@ -560,6 +583,9 @@ def network_run(image: np.ndarray, params: Any) -> dict:
 
     t0 = time.perf_counter()
     net = N.build(tr["spec"], tr["input_shape"], seed=seed, init=init)
+    trained = p.get("weights") is not None
+    if trained:
+        _set_weights(net, p["weights"])
     build_ms = (time.perf_counter() - t0) * 1000
 
     outputs, times = run_layers(net, x.astype(np.float64))
@@ -570,7 +596,7 @@ def network_run(image: np.ndarray, params: Any) -> dict:
     arrays = {"input": x, **arrays}
     meta = {"input": meta_input, "layers": layers_meta, "scores": scores,
             "total_ms": sum(times.values()) * 1000, "fit_ms": fit_ms, "build_ms": build_ms,
-            "seed": seed, "init": init, "trace": tr}
+            "seed": seed, "init": init, "trained": trained, "trace": tr}
     return P.result(meta, arrays)
 
 
