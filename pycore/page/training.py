@@ -322,8 +322,9 @@ def train_setup(image, params) -> dict:
 def train_step(image, params) -> dict:
     """Train the next slice: batches until ``max_batches`` ran or ``max_ms`` passed.
 
-    At least one batch runs (none when training is done). The time is checked after every
-    batch, so a slice can overrun ``max_ms`` by one batch (and an epoch's evaluation).
+    At least one batch runs (none when training is done). After each batch the slice stops
+    if one more batch, as long as the last one, would end past ``max_ms``; so a slice ends
+    within ``max_ms`` unless a single batch (or an epoch's evaluation) takes longer.
 
     Parameters
     ----------
@@ -355,13 +356,16 @@ def train_step(image, params) -> dict:
         raise ValueError("this loaded model fits no data set, so it cannot be trained here; set up training instead")
     first = t.step_count
     losses, ended = [], []
-    start = time.perf_counter()
+    start = last = time.perf_counter()
     while not t.done and len(losses) < max_batches:
         r = t.step(1)
         losses += r["losses"]
         ended += r["epochs"]
-        if (time.perf_counter() - start) * 1000 >= max_ms:
+        now = time.perf_counter()
+        # stop before a batch that would end past the budget (one batch: as long as the last)
+        if (now - start + (now - last)) * 1000 > max_ms:
             break
+        last = now
     meta = {**_progress(), "first_step": first, "step_losses": [float(v) for v in losses],
             "ms": (time.perf_counter() - start) * 1000, "epochs_ended": ended, "evaluation": None}
     arrays: dict = {}
