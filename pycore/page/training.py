@@ -49,7 +49,7 @@ DEFAULT_MAX_MS = 50.0        # a slice's time budget: Pause acts within about th
 MODEL_FILENAME = "model.npz"  # the name the PyTorch code loads the weights from
 MAX_MISCLASSIFIED = 24        # test examples sent back after an epoch
 # What the page agrees to train in its worker (the digits preset: 84 thousand
-# multiply-adds and 5 thousand parameters per image)
+# multiply-adds per image and 6 thousand parameters)
 LIMITS = {
     "max_lr": 10.0, "max_batch_size": 2048, "max_epochs": 200, "max_weight_decay": 1.0,
     "max_momentum": 0.999, "max_seed": builder.MAX_SEED, "max_slice_batches": 10_000,

@@ -224,6 +224,18 @@ def test_the_other_validators_name_the_value():
         P.settings([1], "window_steps")
 
 
+def test_number_bounds_name_the_value():
+    assert P.number({"lr": 0.5}, "lr", 0.01, "learning rate", above=0.0, maximum=1.0) == 0.5
+    assert P.number({}, "lr", 0.01, "learning rate", above=0.0) == 0.01
+    assert P.number({"wd": 0}, "wd", 0.0, "weight decay", minimum=0.0) == 0.0
+    with pytest.raises(ValueError, match="learning rate must be more than 0, got 0"):
+        P.number({"lr": 0}, "lr", 0.01, "learning rate", above=0.0)
+    with pytest.raises(ValueError, match="learning rate must be at most 1, got 1.5"):
+        P.number({"lr": 1.5}, "lr", 0.01, "learning rate", maximum=1.0)
+    with pytest.raises(ValueError, match="weight decay must be at least 0, got -0.25"):
+        P.number({"wd": -0.25}, "wd", 0.0, "weight decay", minimum=0.0)
+
+
 def test_deep_plain_unwraps_nested_proxies_and_makes_whole_floats_ints():
     got = P.deep_plain(FakeJsProxy({"spec": [FakeJsProxy({"filters": 4.0, "stride": 1.5})], "n": math.nan}))
     assert got["spec"] == [{"filters": 4, "stride": 1.5}] and isinstance(got["spec"][0]["filters"], int)
