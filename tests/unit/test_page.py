@@ -62,7 +62,11 @@ def test_every_call_returns_named_float32_arrays_and_plain_meta():
     spec = {"spec": [{"type": "conv2d", "filters": 2}, {"type": "flatten"}, {"type": "dense", "units": 3}],
             "input": {"color": "gray", "height": 8, "width": 8}}
     settings = {"convolve": {"kernels": ONE_FILTER}, "network_trace": spec, "network_run": spec,
-                "network_export": spec}
+                "network_export": spec, "train_step": {"max_batches": 2},
+                "train_predict": {"pixels": [0] * 60 + [16] * 4},
+                "train_pad_input": {"width": 3, "height": 2, "gray": [0, 1, 0, 1, 1, 0]}}
+    page.call("train_setup", None, {"epochs": 1})
+    settings["train_load"] = {"npz_base64": page.call("train_save", None, {})["meta"]["npz_base64"]}
     for fn in page.CALLS:
         result = page.call(fn, IMAGE, settings.get(fn, {}))
         assert set(result) == {"meta", "arrays"}
@@ -218,6 +222,18 @@ def test_the_other_validators_name_the_value():
         P.matrix({"rows": 6, "cols": 1, "values": [1] * 6}, "kernel", 5)
     with pytest.raises(TypeError, match="window_steps expects a dict of settings, got list"):
         P.settings([1], "window_steps")
+
+
+def test_number_bounds_name_the_value():
+    assert P.number({"lr": 0.5}, "lr", 0.01, "learning rate", above=0.0, maximum=1.0) == 0.5
+    assert P.number({}, "lr", 0.01, "learning rate", above=0.0) == 0.01
+    assert P.number({"wd": 0}, "wd", 0.0, "weight decay", minimum=0.0) == 0.0
+    with pytest.raises(ValueError, match="learning rate must be more than 0, got 0"):
+        P.number({"lr": 0}, "lr", 0.01, "learning rate", above=0.0)
+    with pytest.raises(ValueError, match="learning rate must be at most 1, got 1.5"):
+        P.number({"lr": 1.5}, "lr", 0.01, "learning rate", maximum=1.0)
+    with pytest.raises(ValueError, match="weight decay must be at least 0, got -0.25"):
+        P.number({"wd": -0.25}, "wd", 0.0, "weight decay", minimum=0.0)
 
 
 def test_deep_plain_unwraps_nested_proxies_and_makes_whole_floats_ints():
