@@ -29,6 +29,7 @@ import numpy as np
 
 from . import image as img
 from . import layers as L
+from . import ops
 from .kernels import describe_kernels, get_kernel
 from .network import trace, trace_totals
 from .ops import ACTIVATIONS, PADDING_MODES
@@ -290,7 +291,6 @@ def _cmd_apply(args):
             pool = (L.MaxPool2d if kind == "max" else L.AvgPool2d)(size, stride)
     except ValueError as e:
         raise _Failure(str(e), 2) from None
-    activation = L.make_activation(args.activation)
 
     Image = _pillow().Image
     image, info = _load_image(args.image, args.max_side)        # (3, h, w) float32, 0..1
@@ -310,15 +310,18 @@ def _cmd_apply(args):
           f"values {x.min():.4g} .. {x.max():.4g}")
     for i, (label, conv) in enumerate(convs, start=1):
         try:
+            conv.output_shape(x.shape)                          # the layer's clear message first
+            # ops on the float32 image, as the page's convolve (the layers would compute in float64)
             with np.errstate(all="ignore"):                     # overflow is reported per map
-                y = conv.forward(x[np.newaxis])                 # (1, 1, OH, OW)
-                if activation is not None:
-                    y = activation.forward(y)
+                y = ops.conv2d(x, conv.weight, stride=conv.stride, padding=conv.padding,
+                               dilation=conv.dilation, padding_mode=conv.padding_mode)  # (1, OH, OW)
+                y = ops.activate(y, args.activation)
                 if pool is not None:
-                    y = pool.forward(y)
+                    pooling = ops.max_pool2d if isinstance(pool, L.MaxPool2d) else ops.avg_pool2d
+                    y = pooling(y, pool.kernel_size, stride=pool.stride)
         except ValueError as e:
             raise _Failure(f"kernel {label}: {e}") from None
-        fmap = y[0, 0]                                          # (OH, OW)
+        fmap = y[0]                                             # (OH, OW)
         path = out_dir / f"{i:02d}_{label}.png"
         try:
             Image.fromarray(_to_png_gray(fmap)).save(path)
