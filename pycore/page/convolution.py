@@ -120,8 +120,7 @@ def _pool_one(a: np.ndarray, pool: dict) -> tuple[dict, np.ndarray]:
         out = ops.avg_pool2d(a, k, stride=s, padding=p, ceil_mode=ceil)
     else:
         raise ValueError(f"unknown pooling type {pool['type']!r}")
-    vmin, vmax = ops.finite_range(out)
-    return {"shape": list(out.shape), "vmin": vmin, "vmax": vmax, "geometry": geo}, out
+    return {"shape": list(out.shape), **img.map_stats(out), "geometry": geo}, out
 
 
 def convolve(image: np.ndarray, params) -> dict:
@@ -140,8 +139,10 @@ def convolve(image: np.ndarray, params) -> dict:
     -------
     meta ``{"input": {shape, channel}, "settings", "maps": [...], "pooled": [...],
     "pool_error"}``: each map has ``label``, ``shape`` [h, w], ``vmin``, ``vmax``,
-    ``array``, ``geometry`` {rows, cols} and ``kernel`` [kh, kw]; each pooled map
-    ``label``, ``shape``, ``vmin``, ``vmax``, ``array``, ``geometry``.
+    ``nonfinite``, ``array``, ``geometry`` {rows, cols} and ``kernel`` [kh, kw]; each
+    pooled map ``label``, ``shape``, ``vmin``, ``vmax``, ``nonfinite``, ``array``,
+    ``geometry``. ``vmin``/``vmax`` cover the finite cells only (None when there are
+    none); ``nonfinite`` counts the others (:func:`pycore.page.params.nonfinite`).
     arrays ``{"map<i>": (h, w), "pooled<i>": (h', w')}``, i = the filter's index.
     """
     params = P.settings(params, "convolve")
@@ -167,8 +168,7 @@ def convolve(image: np.ndarray, params) -> dict:
         geo = _conv_geometry(h, w, k, conv)
         z = ops.conv2d(x, k, **conv)[0]  # (H', W')
         a = ops.activate(z, activation, slope)
-        vmin, vmax = ops.finite_range(a)
-        maps.append({"label": name, "shape": list(a.shape), "vmin": vmin, "vmax": vmax,
+        maps.append({"label": name, "shape": list(a.shape), **img.map_stats(a),
                      "array": f"map{i}", "geometry": geo, "kernel": [int(k.shape[0]), int(k.shape[1])]})
         arrays[f"map{i}"] = a
         if pool is not None and pool_error is None:

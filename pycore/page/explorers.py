@@ -61,7 +61,19 @@ PARAM_COUNT_LIMITS = {"height": 100_000, "width": 100_000, "channels": 4096, "fi
 
 
 def _vrange(a):
-    return list(ops.finite_range(np.asarray(a, dtype=np.float64)))
+    return img.value_range(np.asarray(a, dtype=np.float64))
+
+
+def _ranges(**named) -> dict:
+    """``{"ranges": {name: [lo, hi]}, "nonfinite": {name: counts}}`` of the named arrays:
+    finite-only ranges (None when nothing is finite) and the cells that are not."""
+    return {"ranges": {k: _vrange(a) for k, a in named.items()},
+            "nonfinite": {k: img.nonfinite(a) for k, a in named.items()}}
+
+
+def _range(a) -> dict:
+    """``{"range": [lo, hi], "nonfinite": counts}`` of one array (see :func:`_ranges`)."""
+    return {"range": _vrange(a), "nonfinite": img.nonfinite(a)}
 
 
 def _pad(x, rows, cols, mode):
@@ -304,7 +316,7 @@ def window_steps(image, params) -> dict:
         "bias": bias,
         "activation": activation,
         "negative_slope": slope,
-        "ranges": {"input": _vrange(padded), "output": _vrange(out), "z": _vrange(z)},
+        **_ranges(input=padded, output=out, z=z),
         "agrees_with_conv2d": agrees,
     }
     return P.result(meta, {"input": x, "padded": padded, "kernel": k, "windows": win, "products": products,
@@ -389,7 +401,7 @@ def pool_steps(image, params) -> dict:
         "partial_cols": int(gc.overhang),
         "partial_windows": int((counts < k * k).sum()),
         "max_coverage": int(coverage.max()),
-        "ranges": {"input": _vrange(x), "output": _vrange(out)},
+        **_ranges(input=x, output=out),
         "agrees_with_ops": bool(np.allclose(ref, out, rtol=1e-9, atol=1e-12, equal_nan=True)),
     }
     return P.result(meta, {"input": x, "windows": win, "values": values, "rows": r0, "cols": c0, "argmax": arg,
@@ -461,7 +473,7 @@ def padded_view(image, params) -> dict:
         "modes": modes,
         "same": same,
         "current": current,
-        "range": _vrange(x),
+        **_range(x),
     }
     return P.result(meta, arrays)
 
@@ -614,14 +626,14 @@ def receptive_field(image, params) -> dict:
                  **names, "full_size": [int(fre[0] - frs[0]), int(fce[0] - fcs[0])], "map": None, "kernel": None}
         if maps[i] is not None:
             layer["map"] = f"layer{i}.map"
-            layer["range"] = _vrange(maps[i])
+            layer.update(_range(maps[i]))
             arrays[layer["map"]] = maps[i]
             if entry["type"] == "conv2d":
                 layer["kernel_name"] = kerns[i][0]
                 layer["kernel"] = f"layer{i}.kernel"
                 arrays[layer["kernel"]] = kerns[i][1]
         info.append(layer)
-    meta = {"input": src, "in_shape": [h, w], "layers": info, "first": None, "target": None, "range": _vrange(x)}
+    meta = {"input": src, "in_shape": [h, w], "layers": info, "first": None, "target": None, **_range(x)}
 
     if tgt:
         li = P.integer(tgt, "layer", 0, "layer", 0, len(stack) - 1)
@@ -697,8 +709,7 @@ def flip_compare(image, params) -> dict:
         "max_change": float(np.abs(diff).max()),
         "changed_pixels": int((np.abs(diff) > 1e-9).sum()),
         "out_shape": list(cross.shape),
-        "ranges": {"input": _vrange(x), "output": _vrange(np.concatenate([cross.ravel(), conv.ravel()])),
-                   "diff": _vrange(diff)},
+        **_ranges(input=x, output=np.concatenate([cross.ravel(), conv.ravel()]), diff=diff),
     }
     return P.result(meta, {"input": x, "kernel": k, "flipped": flipped, "cross": cross, "conv": conv,
                            "diff": diff})
@@ -798,7 +809,7 @@ def rgb_filter(image, params) -> dict:
         "geometry": {"rows": gr.as_dict(), "cols": gc.as_dict()},
         "at": {"row": r, "col": c, "partials": [float(v) for v in sums], "bias": bias,
                "z": float(sums.sum() + bias), "output": float(out[r, c])},
-        "ranges": {"output": _vrange(out), "partial": _vrange(partial), "filter": _vrange(w)},
+        **_ranges(output=out, partial=partial, filter=w),
     }
     return P.result(meta, {"input": x, "filter": w, "partial": partial, "z": z, "output": out, "windows": win,
                            "products": prods})

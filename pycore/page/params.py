@@ -145,3 +145,4 @@ def result(meta: dict, arrays: dict | None = None) -> dict:
     """Package a result: float32, C-contiguous arrays (JS reads them as-is), keyed by name."""
     return {"meta": meta,
             "arrays": {name: np.ascontiguousarray(a, dtype=np.float32) for name, a in (arrays or {}).items()}}
+

@@ -1,11 +1,13 @@
 """pycore.page: the worker's table of calls, options(), and the boundary validators
 (pycore.page.params), in CPython."""
 
+import io
 import json
 import math
 
 import numpy as np
 import pytest
+from PIL import Image
 
 import pycore
 from pycore import kernels, ops, page
@@ -61,8 +63,11 @@ def test_call_unwraps_a_js_proxy():
 def test_every_call_returns_named_float32_arrays_and_plain_meta():
     spec = {"spec": [{"type": "conv2d", "filters": 2}, {"type": "flatten"}, {"type": "dense", "units": 3}],
             "input": {"color": "gray", "height": 8, "width": 8}}
+    png = io.BytesIO()
+    Image.fromarray(np.zeros((4, 5, 3), np.uint8)).save(png, "PNG")
     settings = {"convolve": {"kernels": ONE_FILTER}, "network_trace": spec, "network_run": spec,
-                "network_export": spec, "train_step": {"max_batches": 2},
+                "network_export": spec, "image_header": {"bytes": png.getvalue()},
+                "decode_file": {"bytes": png.getvalue()}, "train_step": {"max_batches": 2},
                 "train_predict": {"pixels": [0] * 60 + [16] * 4},
                 "train_pad_input": {"width": 3, "height": 2, "gray": [0, 1, 0, 1, 1, 0]}}
     page.call("train_setup", None, {"epochs": 1})
