@@ -5,7 +5,7 @@ import { el } from "../ui/dom.js";
 import { fmt } from "../ui/format.js";
 import { selectField } from "../ui/fields.js";
 import { grid, sizeCanvas, cellSize, blit } from "../ui/canvas.js";
-import { onResize } from "../ui/schedule.js";
+import { onWidthChange } from "../ui/schedule.js";
 import { sourcePicker } from "./source-picker.js";
 import { matrixEditor, numberTable } from "./tables.js";
 import { makeRunner } from "./runner.js";
@@ -86,7 +86,7 @@ export function mountFlip(card, ctx, name) {
       ? "This kernel is symmetric: flipping it gives the same kernel, so the output does not change at all (the difference is 0 everywhere)."
       : `This kernel is not symmetric: flipping it changes ${m.changed_pixels} of the ${ho * wo} output values, by up to ${fmt(m.max_change)}.`;
   }
-  onResize(stage, () => {
+  onWidthChange(stage, () => {
     const r = runner.last();
     if (r) show(r);
   }, 80);

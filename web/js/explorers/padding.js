@@ -3,7 +3,7 @@
 import { el } from "../ui/dom.js";
 import { selectField } from "../ui/fields.js";
 import { grid, sizeCanvas, cellSize, blit, drawPadding } from "../ui/canvas.js";
-import { onResize } from "../ui/schedule.js";
+import { onWidthChange } from "../ui/schedule.js";
 import { sourcePicker } from "./source-picker.js";
 import { makeRunner } from "./runner.js";
 import { hint } from "./card.js";
@@ -116,7 +116,7 @@ export function mountPadding(card, ctx, name) {
     rule.replaceChildren(...parts);
   }
 
-  onResize(stage, () => {
+  onWidthChange(stage, () => {
     const r = runner.last();
     if (r) draw(r);
   }, 80);

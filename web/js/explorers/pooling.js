@@ -8,7 +8,7 @@ import { fmt, plural } from "../ui/format.js";
 import { selectField } from "../ui/fields.js";
 import { grid, sizeCanvas, outline, cellSize, blit, hatch, drawMapUpTo } from "../ui/canvas.js";
 import { Player } from "../ui/player.js";
-import { onResize } from "../ui/schedule.js";
+import { onWidthChange } from "../ui/schedule.js";
 import { sourcePicker } from "./source-picker.js";
 import { numberTable } from "./tables.js";
 import { makeRunner } from "./runner.js";
@@ -200,7 +200,7 @@ export function mountPooling(card, ctx, name) {
     valueL.dataset.value = String(v);
   }
 
-  onResize(stage, () => {
+  onWidthChange(stage, () => {
     if (!data) return;
     layout();
     player.go(player.index, { quiet: true });

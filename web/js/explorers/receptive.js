@@ -7,7 +7,7 @@ import { el } from "../ui/dom.js";
 import { fmt, rangeText as span } from "../ui/format.js";
 import { numberOf } from "../ui/fields.js";
 import { grid, sizeCanvas, cellSize, blit, outline, cellAt } from "../ui/canvas.js";
-import { onResize } from "../ui/schedule.js";
+import { onWidthChange } from "../ui/schedule.js";
 import { sourcePicker } from "./source-picker.js";
 import { numberTable } from "./tables.js";
 import { makeRunner } from "./runner.js";
@@ -125,6 +125,7 @@ export function mountReceptive(card, ctx, name) {
   } });
 
   const mapCanvases = [];
+  let builds = 0;
   function build() {
     const { meta: m, arrays: a } = data;
     const [h, w] = m.in_shape;
@@ -147,6 +148,7 @@ export function mountReceptive(card, ctx, name) {
       return el("figure", {}, canvas, el("figcaption", {}, el("strong", {}, `layer ${i + 1}`), ` ${describeLayer(L, typeText)}${L.kernel_name ? ` (${L.kernel_name})` : ""} → ${lh}×${lw}`, el("br"), `receptive field ${L.full_size[0]}×${L.full_size[1]}`));
     }));
     drawInput(null);
+    maps.dataset.builds = String(++builds); // for tests: hovering redraws, never rebuilds
   }
 
   function drawMapCanvas(canvas, L, pix) {
@@ -239,7 +241,7 @@ export function mountReceptive(card, ctx, name) {
     });
   }
 
-  onResize(stage, () => {
+  onWidthChange(stage, () => {
     if (!data) return;
     build();
     if (sel.layer !== null) select(sel.layer, sel.row, sel.col);

@@ -7,7 +7,7 @@ import { el } from "../ui/dom.js";
 import { fmt } from "../ui/format.js";
 import { selectField, numberField, numberOf } from "../ui/fields.js";
 import { grid, sizeCanvas, cellSize, blit, outline, cellAt, drawPadding } from "../ui/canvas.js";
-import { onResize } from "../ui/schedule.js";
+import { onWidthChange } from "../ui/schedule.js";
 import { sourcePicker } from "./source-picker.js";
 import { matrixEditor, numberTable } from "./tables.js";
 import { makeRunner } from "./runner.js";
@@ -170,7 +170,7 @@ export function mountRGB(card, ctx, name) {
     ev.preventDefault();
     choose(pos.row + moves[ev.key][0], pos.col + moves[ev.key][1]);
   });
-  onResize(stage, () => {
+  onWidthChange(stage, () => {
     const r = runner.last();
     if (r) show(r);
   }, 80);

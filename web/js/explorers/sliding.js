@@ -6,7 +6,7 @@ import { fmt } from "../ui/format.js";
 import { selectField, numberField, numberOf } from "../ui/fields.js";
 import { grid, sizeCanvas, drawPadding, outline, cellSize, blit, drawMapUpTo } from "../ui/canvas.js";
 import { Player } from "../ui/player.js";
-import { onResize } from "../ui/schedule.js";
+import { onWidthChange } from "../ui/schedule.js";
 import { sourcePicker } from "./source-picker.js";
 import { matrixEditor, numberTable } from "./tables.js";
 import { makeRunner } from "./runner.js";
@@ -240,7 +240,7 @@ export function mountSliding(card, ctx, name) {
     zL.dataset.value = String(z);
   }
 
-  onResize(stage, () => {
+  onWidthChange(stage, () => {
     if (!data) return;
     layout();
     player.go(player.index, { quiet: true });
