@@ -24,7 +24,7 @@ const FIELDS = [["kernel_size", "k", "size", 1], ["stride", "s", "stride", 1], [
 const sizeText = (k) => (Array.isArray(k) ? `${k[0]}×${k[1]}` : `${k}×${k}`);
 
 /** One layer of meta.layers (a normalized spec entry) in words; typeText: options' stack type labels. */
-export function describeLayer(L, typeText) {
+function describeLayer(L, typeText) {
   const p = Array.isArray(L.padding) ? L.padding[0] : L.padding;
   const dilation = L.dilation ?? 1;
   return `${typeText[L.type]} ${sizeText(L.kernel_size)}, stride ${L.stride}${p ? `, padding ${p}` : ""}${dilation > 1 ? `, dilation ${dilation}` : ""}`;
