@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from pycore import api
+from pycore import page as pycore_page
 
 CONV_TAB = "[data-testid=tab-convolution]"
 EXPLORE_TAB = "[data-testid=tab-explore]"
@@ -98,8 +98,8 @@ def fmaps(page, testid="fmap"):
 def expected_maps(rgba, params):
     """What pycore computes in CPython for the same pixels and settings."""
     h, w, _ = rgba.shape
-    image = api.prepare_image(rgba.tobytes(), h, w)
-    result = api.convolve(image, params)
+    image = pycore_page.prepare_image(rgba.tobytes(), h, w)
+    result = pycore_page.call("convolve", image, params)
     meta, arrays = result["meta"], result["arrays"]
     return meta, arrays
 

@@ -13,7 +13,7 @@ import numpy as np
 from page_helpers import banner, rgb_image, save_png
 from PIL import Image
 
-from pycore import api, builder_api
+from pycore import page as pycore_page
 from pycore.presets import PRESETS
 
 SEED_SHAPES = ["10,352,480", "10,176,240", "10,176,240", "10,88,120", "10,88,120",
@@ -90,7 +90,9 @@ def test_build_run_edit_break_and_share_the_notebook_network(new_app_page, tmp_p
         name: s.dataset.name, kind: s.dataset.kind,
         maps: [...s.querySelectorAll('canvas[data-testid=builder-fmap]')].map(c => {
             const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-            const step = 4 * Math.max(1, Math.floor(d.length / 4 / 5000)); const levels = new Set(); for (let i = 0; i < d.length; i += step) levels.add(d[i]);
+            const step = 4 * Math.max(1, Math.floor(d.length / 4 / 5000));
+            const levels = new Set();
+            for (let i = 0; i < d.length; i += step) levels.add(d[i]);
             return [c.height, c.width, levels.size]; }),
         ms: s.querySelector('[data-testid=layer-ms]')?.textContent || null}))""")
     assert [s["name"] for s in sections] == ["input"] + [r["name"] for r in got]
@@ -108,8 +110,8 @@ def test_build_run_edit_break_and_share_the_notebook_network(new_app_page, tmp_p
         s => [Number(s.dataset.logit), Number(s.dataset.prob)])""")
     assert len(scores) == 10
     # the same pixels, preset and seed in CPython give the same scores
-    image = api.prepare_image(rgba.tobytes(), 360, 480)
-    want = builder_api.network_run(image, {
+    image = pycore_page.prepare_image(rgba.tobytes(), 360, 480)
+    want = pycore_page.call("network_run", image, {
         "spec": PRESETS["seed"]["spec"], "seed": 0,
         "input": {"color": "rgb", "height": 352, "width": 480, "fit": "crop"}})["meta"]["scores"]
     np.testing.assert_allclose([p for _, p in scores], want["probabilities"], rtol=1e-4, atol=1e-6)
@@ -208,7 +210,8 @@ def test_export_gives_json_pytorch_and_pycore_code_and_maps_as_png(new_app_page,
     assert '"input_shape": [\n    1,\n    16,\n    16\n  ]' in code.text_content()
     # the code follows the edits
     page.locator("[data-testid=layer-card]").nth(3).locator("[data-testid=field-units]").fill("7")
-    page.wait_for_function("() => document.querySelector('[data-testid=export-code]').textContent.includes('\"units\": 7')")
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=export-code]').textContent.includes('\"units\": 7')")
 
 
 def b64url(text: str) -> str:
@@ -240,7 +243,8 @@ def test_bad_links_say_what_is_shown_and_clear_on_any_change(new_app_page, shot)
 
     # with the page open, bad links keep the network on the page, and say so
     for bad, words in [("garbage!!", "could not be read"), (lenet_hash.split("s=")[1][:25], "could not be read"),
-                       (b64url('{"v":99}'), "version 99"), (b64url('{"v":1,"spec":[null]}'), "layer 1 is not an object")]:
+                       (b64url('{"v":99}'), "version 99"),
+                       (b64url('{"v":1,"spec":[null]}'), "layer 1 is not an object")]:
         go_hash(page, f"#build?s={bad}")
         text = banner(page)
         assert text and words in text and "the network on the page was kept" in text, (bad, text)
@@ -304,7 +308,8 @@ def test_bad_links_say_what_is_shown_and_clear_on_any_change(new_app_page, shot)
     shot(page, "builder-bad-field")
     card.locator("[data-testid=field-kernel_size]").fill("3")
     wait_table(page, "!rows[0].dataset.error")
-    page.wait_for_function("() => document.querySelector('[data-testid=stack-status]').textContent.includes('Cannot run')")
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=stack-status]').textContent.includes('Cannot run')")
     status = page.text_content("[data-testid=stack-status]")
     assert "fewer filters in conv1" in status and "dense" not in status
     assert not app.page_errors and not app.console_errors, (app.page_errors, app.console_errors)

@@ -110,7 +110,8 @@ def test_custom_kernel_typed_in(page, tmp_path):
     "stride,padding,dilation,pool_k,pool_s,ceil",
     [(2, 0, 1, 2, 2, False), (3, 1, 1, 3, 2, False), (1, 2, 2, 3, 3, True), (2, 0, 1, 2, 1, False)],
 )
-def test_stride_padding_pooling_shapes_follow_the_formula(page, tmp_path, stride, padding, dilation, pool_k, pool_s, ceil):
+def test_stride_padding_pooling_shapes_follow_the_formula(page, tmp_path, stride, padding, dilation, pool_k, pool_s,
+                                                          ceil):
     h, w = 31, 45
     path, _ = make_png(tmp_path, h=h, w=w, seed=3)
     upload(page, path)
@@ -262,7 +263,8 @@ def test_rapid_edits_draw_only_the_latest_result(page, tmp_path):
     before = renders(page)
     page.evaluate(
         """() => new Promise(done => {
-            const cell = document.querySelector('[data-testid=kernel] [data-testid=kernel-cell][data-row="1"][data-col="1"]');
+            const cell = document.querySelector(
+                '[data-testid=kernel] [data-testid=kernel-cell][data-row="1"][data-col="1"]');
             let i = 0;
             const tick = () => {
                 cell.value = String(i + 1);

@@ -4,7 +4,7 @@ against pycore run here in CPython on the same pixels and settings.
 Each explorer records the settings it last computed with (data-args on its card) and
 a render counter (data-renders); the tests drive the controls as a user would (selects,
 buttons, keys, the mouse), assert that the settings changed as intended, then compare
-what the page shows with pycore.explain's arrays for those settings. The test image is
+what the page shows with pycore.page's named arrays for those settings. The test image is
 an opaque PNG, decoded losslessly, so both sides start from the same bytes.
 """
 from __future__ import annotations
@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from page_helpers import ALERT, CONV_TAB, EXPLORE_TAB, banner, rgb_image, save_png
 
-from pycore import api, explain
+from pycore import page as pycore_page
 from tools.project import ARTIFACTS_DIR
 
 H, W = 36, 48
@@ -61,9 +61,14 @@ def args(page, xid) -> dict:
 
 
 def expected(fn, a, image):
-    """pycore.explain in CPython with the page's settings (and image when it used one)."""
-    out = fn(image, a) if a.get("source") in ("image", "full") else fn(a)
+    """pycore.page's call `fn` in CPython with the page's settings (and image when it used one)."""
+    out = pycore_page.call(fn, image if a.get("source") in ("image", "full") else None, a)
     return out["meta"], out["arrays"]
+
+
+def target(image, a, **where):
+    """The receptive field pycore computes for one pixel (layer, row, col) of the page's stack."""
+    return pycore_page.call("receptive_field", image, {**a, "target": where})["meta"]["target"]
 
 
 def shown(page, testid):
@@ -71,7 +76,8 @@ def shown(page, testid):
 
 
 def table(page, testid):
-    return np.array([float(v) for v in page.eval_on_selector_all(f"[data-testid={testid}] td", "tds => tds.map(t => t.dataset.v)")])
+    values = page.eval_on_selector_all(f"[data-testid={testid}] td", "tds => tds.map(t => t.dataset.v)")
+    return np.array([float(v) for v in values])
 
 
 def hover_cell(page, selector, row, col, rows, cols):
@@ -94,7 +100,7 @@ def explore(app, tmp_path_factory):
     wait_new(page, "sliding", before)
     # every stepping explorer switched to the new image (the user had not chosen another input)
     page.wait_for_function("document.querySelector('[data-testid=explorer-rgb]').dataset.args?.includes('image')")
-    image = api.prepare_image(rgba.tobytes(), H, W)
+    image = pycore_page.prepare_image(rgba.tobytes(), H, W)
     yield page, image
     page.set_viewport_size({"width": 1280, "height": 900})
     page.click(CONV_TAB)
@@ -108,24 +114,25 @@ def test_multiply_and_sum(explore):
     page.wait_for_function("document.querySelector('[data-testid=multiply-sum]').dataset.value === '165'")
     assert page.text_content("[data-testid=multiply-sum]").endswith("= 165")
     act(page, "multiply", lambda: page.fill("[data-testid=multiply-a-cell][data-row='0'][data-col='0']", "-2.5"))
-    meta, arrays = expected(api.multiply_sum, args(page, "multiply"), None)
+    meta, arrays = expected("multiply_sum", args(page, "multiply"), None)
     assert meta["sum"] == pytest.approx(165 - 9 - 2.5 * 9)
     assert shown(page, "multiply-sum") == pytest.approx(meta["sum"])
-    np.testing.assert_allclose(table(page, "multiply-products"), arrays[meta["products"]].ravel())
+    np.testing.assert_allclose(table(page, "multiply-products"), arrays["products"].ravel())
     act(page, "multiply", lambda: page.click("[data-testid=multiply-reset]"))
     assert shown(page, "multiply-sum") == 165
 
 
 def check_sliding_step(page, image, i):
     a = args(page, "sliding")
-    meta, arrays = expected(api.window_steps, a, image)
+    meta, arrays = expected("window_steps", a, image)
     k = meta["kernel_shape"][0] * meta["kernel_shape"][1]
-    np.testing.assert_allclose(table(page, "sliding-window"), arrays[3][i].ravel(), rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(table(page, "sliding-products"), arrays[4][i].ravel(), rtol=1e-5, atol=1e-6)
-    assert shown(page, "sliding-sum") == pytest.approx(float(arrays[5][i]), rel=1e-5, abs=1e-6)
-    assert shown(page, "sliding-z") == pytest.approx(float(arrays[6][i]), rel=1e-5, abs=1e-6)
-    assert shown(page, "sliding-out") == pytest.approx(float(arrays[7][i]), rel=1e-5, abs=1e-6)
-    assert k == arrays[3].shape[1] * arrays[3].shape[2]
+    tol = {"rtol": 1e-5, "atol": 1e-6}
+    np.testing.assert_allclose(table(page, "sliding-window"), arrays["windows"][i].ravel(), **tol)
+    np.testing.assert_allclose(table(page, "sliding-products"), arrays["products"][i].ravel(), **tol)
+    assert shown(page, "sliding-sum") == pytest.approx(float(arrays["sums"][i]), rel=1e-5, abs=1e-6)
+    assert shown(page, "sliding-z") == pytest.approx(float(arrays["z"][i]), rel=1e-5, abs=1e-6)
+    assert shown(page, "sliding-out") == pytest.approx(float(arrays["outputs"][i]), rel=1e-5, abs=1e-6)
+    assert k == arrays["windows"].shape[1] * arrays["windows"].shape[2]
     return meta
 
 
@@ -199,16 +206,16 @@ def test_pooling_leftovers_overlap_and_values(explore):
     assert (a["window"], a["stride"], a["ceil_mode"]) == (2, 2, False)
     notes = page.text_content("[data-testid=pooling-notes]")
     assert "dropped" in notes and "1 row and 1 column" in notes
-    meta, arrays = expected(api.pool_steps, a, image)
+    meta, arrays = expected("pool_steps", a, image)
     assert meta["dropped_rows"] == 1 and meta["out_shape"] == [5, 5]
     act(page, "pooling", lambda: page.check("[data-testid=pooling-ceil]"))
     notes = page.text_content("[data-testid=pooling-notes]")
     assert "partial window" in notes
     a = args(page, "pooling")
-    meta, arrays = expected(api.pool_steps, a, image)
+    meta, arrays = expected("pool_steps", a, image)
     assert meta["out_shape"] == [6, 6] and meta["partial_windows"] == 11
     page.click("[data-testid=pooling-last]")
-    assert shown(page, "pooling-value") == pytest.approx(float(arrays[2][-1]), rel=1e-6)
+    assert shown(page, "pooling-value") == pytest.approx(float(arrays["values"][-1]), rel=1e-6)
     got = table(page, "pooling-window-values")
     assert np.isnan(got).sum() == 3  # the corner window holds one real cell
     # overlap: stride 1 < window 3, average
@@ -217,11 +224,11 @@ def test_pooling_leftovers_overlap_and_values(explore):
     select(page, "pooling", "pooling-type", "avg")
     assert "smaller than the 3×3 window" in page.text_content("[data-testid=pooling-notes]")
     a = args(page, "pooling")
-    meta, arrays = expected(api.pool_steps, a, image)
+    meta, arrays = expected("pool_steps", a, image)
     page.locator("[data-testid=pooling-stage]").focus()
     page.keyboard.press("ArrowRight")
-    assert shown(page, "pooling-value") == pytest.approx(float(arrays[2][1]), rel=1e-6)
-    np.testing.assert_allclose(table(page, "pooling-window-values"), arrays[1][1].ravel(), rtol=1e-6)
+    assert shown(page, "pooling-value") == pytest.approx(float(arrays["values"][1]), rel=1e-6)
+    np.testing.assert_allclose(table(page, "pooling-window-values"), arrays["windows"][1].ravel(), rtol=1e-6)
     assert meta["agrees_with_ops"]
 
 
@@ -232,7 +239,7 @@ def test_padding_modes_and_the_same_rule(explore):
     modes = page.eval_on_selector_all("canvas[data-testid=padding-canvas]", "cs => cs.map(c => c.dataset.mode)")
     assert modes == ["zeros", "reflect", "replicate", "circular"]
     select(page, "padding", "padding-kernel", 7)
-    meta, _ = expected(api.padded_view, args(page, "padding"), image)
+    meta, _ = expected("padded_view", args(page, "padding"), image)
     rule = page.text_content("[data-testid=padding-rule]")
     assert "p = (7 − 1) / 2 = 3" in rule
     assert meta["same"]["rows"]["formula"] in page.text_content("[data-testid=padding-same]")
@@ -254,39 +261,50 @@ def test_padding_modes_and_the_same_rule(explore):
 def test_receptive_field_hover_and_keys(explore):
     page, image = explore
     a = args(page, "receptive")
-    meta, arrays = expected(api.receptive_field, a, image)
+    # the page sends its stack in network spec format
+    assert a["layers"][:2] == [{"type": "conv2d", "kernel_size": 3, "stride": 1, "padding": 1, "dilation": 1},
+                               {"type": "maxpool", "kernel_size": 2, "stride": 2, "padding": 0}]
+    meta, arrays = expected("receptive_field", a, image)
     page.locator(card("receptive")).scroll_into_view_if_needed()
+    maps = page.locator("[data-testid=receptive-maps]")
+    builds = maps.get_attribute("data-builds")
     # a pixel of the deepest layer (after two pools)
     L = meta["layers"][3]
     hover_cell(page, "canvas[data-testid=receptive-map][data-layer='3']", 1, 2, *L["shape"])
     region = page.locator("[data-testid=receptive-region]")
-    want = explain.receptive_field(image, {**a, "target": {"layer": 3, "row": 1, "col": 2}})["meta"]["target"]
+    want = target(image, a, layer=3, row=1, col=2)
     assert region.get_attribute("data-region") == ",".join(map(str, want["region"]))
     assert page.text_content("[data-testid=receptive-rsize]") == f"{want['size'][0]}×{want['size'][1]} pixels"
     assert want["full_size"] == [10, 10]
     # a first-layer pixel: the window values and the sum
     L0 = meta["layers"][0]
     hover_cell(page, "canvas[data-testid=receptive-map][data-layer='0']", 0, 5, *L0["shape"])
-    t = explain.receptive_field(image, {**a, "target": {"layer": 0, "row": 0, "col": 5}})["meta"]["target"]
+    t = target(image, a, layer=0, row=0, col=5)
     assert region.get_attribute("data-region") == ",".join(map(str, t["region"]))
     assert t["size"] == [2, 3]  # the top row's window hangs into the zero padding
     assert shown(page, "receptive-sum") == pytest.approx(t["sum"], rel=1e-5, abs=1e-6)
     first = meta["first"]
     i = 0 * L0["shape"][1] + 5
     np.testing.assert_allclose(table(page, "receptive-window"), arrays[first["windows"]][i].ravel(), rtol=1e-6)
+    # hovering changed the readout's height, not the stage's width: the maps were redrawn, not
+    # rebuilt (a rebuild replaces the canvases under the pointer), also after the resize delay
+    assert page.is_visible("[data-testid=receptive-first]")
+    page.wait_for_timeout(300)
+    assert maps.get_attribute("data-builds") == builds
     # keyboard: focus a map, arrows move the pixel
     page.focus("canvas[data-testid=receptive-map][data-layer='1']")
     page.keyboard.press("ArrowUp")
     page.keyboard.press("ArrowLeft")
     L1 = meta["layers"][1]
     r, c = L1["shape"][0] // 2 - 1, L1["shape"][1] // 2 - 1
-    t = explain.receptive_field(image, {**a, "target": {"layer": 1, "row": r, "col": c}})["meta"]["target"]
+    t = target(image, a, layer=1, row=r, col=c)
     assert region.get_attribute("data-region") == ",".join(map(str, t["region"]))
     # changing the stack: stride 2 on the first conv
-    act(page, "receptive", lambda: page.locator("[data-testid=receptive-layer]").first.locator("[data-testid=receptive-s]").fill("2"))
+    first_stride = page.locator("[data-testid=receptive-layer]").first.locator("[data-testid=receptive-s]")
+    act(page, "receptive", lambda: first_stride.fill("2"))
     a2 = args(page, "receptive")
-    assert a2["layers"][0]["s"] == 2
-    meta2, _ = expected(api.receptive_field, a2, image)
+    assert a2["layers"][0]["stride"] == 2
+    meta2, _ = expected("receptive_field", a2, image)
     shapes = page.eval_on_selector_all("canvas[data-testid=receptive-map]", "cs => cs.map(c => c.dataset.shape)")
     assert shapes == [",".join(map(str, L["shape"])) for L in meta2["layers"]]
 
@@ -305,14 +323,15 @@ def test_receptive_field_on_the_convolution_panel(explore):
         # the panel's settings as its controls show them
         k = [int(page.input_value("[data-testid=kernel] >> nth=0 >> [data-testid=kernel-rows]")),
              int(page.input_value("[data-testid=kernel] >> nth=0 >> [data-testid=kernel-cols]"))]
-        cells = page.eval_on_selector_all("[data-testid=kernel] >> nth=0 >> [data-testid=kernel-cell]", "cs => cs.map(c => c.value)")
+        cells = page.eval_on_selector_all("[data-testid=kernel] >> nth=0 >> [data-testid=kernel-cell]",
+                                          "cs => cs.map(c => c.value)")
         from fractions import Fraction
         values = [float(Fraction(v)) for v in cells]
-        layers = [{"type": "conv", "k": k, "s": int(page.input_value("[data-testid=stride]")),
-                   "d": int(page.input_value("[data-testid=dilation]")), "p": int(page.input_value("[data-testid=padding]"))}]
-        want = explain.receptive_field(image, {"source": "full", "channel": page.input_value("[data-testid=channel]"), "maps": False,
-                                               "layers": layers, "target": {"layer": 0, "row": 3, "col": 4,
-                                                                            "kernel": {"rows": k[0], "cols": k[1], "values": values}}})["meta"]["target"]
+        layers = [{"type": "conv2d", "kernel_size": k, "stride": int(page.input_value("[data-testid=stride]")),
+                   "dilation": int(page.input_value("[data-testid=dilation]")),
+                   "padding": int(page.input_value("[data-testid=padding]"))}]
+        a = {"source": "full", "channel": page.input_value("[data-testid=channel]"), "maps": False, "layers": layers}
+        want = target(image, a, layer=0, row=3, col=4, kernel={"rows": k[0], "cols": k[1], "values": values})
         assert readout.get_attribute("data-region") == ",".join(map(str, want["region"]))
         assert float(readout.get_attribute("data-sum")) == pytest.approx(want["sum"], rel=1e-5, abs=1e-6)
         assert page.locator("[data-testid=rf-conv-overlay]").is_visible()
@@ -331,13 +350,13 @@ def test_receptive_field_on_the_convolution_panel(explore):
 def test_flip_switch(explore):
     page, image = explore
     a = args(page, "flip")
-    meta, arrays = expected(api.flip_compare, a, image)
+    meta, arrays = expected("flip_compare", a, image)
     assert a["kernel"]["preset"] == "sobel_x" and not meta["symmetric"]
     assert page.get_attribute("canvas[data-testid=flip-output]", "data-which") == "cross-correlation"
     page.click("[data-testid=flip-switch]")
     assert page.get_attribute("[data-testid=flip-switch]", "aria-checked") == "true"
     assert page.get_attribute("canvas[data-testid=flip-output]", "data-which") == "convolution"
-    np.testing.assert_allclose(table(page, "flip-flipped"), arrays[2].ravel())
+    np.testing.assert_allclose(table(page, "flip-flipped"), arrays["flipped"].ravel())
     verdict = page.locator("[data-testid=flip-verdict]")
     assert float(verdict.get_attribute("data-max-change")) == pytest.approx(meta["max_change"], rel=1e-5)
     assert f"changes {meta['changed_pixels']} of" in verdict.text_content()
@@ -352,12 +371,13 @@ def test_rgb_filter_partial_sums(explore):
     page, image = explore
     act(page, "rgb", lambda: page.click("[data-testid=rgb-demo]"))
     a = args(page, "rgb")
-    assert a["kernel"] == {"preset": "notebook", "size": 3, "seed": 0} and a["padding"] == "same" and a["channel"] == "rgb"
+    assert a["kernel"] == {"preset": "notebook", "size": 3, "seed": 0}
+    assert a["padding"] == "same" and a["channel"] == "rgb"
     # the demo takes the image as a whole (zoomed out as far as the grid allows)
-    meta, arrays = expected(api.rgb_filter, a, image)
+    meta, arrays = expected("rgb_filter", a, image)
     for c, ch in enumerate(("red", "green", "blue")):
         assert shown(page, f"rgb-partial-{ch}") == pytest.approx(meta["at"]["partials"][c], rel=1e-5, abs=1e-6)
-        np.testing.assert_allclose(table(page, f"rgb-w-{ch}"), arrays[1][c].ravel(), rtol=1e-6)
+        np.testing.assert_allclose(table(page, f"rgb-w-{ch}"), arrays["filter"][c].ravel(), rtol=1e-6)
     total = page.locator("[data-testid=rgb-total]")
     assert float(total.get_attribute("data-z")) == pytest.approx(meta["at"]["z"], rel=1e-5, abs=1e-6)
     # choose another position with a click on the output, then move it with the keys
@@ -373,8 +393,8 @@ def test_rgb_filter_partial_sums(explore):
     act(page, "rgb", lambda: page.keyboard.press("ArrowRight"))
     a = args(page, "rgb")
     assert a["position"] == {"row": 0, "col": 1}
-    meta, arrays = expected(api.rgb_filter, a, image)
-    np.testing.assert_allclose(table(page, "rgb-win-green"), arrays[5][1].ravel(), rtol=1e-6)
+    meta, arrays = expected("rgb_filter", a, image)
+    np.testing.assert_allclose(table(page, "rgb-win-green"), arrays["windows"][1].ravel(), rtol=1e-6)
     assert float(total.get_attribute("data-z")) == pytest.approx(meta["at"]["z"], rel=1e-5, abs=1e-6)
     assert meta["at"]["z"] == pytest.approx(sum(meta["at"]["partials"]) + meta["bias"])
 
@@ -388,7 +408,7 @@ def test_parameter_counts(explore):
     assert (out.get_attribute("data-fc"), out.get_attribute("data-conv")) == ("10000", "500")
     assert "10,000" in out.text_content() and "500" in out.text_content()
     act(page, "params", lambda: page.click("[data-testid=params-mine]"))
-    meta, _ = expected(api.param_counts, args(page, "params"), None)
+    meta, _ = expected("param_counts", args(page, "params"), None)
     assert int(out.get_attribute("data-fc")) == meta["fc"]["weights"] == H * W * 3
     assert int(out.get_attribute("data-conv")) == meta["conv"]["weights"] == 5 * 5 * 3 * 20
 
@@ -421,7 +441,9 @@ def failed(page, xid, timeout=20_000):
 
 
 def stale(page, xid) -> bool:
-    return page.get_attribute(f"{card(xid)} [data-stale]", "data-stale") == "true" if page.locator(f"{card(xid)} [data-stale]").count() else False
+    if not page.locator(f"{card(xid)} [data-stale]").count():
+        return False
+    return page.get_attribute(f"{card(xid)} [data-stale]", "data-stale") == "true"
 
 
 def test_a_failed_computation_marks_the_old_output_out_of_date(explore, shot):
@@ -446,7 +468,8 @@ def test_a_failed_computation_marks_the_old_output_out_of_date(explore, shot):
     assert note.is_visible() and note.inner_text().startswith("Not updated: see the message above")
     for testid in ("sliding-formula", "sliding-check", "sliding-step", "sliding-arith"):
         assert not page.is_visible(f"[data-testid={testid}]"), testid
-    assert page.evaluate("document.querySelector('[data-testid=sliding-output]').closest('[inert]') !== null")  # out of the a11y tree
+    # out of the a11y tree
+    assert page.evaluate("document.querySelector('[data-testid=sliding-output]').closest('[inert]') !== null")
     page.locator(card("sliding")).scroll_into_view_if_needed()
     page.locator(card("sliding")).screenshot(path=str(ARTIFACTS_DIR / "explorers-stale-1280.png"))
     page.set_viewport_size({"width": 375, "height": 800})
@@ -458,10 +481,12 @@ def test_a_failed_computation_marks_the_old_output_out_of_date(explore, shot):
         page.set_viewport_size({"width": 1280, "height": 900})
     # an emptied grid size is called empty, not "nan"
     page.fill("[data-testid=sliding-size]", "")
-    page.wait_for_function("document.querySelector('[data-testid=sliding-error]').textContent.startsWith('Grid size is empty')")
+    page.wait_for_function(
+        "document.querySelector('[data-testid=sliding-error]').textContent.startsWith('Grid size is empty')")
     assert "nan" not in page.inner_text("[data-testid=sliding-error]")
     # the next success puts everything back, and the formula matches the control
-    act(page, "sliding", lambda: (page.fill("[data-testid=sliding-size]", "9"), page.select_option("[data-testid=sliding-dilation]", "2")))
+    act(page, "sliding", lambda: (page.fill("[data-testid=sliding-size]", "9"),
+                                  page.select_option("[data-testid=sliding-dilation]", "2")))
     assert not stale(page, "sliding") and not page.is_visible("[data-testid=sliding-stale]")
     assert not page.is_visible("[data-testid=sliding-error]")
     assert "dilation 2" in page.text_content("[data-testid=sliding-formula]")
@@ -491,7 +516,9 @@ def test_select_options_fit_their_fields(explore):
             const room = s.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight) - 20;
             for (const o of s.options) {
                 probe.textContent = o.text;
-                if (probe.getBoundingClientRect().width > room) bad.push(`${s.dataset.testid || s.getAttribute('aria-label')}: "${o.text}" (${Math.round(probe.getBoundingClientRect().width)} > ${Math.round(room)} px)`);
+                const need = probe.getBoundingClientRect().width;
+                const name = s.dataset.testid || s.getAttribute('aria-label');
+                if (need > room) bad.push(`${name}: "${o.text}" (${Math.round(need)} > ${Math.round(room)} px)`);
             }
         }
         probe.remove();
@@ -521,7 +548,8 @@ def upload(page, path):
 def test_tiny_images_errors_stay_in_their_explorer_and_the_banner_names_it(explore, tmp_path, shot):
     page, _ = explore
     try:
-        act(page, "receptive", lambda: page.click("[data-testid=receptive-reset]"))  # the default stack: conv, pool, conv, pool
+        # the default stack: conv, pool, conv, pool
+        act(page, "receptive", lambda: page.click("[data-testid=receptive-reset]"))
         tiny_png(tmp_path / "three-by-two.png", 3, 2)
         before = renders(page, "flip")
         upload(page, tmp_path / "three-by-two.png")
@@ -533,7 +561,8 @@ def test_tiny_images_errors_stay_in_their_explorer_and_the_banner_names_it(explo
         msg = failed(page, "receptive")
         assert msg.startswith("Layer 4 (maxpool): the 2×2 pooling window does not fit in the 1×1 map from layer 3")
         # the banner says whose message it is; the explorers that work show none
-        page.wait_for_function("(t) => document.querySelector(t).innerText.includes('Receptive field: layer 4')", arg=ALERT)
+        page.wait_for_function("(t) => document.querySelector(t).innerText.includes('Receptive field: layer 4')",
+                               arg=ALERT)
         for xid in ("flip", "rgb"):
             assert page.get_attribute(card(xid), "data-failed") is None and not stale(page, xid)
             assert not page.is_visible(f"{card(xid)} .x-error")
@@ -556,7 +585,8 @@ def test_tiny_images_errors_stay_in_their_explorer_and_the_banner_names_it(explo
         upload(page, tmp_path / "one.png")
         page.select_option("[data-testid=sliding-input]", "image")
         msg = failed(page, "sliding")
-        assert "1×1 pixels (width × height)" in msg and "too small for a crop" in msg and "a random grid or a digit" in msg
+        assert "1×1 pixels (width × height)" in msg and "too small for a crop" in msg
+        assert "a random grid or a digit" in msg
         assert "zoom" not in msg and "smaller grid" not in msg
         assert not page.is_visible("[data-testid=sliding-step]") and page.is_visible("[data-testid=sliding-stale]")
         assert "a 2×2-pixel crop does not fit" in page.inner_text("[data-testid=sliding-crop-text]")

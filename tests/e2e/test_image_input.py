@@ -36,7 +36,8 @@ def dispatch_file(page, event: str, b64: str, name: str, mime: str) -> None:
                 zone.dispatchEvent(new DragEvent('dragover', {dataTransfer: dt, bubbles: true, cancelable: true}));
                 zone.dispatchEvent(new DragEvent('drop', {dataTransfer: dt, bubbles: true, cancelable: true}));
             } else {
-                document.body.dispatchEvent(new ClipboardEvent('paste', {clipboardData: dt, bubbles: true, cancelable: true}));
+                const paste = new ClipboardEvent('paste', {clipboardData: dt, bubbles: true, cancelable: true});
+                document.body.dispatchEvent(paste);
             }
         }""",
         [event, b64, name, mime],
