@@ -5,7 +5,7 @@ import { el } from "../ui/dom.js";
 import { drawMap } from "../ui/canvas.js";
 import { fmt, fmtMs } from "../ui/format.js";
 import { downloadCanvas } from "../ui/download.js";
-import { TYPE_LABELS } from "./editor.js";
+import { TYPE_LABELS } from "../ui/layer-editor.js";
 
 const SMALL_VECTOR = 32; // up to this many values: one labelled bar each; more: a drawn chart
 

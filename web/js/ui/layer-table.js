@@ -1,8 +1,8 @@
 // The live table: per layer output shape, parameters (weights + biases) and multiply-adds,
 // with totals; each layer's time once the network has run. Filled from pycore's trace.
-import { el } from "../ui/dom.js";
-import { fmtInt, fmtShort, fmtMs } from "../ui/format.js";
-import { TYPE_LABELS } from "./editor.js";
+import { el } from "./dom.js";
+import { fmtInt, fmtShort, fmtMs } from "./format.js";
+import { TYPE_LABELS } from "./layer-editor.js";
 
 export function tableSkeleton() {
   const tbody = el("tbody");
