@@ -35,6 +35,10 @@ export function mountBuilder(root, ctx) {
     colorMode: "gray",
     thumb: "m",
     auto: true,
+    // weights trained in the Train tab: {weights: {"<layer>.<param>": Float32Array}, classes,
+    // id, net: JSON of the spec and input they fit}; null: the seeded random weights
+    trained: null,
+    pendingTrained: null, // a trained network handed over before the builder started
   };
 
   root.replaceChildren(el("p", { className: "hint", dataset: { testid: "builder-loading" } }, "The network builder starts once Python has loaded…"));
@@ -55,6 +59,7 @@ export function mountBuilder(root, ctx) {
   const sampleBtn = el("button", { type: "button", className: "secondary", dataset: { testid: "builder-sample" } }, "Use the sample photo");
   const fitText = el("p", { className: "b-fit-text", dataset: { testid: "builder-fit" }, "aria-live": "polite" });
 
+  const trainedNote = el("p", { className: "b-fit-text", dataset: { testid: "builder-trained" }, hidden: true });
   // the layer editor (ui/layer-editor.js), made once network_presets has told its types
   let stack = null;
 
@@ -114,6 +119,7 @@ export function mountBuilder(root, ctx) {
         stack.addRow),
       card("Weights", "b-h-weights",
         el("p", { className: "hint" }, "The weights are random, drawn from a seeded generator: the same seed always gives the same network. Nothing is trained here."),
+        trainedNote,
         el("div", { className: "grid2" },
           el("label", { htmlFor: "b-seed" }, "Seed", el("span", { className: "b-seed-row" }, seedIn, reseedBtn)),
           el("label", { htmlFor: "b-init" }, "Initial weights", initSel)),
@@ -250,13 +256,52 @@ export function mountBuilder(root, ctx) {
   // leaves a bad link's banner up, as it is the one the banner describes.
   function changed({ url = true, initial = false } = {}) {
     if (!initial) ctx.setError(LINK_ERR, null);
+    // trained weights fit only the network they were trained as
+    if (b.trained && b.trained.net !== netKey()) b.trained = null;
+    showTrainedNote();
     if (url) writeURL();
     showPresetNote();
     scheduleTrace();
   }
 
   function key() {
-    return JSON.stringify(callParams(b.state));
+    return JSON.stringify(callParams(b.state)) + (b.trained ? `#trained${b.trained.id}` : "");
+  }
+
+  // What network_run takes: the state, and the trained weights while they fit it.
+  function runParams() {
+    const params = callParams(b.state);
+    return b.trained ? { ...params, weights: b.trained.weights } : params;
+  }
+
+  // the weights fit a spec on an input shape (how the image is fitted to it does not matter)
+  const netKey = () => JSON.stringify({ spec: b.state.spec, color: b.state.input.color, height: b.state.input.height, width: b.state.input.width });
+
+  /** Show a network trained in the Train tab (train_export's {meta, arrays}) with its weights. */
+  function showTrained({ meta, arrays }) {
+    if (!b.options) {
+      b.pendingTrained = { meta, arrays };
+      return;
+    }
+    b.state = {
+      spec: specFromList(meta.spec, b.options.types),
+      input: { ...meta.input, fit: b.state?.input?.fit || "crop" },
+      seed: b.state?.seed ?? 0,
+      init: b.state?.init || "he",
+      preset: null,
+    };
+    const weights = Object.fromEntries(meta.weights.map((w) => [w.array, arrays[w.array]]));
+    b.trained = { weights, classes: meta.classes, id: (b.trained?.id || 0) + 1, net: netKey() };
+    showControls();
+    stack.status.textContent = "Loaded the network trained in the Train tab, with its weights.";
+    changed();
+  }
+
+  function showTrainedNote() {
+    trainedNote.hidden = !b.trained;
+    trainedNote.textContent = b.trained
+      ? `These are the weights trained in the Train tab (classes ${b.trained.classes.join(", ")}). Any change of the layers or the input's size or colour goes back to random weights.`
+      : "";
   }
 
   async function retrace() {
@@ -314,7 +359,7 @@ export function mountBuilder(root, ctx) {
 
   async function run() {
     const k = key();
-    const params = callParams(b.state);
+    const params = runParams();
     runStatus.textContent = "Running…";
     runBtn.disabled = true;
     let r;
@@ -451,8 +496,13 @@ export function mountBuilder(root, ctx) {
     showControls();
     showImageInfo(ctx.getImage());
     changed({ initial: true });
+    if (b.pendingTrained) {
+      showTrained(b.pendingTrained);
+      b.pendingTrained = null;
+    }
   }
 
   if (ctx.isReady()) start();
   else ctx.onReady(() => start());
+  return { showTrained };
 }

@@ -1,7 +1,7 @@
 // The layer stack editor: one card per layer with its settings, move/remove buttons that
 // work from the keyboard, and the output shape (or the reason the stack breaks there),
 // filled in from pycore's trace.
-import { el } from "./dom.js";
+import { el, prefixTestids } from "./dom.js";
 import { fmtInt } from "./format.js";
 
 export const TYPE_LABELS = {
@@ -62,12 +62,13 @@ export function layerId(layer) {
  * Draw the stack.
  * @param {HTMLOListElement} list
  * @param {object} state     the builder state (state.spec is edited in place)
- * @param {object} opts      {activations, onEdit(), onMove(i, delta), onRemove(i), focus: {id, part}}
+ * @param {object} opts      {activations, onEdit(), onMove(i, delta), onRemove(i), focus: {id, part},
+ *                           testidPrefix: put before every data-testid (another tab's editor)}
  */
 export function renderStack(list, state, opts) {
   const n = state.spec.length;
   list.replaceChildren(
-    ...state.spec.map((layer, i) => layerCard(layer, i, n, opts)),
+    ...state.spec.map((layer, i) => prefixTestids(layerCard(layer, i, n, opts), opts.testidPrefix)),
   );
   if (opts.focus) {
     const card = list.querySelector(`[data-layer-id="${opts.focus.id}"]`);
@@ -205,10 +206,10 @@ function layerFields(layer, i, label, opts) {
 /** Write a trace's shapes, errors and working into the cards drawn by renderStack. */
 export function updateStack(list, trace) {
   const rows = trace ? trace.rows.slice(1) : [];
-  list.querySelectorAll('[data-testid="layer-card"]').forEach((card, i) => {
+  list.querySelectorAll(":scope > li.b-layer").forEach((card, i) => {
     const row = rows[i];
-    const shapeEl = card.querySelector('[data-testid="layer-shape"]');
-    const errEl = card.querySelector('[data-testid="layer-error"]');
+    const shapeEl = card.querySelector(".b-shape");
+    const errEl = card.querySelector(".b-error");
     const kind = card.querySelector(".b-kind");
     const why = card.querySelector(".b-why");
     card.classList.remove("bad", "after-bad");
@@ -260,10 +261,11 @@ export function layerSettingsHelp() {
  * The whole layer editor: the stack of cards, a status line, and a row to add a layer or
  * remove them all. Every change edits the spec in place and calls `onChange`.
  * @param {{types: object, activations: string[], getSpec: () => object[], onChange: () => void,
- *          newLayer: (type: string) => object, idPrefix?: string}} o
+ *          newLayer: (type: string) => object, idPrefix?: string, testidPrefix?: string}} o
  *   types: network_presets' layer types (their keys order the "New" list); getSpec: the
  *   spec being edited (a list the editor changes in place); newLayer: a layer of a type with
- *   its defaults; idPrefix keeps element ids apart when two editors are on the page.
+ *   its defaults; idPrefix keeps element ids apart when two editors are on the page, and
+ *   testidPrefix their data-testid hooks.
  * @returns {{list, status, addRow, render(focus?), update(trace)}}
  */
 export function layerStackEditor(o) {
@@ -277,6 +279,7 @@ export function layerStackEditor(o) {
   const addRow = el("div", { className: "b-add" },
     el("label", { htmlFor: `${prefix}-add-type`, className: "inline" }, "New", addType),
     addBtn, clearBtn, addHelp);
+  for (const node of [list, status, addRow]) prefixTestids(node, o.testidPrefix);
   let trace = null;
 
   function render(focus = null) {
@@ -301,6 +304,7 @@ export function layerStackEditor(o) {
         o.onChange();
       },
       focus,
+      testidPrefix: o.testidPrefix,
     });
     if (trace) updateStack(list, trace);
   }
