@@ -2,33 +2,28 @@
 // and the client's request bookkeeping (core/client.js) with a stand-in worker.
 import test from "node:test";
 import assert from "node:assert/strict";
-import { request, namedArrays, resultOf, ARRAY_NAMES } from "../../web/js/core/protocol.js";
+import { request, resultOf } from "../../web/js/core/protocol.js";
 import { CoreClient } from "../../web/js/core/client.js";
 
-const arrays = (n) => Array.from({ length: n }, (_, i) => new Float32Array([i]));
+// named arrays as the worker sends them: {name: Float32Array([i])}
+const arrays = (...names) => Object.fromEntries(names.map((n, i) => [n, new Float32Array([i])]));
 
 test("a request carries the image flag beside the arguments, not inside them", () => {
   assert.deepEqual(request(7, "convolve", { stride: 2 }, true), { id: 7, fn: "convolve", args: { stride: 2 }, image: true });
   assert.deepEqual(request(8, "library"), { id: 8, fn: "library", args: {}, image: false });
 });
 
-test("result arrays are read by name or by the reference meta holds", () => {
-  const list = arrays(10);
-  const a = namedArrays("window_steps", list);
-  assert.equal(a.outputs, list[7]);
-  assert.equal(a.rows, list[8]);
-  assert.equal(a.cols, list[9]);
-  assert.equal(a.padded, list[1]);
-  assert.equal(a[7], list[7]); // meta's references are positions today
-  const lib = namedArrays("library", list.slice(0, 2));
-  assert.deepEqual(Object.keys(lib), ["0", "1"]);
-  // every listed call names its arrays once
-  for (const [fn, names] of Object.entries(ARRAY_NAMES)) assert.equal(new Set(names).size, names.length, fn);
-  const r = resultOf("pool_steps", { meta: { positions: 4 }, arrays: arrays(9), ms: 1.5 });
+test("a result carries the worker's named arrays as they came, and meta's references are names", () => {
+  const sent = arrays("input", "windows", "values", "rows", "cols", "argmax", "coverage", "counts", "output");
+  const r = resultOf({ id: 3, ok: true, meta: { positions: 4 }, arrays: sent, ms: 1.5 });
   assert.deepEqual(r.meta, { positions: 4 });
   assert.equal(r.ms, 1.5);
+  assert.equal(r.arrays, sent); // not copied, not renamed
   assert.equal(r.arrays.argmax[0], 5);
   assert.equal(r.arrays.output[0], 8);
+  const lib = resultOf({ meta: { kernels: [{ name: "edge", array: "edge" }] }, arrays: arrays("edge"), ms: 0 });
+  assert.equal(lib.arrays[lib.meta.kernels[0].array][0], 0);
+  assert.deepEqual(resultOf({ meta: {}, ms: 0 }).arrays, {}); // meta-only calls (options)
 });
 
 class FakeWorker {
@@ -85,10 +80,11 @@ test("call sends one request and resolves with named arrays", async () => {
   const { msg, transfer } = workers[0].sent[0];
   assert.deepEqual(msg, { id: msg.id, fn: "window_steps", args: { size: 3 }, image: true });
   assert.deepEqual(transfer, [rgba.buffer]);
-  const list = arrays(10);
-  workers[0].reply({ id: msg.id, ok: true, meta: { positions: 1 }, arrays: list, ms: 2 });
+  const sent = arrays("input", "padded", "kernel", "windows", "products", "sums", "z", "outputs", "rows", "cols");
+  workers[0].reply({ id: msg.id, ok: true, meta: { positions: 1 }, arrays: sent, ms: 2 });
   const r = await p;
-  assert.equal(r.arrays.outputs, list[7]);
+  assert.equal(r.arrays.outputs, sent.outputs);
+  assert.equal(r.arrays.outputs[0], 7);
   assert.deepEqual(busy, [true, false]);
 });
 
@@ -108,18 +104,18 @@ test("latest: one request in flight per channel, overtaken results come back sta
   assert.deepEqual(await p2, { stale: true }); // replaced while waiting: never sent
   assert.equal(w.sent.length, 1);
   assert.deepEqual(w.sent[0].msg.args, { n: 1 });
-  w.reply({ id: w.sent[0].msg.id, ok: true, meta: { n: 1 }, arrays: [], ms: 1 });
+  w.reply({ id: w.sent[0].msg.id, ok: true, meta: { n: 1 }, arrays: {}, ms: 1 });
   assert.deepEqual(await p1, { stale: true }); // overtaken while running: must not be drawn
   await new Promise((r) => setTimeout(r, 0));
   assert.equal(w.sent.length, 2);
   assert.deepEqual(w.sent[1].msg.args, { n: 3 });
   assert.equal(w.sent[1].msg.image, true);
-  w.reply({ id: w.sent[1].msg.id, ok: true, meta: { n: 3 }, arrays: [], ms: 1 });
+  w.reply({ id: w.sent[1].msg.id, ok: true, meta: { n: 3 }, arrays: {}, ms: 1 });
   assert.deepEqual((await p3).meta, { n: 3 });
   // other channels do not wait for this one
   const q = client.latest("other", "library", {});
   assert.equal(w.sent.length, 3);
-  w.reply({ id: w.sent[2].msg.id, ok: true, meta: {}, arrays: [], ms: 1 });
+  w.reply({ id: w.sent[2].msg.id, ok: true, meta: {}, arrays: {}, ms: 1 });
   assert.deepEqual((await q).meta, {});
 });
 

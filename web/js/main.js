@@ -1,7 +1,9 @@
 // The app shell: the loading status, the error banner and the tabs. It owns the one
 // worker client and the one current image (shell/image.js) and hands them to each view
 // (convolution/, explorers/, builder/, train/) in a context; views never import each other, and
-// what one needs of another reaches it through a callback passed in here.
+// what one needs of another reaches it through a callback passed in here. When Python is
+// up it asks pycore for its `options` once: every option list and limit a view shows comes
+// from there (context.options), so the explorers are mounted only then.
 import { CoreClient } from "./core/client.js";
 import { tid } from "./ui/dom.js";
 import { wireTabs } from "./ui/tabs.js";
@@ -54,8 +56,10 @@ const readyListeners = [];
 const client = new CoreClient({ onProgress: showStage, onReady, onLoadError, onBusy });
 const image = createImageStore({ client, setError, sampleURL: new URL("../assets/sample-cat.jpg", import.meta.url).href });
 
-// What every view gets: the one worker client, the current image, the shared error banner.
+// What every view gets: the one worker client, the current image, the shared error banner,
+// and pycore's option lists and limits (null until Python is up).
 const context = {
+  options: null,
   client,
   setError,
   image,
@@ -69,30 +73,36 @@ const context = {
 
 const convolution = mountConvolution(document.getElementById("convolution"), context);
 const tabs = wireTabs(document.querySelector(".tabs"));
-const builder = mountBuilder(tid("builder-root"), context);
+const builder = mountBuilder(tid("builder-root"), context); // it starts on ready, with context.options
 // The Train tab hands a trained network (train_export's result) to the Build tab.
-mountTrain(tid("train-root"), {
-  ...context,
+// (Object.create: the view sees the context's later fields, options, as they are set.)
+mountTrain(tid("train-root"), Object.assign(Object.create(context), {
   openInBuilder: (model) => {
     builder?.showTrained(model);
     history.pushState(null, "", "#build");
     tabs.show("build", { focus: true });
   },
-});
-mountExplorers(tid("explorers-root"), context);
+}));
 client.start(); // last: every view is listening before the worker can answer
 
-async function onReady(msg) {
+let explorersMounted = false;
+
+async function onReady() {
   for (const li of tid("stages").children) li.classList.add("done");
-  tid("version").textContent = msg.version ? `pycore ${msg.version}.` : "";
   try {
-    await convolution.loadLibrary();
+    context.options ??= (await client.call("options")).meta;
+    tid("version").textContent = `pycore ${context.options.version}.`;
+    await convolution.start(context.options);
+    if (!explorersMounted) {
+      explorersMounted = true;
+      mountExplorers(tid("explorers-root"), context);
+    }
     setState("ready", "Ready");
     tid("retry").hidden = true;
     for (const fn of readyListeners) fn();
     await image.resend();
   } catch (e) {
-    setState("error", "Python loaded, but the kernel library did not");
+    setState("error", "Python loaded, but its options or kernel library did not");
     setError("load", e.message);
   }
 }

@@ -4,7 +4,8 @@
 // feature map, the flatten strip, dense outputs and class scores. The whole state lives in
 // the URL hash (#build?s=...), so a link reproduces the network.
 import { el } from "../ui/dom.js";
-import { COLOR_MODES } from "../ui/colormap.js";
+import { fillSelect } from "../ui/fields.js";
+import { choices } from "../ui/choices.js";
 import { fmtMs } from "../ui/format.js";
 import { coalesce } from "../ui/schedule.js";
 import { wireFileInput, wireDropZone } from "../ui/image-input.js";
@@ -52,8 +53,9 @@ export function mountBuilder(root, ctx) {
 
   const colorRadios = radioGroup("b-color", [["rgb", "RGB (3 channels)"], ["gray", "Grayscale (1 channel, mean of R, G, B)"]], "input-color");
   const fitRadios = radioGroup("b-fit", [["crop", "Crop: scale to cover, keep the centre (shape kept)"], ["resize", "Resize: stretch the whole image (shape may change)"]], "input-fit");
-  const hIn = el("input", { type: "number", min: "1", max: "1024", step: "1", dataset: { testid: "input-height" }, id: "b-in-h" });
-  const wIn = el("input", { type: "number", min: "1", max: "1024", step: "1", dataset: { testid: "input-width" }, id: "b-in-w" });
+  // their max (pycore's options.limits.builder) is set in start()
+  const hIn = el("input", { type: "number", min: "1", step: "1", dataset: { testid: "input-height" }, id: "b-in-h" });
+  const wIn = el("input", { type: "number", min: "1", step: "1", dataset: { testid: "input-width" }, id: "b-in-w" });
   const imageInfo = el("p", { className: "hint", dataset: { testid: "builder-image-info" } });
   const fileIn = el("input", { type: "file", accept: "image/*", dataset: { testid: "builder-upload" } });
   const sampleBtn = el("button", { type: "button", className: "secondary", dataset: { testid: "builder-sample" } }, "Use the sample photo");
@@ -83,7 +85,7 @@ export function mountBuilder(root, ctx) {
   const runBtn = el("button", { type: "button", dataset: { testid: "run" } }, "Run the network");
   const autoChk = el("input", { type: "checkbox", checked: true, dataset: { testid: "auto-run" } });
   const runStatus = el("p", { className: "hint b-run-status", dataset: { testid: "run-status" }, "aria-live": "polite" });
-  const modeSel = el("select", { id: "b-mode", dataset: { testid: "builder-color-mode" } }, ...COLOR_MODES.map((m) => el("option", { value: m.id, title: m.help }, m.label)));
+  const modeSel = el("select", { id: "b-mode", dataset: { testid: "builder-color-mode" } }); // filled in start()
   const sizeSel = el("select", { id: "b-size", dataset: { testid: "builder-thumb" } },
     el("option", { value: "s" }, "small"), el("option", { value: "m", selected: true }, "medium"), el("option", { value: "l" }, "large"));
   const results = el("div", { className: "b-results thumb-m", dataset: { testid: "builder-results" } });
@@ -488,6 +490,10 @@ export function mountBuilder(root, ctx) {
       newLayer: (type) => newLayer(type, b.options.types),
       onChange: () => changed(),
     });
+    const { limits, color_modes: colorModes } = ctx.options;
+    for (const inp of [hIn, wIn]) inp.max = String(limits.builder.max_input_side);
+    fillSelect(modeSel, choices(colorModes), b.colorMode);
+    modeSel.querySelectorAll("option").forEach((o, i) => (o.title = colorModes[i].help));
     const seedPreset = b.options.presets.find((p) => p.name === "seed") || b.options.presets[0];
     const instead = seedPreset.name === "seed" ? "the notebook's network is shown instead" : `the ${seedPreset.label} preset is shown instead`;
     if (!loadFromHash(instead)) b.state = stateFromPreset(seedPreset, b.options.types);

@@ -1,11 +1,13 @@
 // The "Convolution & pooling" tab: the image card, the filters, how they slide, the
 // activation and the pooling, and the feature maps pycore's convolve computes for them.
-// Its markup is in index.html (section#convolution); this wires it. The panel's state is
-// the one object `state`; its settings are read only through getSettings().
+// Its markup is in index.html (section#convolution); this wires it, and start(options) fills
+// its option lists and limits from pycore's `options`. The panel's state is the one object
+// `state`; its settings are read only through getSettings().
 import { tid } from "../ui/dom.js";
 import { drawRGBA } from "../ui/canvas.js";
-import { COLOR_MODES } from "../ui/colormap.js";
 import { cellText } from "../ui/cells.js";
+import { choices } from "../ui/choices.js";
+import { fillSelect } from "../ui/fields.js";
 import { wireFileInput, wireDropZone, wirePaste } from "../ui/image-input.js";
 import { coalesce } from "../ui/schedule.js";
 import { parseFilter, renderKernelEditor, resizeCells } from "./kernel-editor.js";
@@ -15,14 +17,15 @@ import { wireReceptiveHover } from "./receptive-hover.js";
 
 // The notebook's setup: edge, sharpen and blur, in that order.
 const DEFAULT_FILTERS = ["edge", "sharpen", "blur"];
-const MAX_FILTERS = 16;
+// The controls' first values (their option lists come from pycore).
+const DEFAULTS = { channel: "gray", "padding-mode": "zeros", activation: "relu", "pool-type": "max" };
 const NUMBER_CONTROLS = ["stride", "dilation", "padding", "slope", "pool-size", "pool-stride", "pool-padding"];
 
 /**
  * @param {HTMLElement} panel  section#convolution
  * @param {{client, setError: Function, image: object}} ctx  the shell's client, banner and
  *   current image (shell/image.js)
- * @returns {{loadLibrary: () => Promise<void>, getSettings: Function}}
+ * @returns {{start: (options: object) => Promise<void>, getSettings: Function}}
  */
 export function mountConvolution(panel, ctx) {
   const { client, setError, image } = ctx;
@@ -32,6 +35,8 @@ export function mountConvolution(panel, ctx) {
     filters: [], // {name, rows, cols, cells: string[]}
     nextCustom: 1, // the number of the next "custom N" filter
     colorMode: "gray",
+    colorModes: [], // pycore's options.color_modes
+    limits: null, // pycore's options.limits.convolution
     lastResult: null, // the convolve result on screen
   };
   const schedule = coalesce(recompute); // the client drops results that were overtaken
@@ -43,16 +48,44 @@ export function mountConvolution(panel, ctx) {
     return { name, rows: k.rows, cols: k.cols, cells: Array.from(k.values, (v) => cellText(v)) };
   }
 
-  /** Fetch pycore's kernel library (once Python is up) and fill the "Add" list. */
-  async function loadLibrary() {
+  /**
+   * Once Python is up: the option lists and limits from pycore's `options` meta, then
+   * pycore's kernel library (its names as `options` lists them) in the "Add" list.
+   */
+  async function start(options) {
+    if (!state.limits) applyOptions(options); // once: a worker restart keeps the user's choices
+    await loadLibrary(options.kernels);
+  }
+
+  function applyOptions(options) {
+    for (const [id, list] of [["channel", options.channels], ["padding-mode", options.padding_modes],
+      ["activation", options.activations], ["pool-type", options.pool_types]]) {
+      fillSelect($(id), choices(list), DEFAULTS[id]);
+    }
+    const L = options.limits.convolution;
+    state.limits = L;
+    for (const [id, max] of [["stride", L.MAX_STRIDE], ["dilation", L.MAX_DILATION], ["padding", L.MAX_PADDING],
+      ["pool-size", L.MAX_POOL], ["pool-stride", L.MAX_POOL], ["pool-padding", L.MAX_POOL_PADDING]]) {
+      $(id).max = String(max);
+    }
+    state.colorModes = options.color_modes;
+    renderColorModes();
+    drawLegendFor($("legend"), state.colorMode, state.colorModes);
+  }
+
+  /** pycore's kernel library, in the order and with the labels of options.kernels. */
+  async function loadLibrary(kernels) {
     const { meta, arrays } = await client.call("library");
+    const library = new Map(meta.kernels.map((k) => [k.name, k]));
     state.library.clear();
     const select = $("add-kernel-select");
     select.replaceChildren();
-    for (const k of meta.kernels) {
-      state.library.set(k.name, { rows: k.rows, cols: k.cols, values: arrays[k.array], description: k.description });
-      const opt = new Option(`${k.name} (${k.rows}×${k.cols})`, k.name);
-      opt.title = k.description;
+    for (const { value: name, label, description } of kernels) {
+      const k = library.get(name);
+      if (!k) throw new Error(`the kernel library has no ${name}`);
+      state.library.set(name, { rows: k.rows, cols: k.cols, values: arrays[k.array], description });
+      const opt = new Option(`${label} (${k.rows}×${k.cols})`, name);
+      opt.title = description;
       select.add(opt);
     }
     select.add(new Option("custom (empty 3×3)", "__custom__"));
@@ -70,6 +103,7 @@ export function mountConvolution(panel, ctx) {
       ...state.filters.map((f, i) =>
         renderKernelEditor(f, i, {
           canRemove: state.filters.length > 1,
+          maxSide: state.limits.MAX_KERNEL_SIDE,
           onCells: (cell, text) => {
             f.cells[cell] = text;
             schedule();
@@ -104,8 +138,9 @@ export function mountConvolution(panel, ctx) {
 
   $("add-kernel").addEventListener("click", () => {
     const name = $("add-kernel-select").value;
-    if (state.filters.length >= MAX_FILTERS) {
-      setError("filters", `At most ${MAX_FILTERS} filters at once: remove one first.`);
+    const max = state.limits.MAX_FILTERS;
+    if (state.filters.length >= max) {
+      setError("filters", `At most ${max} filters at once: remove one first.`);
       return;
     }
     if (name === "__custom__") {
@@ -232,7 +267,7 @@ export function mountConvolution(panel, ctx) {
     box.replaceChildren(...mapCards(result, mode));
     markStale(false);
     box.dataset.renders = String(Number(box.dataset.renders || 0) + 1);
-    drawLegendFor($("legend"), mode);
+    drawLegendFor($("legend"), mode, state.colorModes);
     $("timing").textContent = `Computed by pycore in ${ms.toFixed(0)} ms on the ${meta.input.shape[0]}×${meta.input.shape[1]} input. Map sizes are rows × columns, as in the formulas.`;
     $("conv-formula").replaceChildren(...describeGeometry(meta.maps, "Feature map", "kernel"));
     const pooled = meta.pooled.map((p, i) => ({ ...p, kernel: [meta.settings.pool.kernel_size, meta.settings.pool.kernel_size], label: meta.maps[i].label }));
@@ -241,23 +276,26 @@ export function mountConvolution(panel, ctx) {
 
   // --------------------------------------------------------------------------- colour modes
 
-  const modesBox = $("color-modes");
-  for (const m of COLOR_MODES) {
-    const label = document.createElement("label");
-    label.className = "inline";
-    label.title = m.help;
-    const input = document.createElement("input");
-    input.type = "radio";
-    input.name = "color-mode";
-    input.value = m.id;
-    input.checked = m.id === state.colorMode;
-    input.dataset.testid = `color-${m.id}`;
-    input.addEventListener("change", () => {
-      state.colorMode = m.id;
-      if (state.lastResult) drawResult(state.lastResult);
-    });
-    label.append(input, ` ${m.label}`);
-    modesBox.append(label);
+  function renderColorModes() {
+    const modesBox = $("color-modes");
+    modesBox.querySelectorAll("label").forEach((l) => l.remove()); // keep the legend
+    for (const m of state.colorModes) {
+      const label = document.createElement("label");
+      label.className = "inline";
+      label.title = m.help;
+      const input = document.createElement("input");
+      input.type = "radio";
+      input.name = "color-mode";
+      input.value = m.value;
+      input.checked = m.value === state.colorMode;
+      input.dataset.testid = `color-${m.value}`;
+      input.addEventListener("change", () => {
+        state.colorMode = m.value;
+        if (state.lastResult) drawResult(state.lastResult);
+      });
+      label.append(input, ` ${m.label}`);
+      modesBox.append(label);
+    }
   }
 
   // --------------------------------------------------------------------------- the image
@@ -284,12 +322,12 @@ export function mountConvolution(panel, ctx) {
   wirePaste(loadFile);
   $("sample").addEventListener("click", () => image.loadSample());
 
-  drawLegendFor($("legend"), "gray");
+  drawLegendFor($("legend"), "gray", state.colorModes); // the help text comes with the options
   try {
     wireReceptiveHover({ client, getImage: image.get, getSettings, maps: $("maps"), input: inputCanvas });
   } catch (e) {
     console.error("receptive field on the convolution panel", e);
   }
 
-  return { loadLibrary, getSettings };
+  return { start, getSettings };
 }

@@ -2,8 +2,6 @@
 // parsed with ui/cells.js; the editor owns no state (the panel's state holds the filters).
 import { parseCell } from "../ui/cells.js";
 
-export const MAX_KERNEL = 11;
-
 /**
  * Parse a filter's cells into a Float64Array.
  * @param {{name: string, rows: number, cols: number, cells: string[]}} filter
@@ -35,10 +33,10 @@ export function resizeCells(filter, rows, cols) {
   return cells;
 }
 
-function sizeSelect(ariaLabel, value, onChange) {
+function sizeSelect(ariaLabel, value, maxSide, onChange) {
   const sel = document.createElement("select");
   sel.setAttribute("aria-label", ariaLabel);
-  for (let n = 1; n <= MAX_KERNEL; n++) sel.add(new Option(String(n), String(n)));
+  for (let n = 1; n <= maxSide; n++) sel.add(new Option(String(n), String(n)));
   sel.value = String(value);
   sel.addEventListener("change", () => onChange(Number(sel.value)));
   return sel;
@@ -47,9 +45,10 @@ function sizeSelect(ariaLabel, value, onChange) {
 /**
  * Build the editor for one filter. The editor owns no state: it reads `filter` and
  * reports changes through the callbacks; the caller re-renders on structural change.
+ * maxSide: the largest rows or columns (pycore's MAX_KERNEL_SIDE).
  * @returns {HTMLElement}
  */
-export function renderKernelEditor(filter, index, { onCells, onResize, onRename, onRemove, canRemove }) {
+export function renderKernelEditor(filter, index, { onCells, onResize, onRename, onRemove, canRemove, maxSide }) {
   const box = document.createElement("fieldset");
   box.className = "kernel";
   box.dataset.testid = "kernel";
@@ -78,8 +77,8 @@ export function renderKernelEditor(filter, index, { onCells, onResize, onRename,
   });
   nameLabel.append(name);
   head.append(nameLabel);
-  const rows = sizeSelect(`Filter ${index + 1} rows`, filter.rows, (n) => onResize(n, filter.cols));
-  const cols = sizeSelect(`Filter ${index + 1} columns`, filter.cols, (n) => onResize(filter.rows, n));
+  const rows = sizeSelect(`Filter ${index + 1} rows`, filter.rows, maxSide, (n) => onResize(n, filter.cols));
+  const cols = sizeSelect(`Filter ${index + 1} columns`, filter.cols, maxSide, (n) => onResize(filter.rows, n));
   rows.dataset.testid = "kernel-rows";
   cols.dataset.testid = "kernel-cols";
   const size = document.createElement("span");

@@ -3,7 +3,6 @@
 // Rendering only: everything comes in as arguments.
 import { el } from "../ui/dom.js";
 import { drawMap, drawLegend } from "../ui/canvas.js";
-import { COLOR_MODES } from "../ui/colormap.js";
 import { fmt } from "../ui/format.js";
 
 function mapCanvas(testid, entry, data, mode) {
@@ -49,10 +48,13 @@ export function mapCards({ meta, arrays }, mode) {
 // Each map is scaled on its own range, so the legend names the ends, not numbers.
 const LEGEND_ENDS = { gray: ["min of each map", "max of each map"], diverging: ["−max|v|", "+max|v| of each map"], abs: ["0", "max|v| of each map"] };
 
-/** Fill the legend (its bar canvas and the .legend-lo/-hi/-help texts) for a colour mode. */
-export function drawLegendFor(legend, mode) {
+/**
+ * Fill the legend (its bar canvas and the .legend-lo/-hi/-help texts) for a colour mode.
+ * @param {{value: string, help: string}[]} colorModes  pycore's options.color_modes (empty before they arrive)
+ */
+export function drawLegendFor(legend, mode, colorModes) {
   drawLegend(legend.querySelector(".legend-bar"), mode);
   legend.querySelector(".legend-lo").textContent = LEGEND_ENDS[mode][0];
   legend.querySelector(".legend-hi").textContent = LEGEND_ENDS[mode][1];
-  legend.querySelector(".legend-help").textContent = COLOR_MODES.find((c) => c.id === mode).help;
+  legend.querySelector(".legend-help").textContent = colorModes.find((c) => c.value === mode)?.help ?? "";
 }

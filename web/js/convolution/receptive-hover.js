@@ -18,6 +18,7 @@ export function wireReceptiveHover({ client, getImage, getSettings, maps, input 
   wrap.append(overlay);
   wrap.append(readout);
   let current = null; // {canvas, row, col}
+  const POOL_LAYER = { max: "maxpool", avg: "avgpool" }; // the panel's pool type -> the spec's layer type
 
   // The layers behind the map `canvas` belongs to: its filter's convolution, then the pooling.
   function layersFor(canvas, settings) {
@@ -26,10 +27,11 @@ export function wireReceptiveHover({ client, getImage, getSettings, maps, input 
     const filter = settings.filters[cards.indexOf(card)];
     if (!filter) return null;
     const kernel = filter.valid ? { rows: filter.rows, cols: filter.cols, values: Array.from(filter.values) } : null;
-    const layers = [{ type: "conv", k: [filter.rows, filter.cols], s: settings.params.stride, d: settings.params.dilation, p: settings.params.padding }];
-    const pool = settings.params.pool;
+    // network spec entries; a pair is [height, width]
+    const { stride, dilation, padding, pool } = settings.params;
+    const layers = [{ type: "conv2d", kernel_size: [filter.rows, filter.cols], stride, dilation, padding }];
     if (pool.type !== "none") {
-      layers.push({ type: pool.type === "max" ? "maxpool" : "avgpool", k: pool.kernel_size, s: pool.stride, p: pool.padding, ceil_mode: pool.ceil_mode });
+      layers.push({ type: POOL_LAYER[pool.type], kernel_size: pool.kernel_size, stride: pool.stride, padding: pool.padding, ceil_mode: pool.ceil_mode });
     }
     return { layers, kernel };
   }

@@ -71,7 +71,7 @@ export class CoreClient {
     if (!entry) return;
     this.pending.delete(msg.id);
     this.setBusy(-1);
-    if (msg.ok) entry.resolve(resultOf(entry.fn, msg));
+    if (msg.ok) entry.resolve(resultOf(msg));
     else entry.reject(new WorkerError(msg.error, msg.kind));
   }
 
@@ -83,7 +83,7 @@ export class CoreClient {
   call(fn, args = {}, { image = false, transfer = [] } = {}) {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { fn, resolve, reject });
+      this.pending.set(id, { resolve, reject });
       this.setBusy(+1);
       this.worker.postMessage(request(id, fn, args, image), transfer);
     });

@@ -1,12 +1,13 @@
 // The worker owns Pyodide. It is the only place Python runs; the page talks to it
-// through client.js with the message shape of protocol.js (fn names a function in
-// pycore.api; `image: true` passes the current image first). `meta` is a plain object,
-// `arrays` a list of Float32Arrays whose buffers are transferred (not copied) to the page.
+// through client.js with the message shape of protocol.js. Its only Python entry is
+// pycore.page: page.call(fn, image, params), where `image` is the current image when the
+// request says `image: true`, else None. `meta` arrives as a plain object, `arrays` as
+// {name: Float32Array} whose buffers are transferred (not copied) to the page.
 // Every PyProxy made here is destroyed.
 import { PYODIDE_BASE, startPyodide, loadPackages } from "./pyodide-loader.js";
 
 let pyodide = null;
-let api = null;
+let page = null; // the pycore.page module
 // The current image lives here as a Python ndarray (3, H, W) float32 in [0, 1], so
 // an edit to a kernel does not resend the pixels.
 let imageProxy = null;
@@ -58,34 +59,38 @@ async function load() {
     if (pkgs[name]) sizes[name] = await sizeOf(base + pkgs[name].file_name);
   }
   await loadPackages(pyodide, ["numpy", "pycore"], (name) => progress(name, name, sizes[name] ?? null));
-  api = pyodide.pyimport("pycore.api");
+  page = pyodide.pyimport("pycore.page");
 }
 
 // Convert a value from the page into Python. Plain objects become dicts and typed
-// arrays become memoryviews (pycore.api accepts both), so no Python source text is
+// arrays become memoryviews (pycore.page accepts both), so no Python source text is
 // ever built from user data.
 function toPy(value) {
   return pyodide.toPy(value);
 }
 
-// Unpack {"meta": dict, "arrays": [ndarray, ...]} into JS and free every proxy.
+// Unpack {"meta": dict, "arrays": {name: ndarray}} into JS and free every proxy.
 function unpack(result) {
   const metaProxy = result.get("meta");
   const arraysProxy = result.get("arrays");
-  const meta = metaProxy.toJs({ dict_converter: Object.fromEntries, create_pyproxies: false });
-  metaProxy.destroy();
-  const arrays = [];
-  const n = arraysProxy.length;
-  for (let i = 0; i < n; i++) {
-    const a = arraysProxy.get(i);
-    const buf = a.getBuffer("f32");
-    arrays.push(buf.data.slice()); // copy out of the wasm heap before release
-    buf.release();
-    a.destroy();
+  try {
+    const meta = metaProxy.toJs({ dict_converter: Object.fromEntries, create_pyproxies: false });
+    const arrays = {};
+    for (const name of arraysProxy) { // a dict iterates over its keys (str -> JS string)
+      const a = arraysProxy.get(name);
+      try {
+        const buf = a.getBuffer("f32");
+        arrays[name] = buf.data.slice(); // copy out of the wasm heap before release
+        buf.release();
+      } finally {
+        a.destroy();
+      }
+    }
+    return { meta, arrays };
+  } finally {
+    metaProxy.destroy();
+    arraysProxy.destroy();
   }
-  arraysProxy.destroy();
-  result.destroy();
-  return { meta, arrays };
 }
 
 // Calls that keep state in the worker rather than in Python.
@@ -94,32 +99,29 @@ const local = {
     const { rgba, width, height } = args;
     const py = toPy(rgba);
     try {
-      const img = api.prepare_image(py, height, width);
+      const img = page.prepare_image(py, height, width);
       if (imageProxy) imageProxy.destroy();
       imageProxy = img;
     } finally {
       py.destroy();
     }
-    return { meta: { width, height }, arrays: [] };
+    return { meta: { width, height }, arrays: {} };
   },
 };
 
 function call(fn, args, withImage) {
   if (local[fn]) return local[fn](args);
-  const f = api[fn];
-  if (!f || fn.startsWith("_")) throw new Error(`unknown worker call ${fn}`);
   const pyArgs = toPy(args ?? {});
+  let result;
   try {
-    const result = withImage ? f(imageProxy, pyArgs) : f(pyArgs);
-    try {
-      return unpack(result);
-    } catch (e) {
-      result.destroy?.();
-      throw e;
-    }
+    result = page.call(fn, withImage ? imageProxy : null, pyArgs); // an unknown fn raises, naming it
   } finally {
     pyArgs.destroy?.();
-    f.destroy();
+  }
+  try {
+    return unpack(result);
+  } finally {
+    result.destroy();
   }
 }
 
@@ -135,7 +137,7 @@ function describeError(e) {
 }
 
 const ready = load().then(
-  () => post({ ready: true, version: api.__version__ ?? null }),
+  () => post({ ready: true }), // the version comes with the page's first call, options
   (e) => {
     post({ loadError: String(e?.message ?? e) });
     throw e;
@@ -155,7 +157,7 @@ self.onmessage = async (ev) => {
     const t0 = performance.now();
     const { meta, arrays } = call(fn, args, image);
     const ms = performance.now() - t0;
-    post({ id, ok: true, meta, arrays, ms }, arrays.map((a) => a.buffer));
+    post({ id, ok: true, meta, arrays, ms }, Object.values(arrays).map((a) => a.buffer));
   } catch (e) {
     post({ id, ok: false, ...describeError(e) });
   }

@@ -1,6 +1,6 @@
 // Convolution vs cross-correlation: what CNNs compute lays the kernel over the image
 // as written (cross-correlation); a true convolution first flips it (rotates it 180°).
-// A switch shows both; pycore.explain.flip_compare computes both outputs.
+// A switch shows both; pycore's flip_compare computes both outputs.
 import { el } from "../ui/dom.js";
 import { fmt } from "../ui/format.js";
 import { selectField } from "../ui/fields.js";
@@ -10,13 +10,15 @@ import { sourcePicker } from "./source-picker.js";
 import { matrixEditor, numberTable } from "./tables.js";
 import { makeRunner } from "./runner.js";
 import { hint, kernelChoice, typedKernel } from "./card.js";
+import { choices } from "../ui/choices.js";
 
+// The fixed 3×3 kernels of pycore's library this explorer offers, asymmetric ones first.
 const PRESETS = ["sobel_x", "sobel_y", "emboss", "edge", "prewitt_x", "blur", "sharpen", "laplacian", "outline", "identity"];
 
 export function mountFlip(card, ctx, name) {
   hint(card, "Deep-learning libraries (and the tutorial) slide the kernel over the image as written: strictly, that is cross-correlation. The convolution of mathematics flips the kernel first, upside down and left to right. For a symmetric kernel that changes nothing; for an asymmetric one the output changes. A network does not care: it would simply learn the flipped weights.");
-  const source = sourcePicker(ctx, { name, maxSize: 64, size: 24, onChange: () => runner.run() });
-  const preset = selectField("Kernel", `${name}-preset`, PRESETS.map((p) => [p, p]), "sobel_x");
+  const source = sourcePicker(ctx, { name, maxSize: ctx.options.limits.explorers.VIEW_GRID_MAX, size: 24, onChange: () => runner.run() });
+  const preset = selectField("Kernel", `${name}-preset`, choices(ctx.options.kernels, { only: PRESETS, label: (e) => e.value }), "sobel_x");
   const kernel = kernelChoice(() => runner.run());
   const editor = matrixEditor({ rows: 3, cols: 3, values: [-1, 0, 1, -2, 0, 2, -1, 0, 1], testid: `${name}-kernel`, label: "Kernel", onChange: kernel.useTyped });
   preset.input.addEventListener("change", kernel.usePreset);

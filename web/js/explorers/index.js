@@ -1,6 +1,7 @@
 // The "Explorers" tab: small interactive lessons, each in a module of its own.
-// mountExplorers builds them into the tab's root; every number they show comes from
-// pycore.explain through the shared worker client (context.client).
+// mountExplorers builds them into the tab's root once Python is up; every number they show
+// comes from pycore's explorer calls through the shared worker client (context.client), and
+// every option list and limit from pycore's options (context.options).
 import { el } from "../ui/dom.js";
 import { explorerCard } from "./card.js";
 import { mountMultiply } from "./multiply.js";
@@ -31,7 +32,7 @@ export const EXPLORERS = [
 /**
  * Build every explorer into `root`.
  * @param {HTMLElement} root  the [data-testid=explorers-root] element
- * @param {object} ctx  the shell's context (client, setError, getImage, onImage, onReady, isReady)
+ * @param {object} ctx  the shell's context (client, options, setError, getImage, onImage, onReady, isReady)
  */
 export function mountExplorers(root, ctx) {
   if (!root) return null;

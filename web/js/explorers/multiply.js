@@ -1,19 +1,22 @@
 // Multiply and sum: the single step a filter does at one position, on two small
-// editable matrices (pycore.explain.multiply_sum). Defaults: the notebook's 1..9 and 9..1.
+// editable matrices (pycore's multiply_sum). Defaults: the notebook's 1..9 and 9..1.
 import { el } from "../ui/dom.js";
 import { fmt } from "../ui/format.js";
 import { selectField } from "../ui/fields.js";
 import { matrixEditor, numberTable } from "./tables.js";
 import { makeRunner } from "./runner.js";
 import { hint } from "./card.js";
+import { wholeRange } from "../ui/choices.js";
 
 const A0 = [1, 2, 3, 4, 5, 6, 7, 8, 9];
 const B0 = [9, 8, 7, 6, 5, 4, 3, 2, 1];
 
 export function mountMultiply(card, ctx, name) {
   hint(card, "The one operation a filter repeats at every position: multiply each pair of cells that lie on top of each other, then add up the products. Think of A as the image patch under the filter and B as the filter's weights. Edit any cell.");
-  const rows = selectField("Rows", `${name}-rows`, [1, 2, 3, 4, 5].map((n) => [n, String(n)]), 3);
-  const cols = selectField("Columns", `${name}-cols`, [1, 2, 3, 4, 5].map((n) => [n, String(n)]), 3);
+  // up to 5×5, which fits beside B and the products; pycore allows up to its MAX_KERNEL
+  const sides = wholeRange(1, ctx.options.limits.explorers.MAX_KERNEL, 5).map((n) => [n, String(n)]);
+  const rows = selectField("Rows", `${name}-rows`, sides, 3);
+  const cols = selectField("Columns", `${name}-cols`, sides, 3);
   const a = matrixEditor({ rows: 3, cols: 3, values: A0, testid: `${name}-a`, label: "Matrix A", onChange: () => runner.run() });
   const b = matrixEditor({ rows: 3, cols: 3, values: B0, testid: `${name}-b`, label: "Matrix B", onChange: () => runner.run() });
   const reset = el("button", { type: "button", class: "secondary", dataset: { testid: `${name}-reset` } }, "Back to 1..9 and 9..1");
@@ -54,7 +57,7 @@ export function mountMultiply(card, ctx, name) {
     return { a: { rows: ra.rows, cols: ra.cols, values: ra.values }, b: { rows: rb.rows, cols: rb.cols, values: rb.values } };
   }, onResult: ({ meta, arrays }) => {
     const [r, c] = meta.shape;
-    const p = arrays[meta.products];
+    const p = arrays.products;
     prod.set(p, r, c);
     sum.textContent = `sum = ${Array.from(p, (v) => fmt(v)).join(" + ").replace(/\+ −/g, "− ")} = ${fmt(meta.sum)}`;
     sum.dataset.value = String(meta.sum);

@@ -1,5 +1,5 @@
 // Padding: the same input padded in each mode, the border drawn, and the "same" rule
-// p = d(k-1)/2 explained with the current numbers (pycore.explain.padded_view).
+// p = d(k-1)/2 explained with the current numbers (pycore's padded_view).
 import { el } from "../ui/dom.js";
 import { selectField } from "../ui/fields.js";
 import { grid, sizeCanvas, cellSize, blit, drawPadding } from "../ui/canvas.js";
@@ -7,6 +7,7 @@ import { onResize } from "../ui/schedule.js";
 import { sourcePicker } from "./source-picker.js";
 import { makeRunner } from "./runner.js";
 import { hint } from "./card.js";
+import { wholeRange } from "../ui/choices.js";
 
 const MODES = {
   zeros: "zeros: the added cells are 0 (black).",
@@ -18,10 +19,14 @@ const MODES = {
 export function mountPadding(card, ctx, name) {
   hint(card, "Padding adds cells around the input before the filter slides, so windows can be centred on the edge pixels and the feature map need not shrink. What the new cells contain is the padding mode. The dashed line is the original border.");
 
-  const source = sourcePicker(ctx, { name, maxSize: 64, size: 12, rgb: true, onChange: () => runner.run() });
-  const pad = selectField("Padding (cells per side)", `${name}-padding`, [0, 1, 2, 3, 4, 5, 6, 7, 8].map((p) => [p, String(p)]), 2);
-  const k = selectField("Kernel size (for “same”)", `${name}-kernel`, [1, 2, 3, 4, 5, 6, 7, 9, 11].map((v) => [v, `${v}×${v}`]), 5);
-  const d = selectField("Dilation", `${name}-dilation`, [1, 2, 3].map((v) => [v, String(v)]), 1);
+  const lim = ctx.options.limits.explorers;
+  const L = lim.PADDING;
+  const source = sourcePicker(ctx, { name, maxSize: lim.VIEW_GRID_MAX, size: 12, rgb: true, onChange: () => runner.run() });
+  const pad = selectField("Padding (cells per side)", `${name}-padding`, wholeRange(0, L.padding).map((p) => [p, String(p)]), 2);
+  // every size to 7, then the odd ones up to pycore's limit
+  const sizes = wholeRange(1, L.kernel_size).filter((v) => v <= 7 || v % 2);
+  const k = selectField("Kernel size (for “same”)", `${name}-kernel`, sizes.map((v) => [v, `${v}×${v}`]), 5);
+  const d = selectField("Dilation", `${name}-dilation`, wholeRange(1, L.dilation, 3).map((v) => [v, String(v)]), 1);
   const sameBtn = el("button", { type: "button", class: "secondary", dataset: { testid: `${name}-use-same` } }, "Use the “same” padding");
   for (const f of [pad, k, d]) f.input.addEventListener("change", () => runner.run());
   sameBtn.addEventListener("click", () => {
@@ -31,7 +36,7 @@ export function mountPadding(card, ctx, name) {
       runner.notice(`A ${m.same.kernel_size}×${m.same.kernel_size} kernel needs ${m.same.before} cell(s) before and ${m.same.after} after: one number cannot do both. Choose an odd kernel size.`);
       return;
     }
-    pad.input.value = String(Math.min(8, m.same.before));
+    pad.input.value = String(Math.min(L.padding, m.same.before));
     runner.run();
   });
   const controls = el("div", { class: "x-controls" }, source.element,

@@ -1,5 +1,5 @@
 // Parameter counts: how many weights a fully connected neuron needs for the current
-// image, against a convolution layer's filters (pycore.explain.param_counts). The
+// image, against a convolution layer's filters (pycore's param_counts). The
 // notebook's argument, 100×100 → 10,000 weights per neuron against (5×5)×20 = 500,
 // is a preset.
 import { el } from "../ui/dom.js";
@@ -10,12 +10,13 @@ import { hint } from "./card.js";
 
 export function mountParams(card, ctx, name) {
   hint(card, "A fully connected neuron has one weight for every input value: every pixel of every channel. A convolution filter has one weight per cell of its small window (times the channels), and the same weights are reused at every position of the image.");
-  const H = numberField("Image height", `${name}-height`, 100, { min: 1, max: 100000 });
-  const W = numberField("Image width", `${name}-width`, 100, { min: 1, max: 100000 });
-  const C = numberField("Channels", `${name}-channels`, 1, { min: 1, max: 4096, hint: "1 gray, 3 RGB" });
-  const N = numberField("Filters", `${name}-filters`, 20, { min: 1, max: 100000 });
-  const K = numberField("Filter size k (k×k)", `${name}-k`, 5, { min: 1, max: 1000 });
-  const M = numberField("Fully connected neurons", `${name}-neurons`, 1, { min: 1, max: 100000 });
+  const max = ctx.options.limits.explorers.PARAM_COUNTS;
+  const H = numberField("Image height", `${name}-height`, 100, { min: 1, max: max.height });
+  const W = numberField("Image width", `${name}-width`, 100, { min: 1, max: max.width });
+  const C = numberField("Channels", `${name}-channels`, 1, { min: 1, max: max.channels, hint: "1 gray, 3 RGB" });
+  const N = numberField("Filters", `${name}-filters`, 20, { min: 1, max: max.filters });
+  const K = numberField("Filter size k (k×k)", `${name}-k`, 5, { min: 1, max: max.kernel_size });
+  const M = numberField("Fully connected neurons", `${name}-neurons`, 1, { min: 1, max: max.neurons });
   for (const f of [H, W, C, N, K, M]) f.input.addEventListener("input", () => runner.run());
   const mine = el("button", { type: "button", dataset: { testid: `${name}-mine` } }, "Use my image's size");
   const notebook = el("button", { type: "button", class: "secondary", dataset: { testid: `${name}-notebook` } }, "The tutorial's example (100×100, twenty 5×5 filters)");
@@ -42,6 +43,7 @@ export function mountParams(card, ctx, name) {
     setAll({ h: 100, w: 100, c: 1, n: 20, k: 5, m: 1 });
   });
   ctx.onImage(() => setTimeout(() => !touched && useImage(), 0));
+  if (ctx.getImage()) setTimeout(useImage, 0); // loaded before Python was up (and this explorer mounted)
   const out = el("div", { class: "pc-out", dataset: { testid: `${name}-out` }, "aria-live": "polite" });
   card.append(el("div", { class: "x-layout" },
     el("div", { class: "x-controls" }, el("div", { class: "grid2" }, H.label, W.label, C.label, N.label, K.label, M.label),

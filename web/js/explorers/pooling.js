@@ -2,7 +2,7 @@
 // value (max) or the mean (average). Overlap (stride < window) is shown, and the
 // leftover rows and columns are drawn, never silently dropped: hatched when floor
 // mode drops them, a dashed partial window when ceil mode keeps them.
-// Every number comes from pycore.explain.pool_steps.
+// Every number comes from pycore's pool_steps.
 import { el } from "../ui/dom.js";
 import { fmt, plural } from "../ui/format.js";
 import { selectField } from "../ui/fields.js";
@@ -13,19 +13,20 @@ import { sourcePicker } from "./source-picker.js";
 import { numberTable } from "./tables.js";
 import { makeRunner } from "./runner.js";
 import { hint } from "./card.js";
+import { choices, wholeRange } from "../ui/choices.js";
 
 export function mountPooling(card, ctx, name) {
   hint(card, "Pooling shrinks a feature map: a window slides over it and keeps one number per position, the largest value (max) or the mean (average). When the stride is smaller than the window, neighbouring windows overlap. When the sizes do not divide, some rows and columns are left over: floor mode drops them, ceil mode keeps a partial window.");
 
-  const source = sourcePicker(ctx, { name, maxSize: 32, size: 11, onChange: () => runner.run() });
-  const pre = selectField("Map to pool", `${name}-prefilter`, [
-    ["none", "the input itself"], ["edge", "ReLU(edge filter) of the input"], ["sobel_x", "ReLU(Sobel x) of the input"],
-    ["sobel_y", "ReLU(Sobel y) of the input"], ["laplacian", "ReLU(Laplacian) of the input"],
-  ], "none");
+  const { options } = ctx;
+  const lim = options.limits.explorers;
+  const source = sourcePicker(ctx, { name, maxSize: lim.STEP_GRID_MAX, size: 11, onChange: () => runner.run() });
+  const pre = selectField("Map to pool", `${name}-prefilter`, choices(options.prefilters), "none");
   pre.label.classList.add("wide"); // "ReLU(edge filter) of the input"
-  const type = selectField("Pooling", `${name}-type`, [["max", "max"], ["avg", "average"]], "max");
-  const win = selectField("Window", `${name}-window`, [1, 2, 3, 4, 5, 6].map((k) => [k, `${k}×${k}`]), 2);
-  const stride = selectField("Stride", `${name}-stride`, [1, 2, 3, 4, 5, 6].map((k) => [k, String(k)]), 2);
+  const type = selectField("Pooling", `${name}-type`, choices(options.pool_types, { except: ["none"] }), "max");
+  // windows and strides up to 6 (enough to see overlap and leftovers), within pycore's limits
+  const win = selectField("Window", `${name}-window`, wholeRange(1, lim.POOLING.window, 6).map((k) => [k, `${k}×${k}`]), 2);
+  const stride = selectField("Stride", `${name}-stride`, wholeRange(1, lim.POOLING.stride, 6).map((k) => [k, String(k)]), 2);
   const ceil = el("input", { type: "checkbox", dataset: { testid: `${name}-ceil` } });
   const ceilLabel = el("label", { class: "check" }, ceil, " Ceil mode: keep a partial window at the edge instead of dropping the leftover");
   let strideTouched = false;

@@ -1,5 +1,5 @@
 // Receptive field: hover or focus a pixel of any layer's map (pooled and deeper layers
-// included) and see the region of the input it depends on. pycore.explain.receptive_field
+// included) and see the region of the input it depends on. pycore's receptive_field
 // returns, for every layer, the input interval of every output row and column, so the
 // page only looks them up: no geometry formula is re-typed here.
 // (convolution/receptive-hover.js does the same on the "Convolution & pooling" tab's maps.)
@@ -13,46 +13,52 @@ import { numberTable } from "./tables.js";
 import { makeRunner } from "./runner.js";
 import { hint } from "./card.js";
 
-const DEFAULT = [
-  { type: "conv", k: 3, s: 1, p: 1, d: 1 },
-  { type: "maxpool", k: 2, s: 2, p: 0 },
-  { type: "conv", k: 3, s: 1, p: 1, d: 1 },
-  { type: "maxpool", k: 2, s: 2, p: 0 },
-];
-const TYPE_TEXT = { conv: "conv", maxpool: "max pool", avgpool: "avg pool" };
+// Layers in network spec format (pycore.network): a pool's padding is at most half its window.
+const CONV = { type: "conv2d", kernel_size: 3, stride: 1, padding: 1, dilation: 1 };
+const POOL = { type: "maxpool", kernel_size: 2, stride: 2, padding: 0 };
+const DEFAULT = [CONV, POOL, CONV, POOL];
+// The number fields of a layer: spec key, test id suffix, label, smallest value.
+const FIELDS = [["kernel_size", "k", "size", 1], ["stride", "s", "stride", 1], ["padding", "p", "pad", 0], ["dilation", "d", "dil.", 1]];
 
-function describeLayer(L) {
-  const k = Array.isArray(L.k) ? (L.k[0] === L.k[1] ? `${L.k[0]}×${L.k[0]}` : `${L.k[0]}×${L.k[1]}`) : `${L.k}×${L.k}`;
-  const p = Array.isArray(L.p) ? L.p[0][0] : L.p;
-  return `${TYPE_TEXT[L.type]} ${k}, stride ${L.s}${p ? `, padding ${p}` : ""}${L.d > 1 ? `, dilation ${L.d}` : ""}`;
+// "3×3" for 3 or [3, 3], "3×5" for [3, 5] ([height, width])
+const sizeText = (k) => (Array.isArray(k) ? `${k[0]}×${k[1]}` : `${k}×${k}`);
+
+/** One layer of meta.layers (a normalized spec entry) in words; typeText: options' stack type labels. */
+export function describeLayer(L, typeText) {
+  const p = Array.isArray(L.padding) ? L.padding[0] : L.padding;
+  const dilation = L.dilation ?? 1;
+  return `${typeText[L.type]} ${sizeText(L.kernel_size)}, stride ${L.stride}${p ? `, padding ${p}` : ""}${dilation > 1 ? `, dilation ${dilation}` : ""}`;
 }
 
 export function mountReceptive(card, ctx, name) {
   hint(card, "Each pixel of a feature map depends on a region of the input: its receptive field. One 3×3 convolution sees 3×3 pixels; after pooling and more convolutions, a single pixel sees a much larger region. Hover over (or focus, then use the arrow keys on) any pixel of any layer below. The region it depends on is outlined on the input. Where it reaches past the border, the rest of it is padding.");
-  const source = sourcePicker(ctx, { name, maxSize: 64, size: 32, onChange: () => runner.run() });
+  const source = sourcePicker(ctx, { name, maxSize: ctx.options.limits.explorers.VIEW_GRID_MAX, size: 32, onChange: () => runner.run() });
+  const typeText = Object.fromEntries(ctx.options.stack_types.map((t) => [t.value, t.label]));
+  const STACK = ctx.options.limits.explorers.STACK; // the largest value of each number field
+  const MAX_LAYERS = ctx.options.limits.explorers.MAX_LAYERS;
   let layers = DEFAULT.map((l) => ({ ...l }));
   const list = el("div", { class: "rf-layers", dataset: { testid: `${name}-layers` } });
   function renderLayers() {
     list.replaceChildren(...layers.map((L, i) => {
       const type = el("select", { dataset: { testid: `${name}-type` }, "aria-label": `Layer ${i + 1} type` });
-      for (const [v, t] of Object.entries(TYPE_TEXT)) type.add(new Option(t, v));
+      for (const t of ctx.options.stack_types) type.add(new Option(t.label, t.value));
       type.value = L.type;
-      const num = (key, label, min, max) => {
-        const inp = el("input", { type: "number", min, max, value: L[key] ?? 0, dataset: { testid: `${name}-${key}` }, "aria-label": `Layer ${i + 1} ${label}` });
+      const num = ([key, testid, label, min]) => {
+        const inp = el("input", { type: "number", min, max: STACK[key], value: L[key] ?? 0, dataset: { testid: `${name}-${testid}` }, "aria-label": `Layer ${i + 1} ${label}` });
         inp.addEventListener("input", () => {
           L[key] = numberOf(inp);
           runner.run();
         });
         return el("label", {}, label, inp);
       };
-      const dl = num("d", "dil.", 1, 4);
-      dl.hidden = L.type !== "conv";
+      const [size, stride, pad, dl] = FIELDS.map(num);
+      dl.hidden = L.type !== "conv2d";
       type.addEventListener("change", () => {
         L.type = type.value;
-        if (L.type !== "conv") {
-          L.d = 1;
-          L.p = Math.min(L.p || 0, Math.floor(L.k / 2));
-        }
+        if (L.type !== "conv2d") {
+          delete L.dilation;
+          L.padding = Math.min(L.padding || 0, Math.floor(L.kernel_size / 2));
+        } else L.dilation ??= 1;
         renderLayers();
         runner.run();
       });
@@ -64,19 +70,19 @@ export function mountReceptive(card, ctx, name) {
         runner.run();
       });
       return el("div", { class: "rf-layer", dataset: { testid: `${name}-layer` } },
-        el("label", {}, `layer ${i + 1}`, type), num("k", "size", 1, 11), num("s", "stride", 1, 8), num("p", "pad", 0, 8), dl, rm);
+        el("label", {}, `layer ${i + 1}`, type), size, stride, pad, dl, rm);
     }));
   }
   const addConv = el("button", { type: "button", class: "secondary", dataset: { testid: `${name}-add-conv` } }, "+ conv 3×3");
   const addPool = el("button", { type: "button", class: "secondary", dataset: { testid: `${name}-add-pool` } }, "+ max pool 2×2");
   const reset = el("button", { type: "button", class: "secondary", dataset: { testid: `${name}-reset` } }, "Reset");
   addConv.addEventListener("click", () => {
-    if (layers.length < 8) layers.push({ type: "conv", k: 3, s: 1, p: 1, d: 1 });
+    if (layers.length < MAX_LAYERS) layers.push({ ...CONV });
     renderLayers();
     runner.run();
   });
   addPool.addEventListener("click", () => {
-    if (layers.length < 8) layers.push({ type: "maxpool", k: 2, s: 2, p: 0, d: 1 });
+    if (layers.length < MAX_LAYERS) layers.push({ ...POOL });
     renderLayers();
     runner.run();
   });
@@ -110,7 +116,7 @@ export function mountReceptive(card, ctx, name) {
   let cell = 8;
   const sel = { layer: null, row: 0, col: 0 };
   const runner = makeRunner(ctx, { key: name, fn: "receptive_field", host: card, source, collect: () => ({
-    ...source.params(), layers: layers.map((L) => ({ type: L.type, k: L.k, s: L.s, p: L.p, d: L.type === "conv" ? L.d : 1 })), maps: true,
+    ...source.params(), layers: layers.map((L) => ({ ...L })), maps: true,
   }), onResult: (result) => {
     data = result;
     build();
@@ -131,14 +137,14 @@ export function mountReceptive(card, ctx, name) {
       const [lh, lw] = L.shape;
       const mc = cellSize(Math.min(170, avail), Math.max(lh, lw), 3, 24);
       const canvas = el("canvas", { tabindex: "0", class: "hoverable", dataset: { testid: `${name}-map`, layer: i, shape: `${lh},${lw}` },
-        "aria-label": `Layer ${i + 1}, ${describeLayer(L)}: ${lh} by ${lw}. Arrow keys choose a pixel.` });
+        "aria-label": `Layer ${i + 1}, ${describeLayer(L, typeText)}: ${lh} by ${lw}. Arrow keys choose a pixel.` });
       const base = grid(a[L.map], lh, lw, { cell: mc, mode: "gray", lo: L.range[0], hi: L.range[1] });
       canvas._base = base;
       canvas._cell = mc;
       drawMapCanvas(canvas, L, null);
       wireMap(canvas, i);
       mapCanvases.push(canvas);
-      return el("figure", {}, canvas, el("figcaption", {}, el("strong", {}, `layer ${i + 1}`), ` ${describeLayer(L)}${L.kernel_name ? ` (${L.kernel_name})` : ""} → ${lh}×${lw}`, el("br"), `receptive field ${L.full_size[0]}×${L.full_size[1]}`));
+      return el("figure", {}, canvas, el("figcaption", {}, el("strong", {}, `layer ${i + 1}`), ` ${describeLayer(L, typeText)}${L.kernel_name ? ` (${L.kernel_name})` : ""} → ${lh}×${lw}`, el("br"), `receptive field ${L.full_size[0]}×${L.full_size[1]}`));
     }));
     drawInput(null);
   }
@@ -198,11 +204,11 @@ export function mountReceptive(card, ctx, name) {
         el("strong", { dataset: { testid: `${name}-rsize` } }, `${rh}×${rw} pixels`), "."),
       el("p", { class: "hint" }, clipped
         ? `Its full receptive field is ${fh}×${fw} (dashed); the part past the border is padding, which holds no information from the image.`
-        : `That is this layer's full receptive field, ${fh}×${fw}.${m.layers.slice(0, li + 1).some((x) => x.d > 1) ? " With dilation the region has gaps: not every pixel in it is read." : ""}`),
+        : `That is this layer's full receptive field, ${fh}×${fw}.${m.layers.slice(0, li + 1).some((x) => (x.dilation ?? 1) > 1) ? " With dilation the region has gaps: not every pixel in it is read." : ""}`),
     );
     // a first-layer convolution pixel: its exact window and sum
     const first = m.first;
-    if (li === 0 && L.type === "conv" && first) {
+    if (li === 0 && L.type === "conv2d" && first) {
       const [kh, kw] = first.kernel_shape;
       const i = row * L.shape[1] + col;
       winT.set(a[first.windows], kh, kw, { offset: i * kh * kw });

@@ -1,6 +1,6 @@
 // A 3-D filter over an RGB input: one k×k slice per colour channel. At the chosen
 // position each slice multiplies its own channel's window; the three partial sums
-// plus the bias make the output (pycore.explain.rgb_filter). The notebook's demo,
+// plus the bias make the output (pycore's rgb_filter). The notebook's demo,
 // a seeded uniform(-1, 1) 3×3×3 filter with "same" padding on the image scaled to
 // [0, 1], is a preset.
 import { el } from "../ui/dom.js";
@@ -12,19 +12,24 @@ import { sourcePicker } from "./source-picker.js";
 import { matrixEditor, numberTable } from "./tables.js";
 import { makeRunner } from "./runner.js";
 import { hint, kernelChoice } from "./card.js";
+import { choices } from "../ui/choices.js";
 
 const CH = ["red", "green", "blue"];
 
 export function mountRGB(card, ctx, name) {
   hint(card, "A colour image is three grids, red, green and blue. A filter for it is three slices deep: each slice is laid over its own channel, giving one partial sum per channel, and the three partial sums plus one bias make a single output value. So one 3-D filter still makes one feature map. Click the output (or focus it and use the arrow keys) to choose a position.");
-  const source = sourcePicker(ctx, { name, maxSize: 64, size: 32, rgb: true, allowDigit: false, onChange: () => runner.run() });
-  const preset = selectField("Filter", `${name}-preset`, [["notebook", "random uniform(−1, 1), seeded"], ["red_minus_blue", "red minus blue (mean)"], ["gray_edge", "Sobel x on every channel / 3"]], "notebook");
+  const { options } = ctx;
+  const lim = options.limits.explorers;
+  const source = sourcePicker(ctx, { name, maxSize: lim.VIEW_GRID_MAX, size: 32, rgb: true, allowDigit: false, onChange: () => runner.run() });
+  const preset = selectField("Filter", `${name}-preset`, choices(options.rgb_presets), "notebook");
   preset.label.classList.add("wide"); // "random uniform(−1, 1), seeded"
-  const size = selectField("Filter size", `${name}-ksize`, [[1, "1×1×3"], [3, "3×3×3"], [5, "5×5×3"]], 3);
-  const seed = numberField("Seed", `${name}-seed`, 0, { min: 0, max: 99999 });
+  // three odd sizes (a centre cell for "same"), within pycore's limit
+  const size = selectField("Filter size", `${name}-ksize`, [1, 3, 5].filter((k) => k <= lim.MAX_KERNEL).map((k) => [k, `${k}×${k}×3`]), 3);
+  const seed = numberField("Seed", `${name}-seed`, 0, { min: 0, max: lim.MAX_SEED });
   const bias = numberField("Bias", `${name}-bias`, 0, { step: "any" });
   const padding = selectField("Padding", `${name}-padding`, [["same", "“same”"], [0, "0 (valid)"]], "same");
-  const act = selectField("Activation", `${name}-activation`, [["none", "none"], ["relu", "ReLU"], ["sigmoid", "sigmoid"], ["tanh", "tanh"]], "none");
+  // the arithmetic line names the activation, and has no room for leaky ReLU's slope
+  const act = selectField("Activation", `${name}-activation`, choices(options.activations_short, { except: ["leaky_relu"] }), "none");
   const demo = el("button", { type: "button", dataset: { testid: `${name}-demo` } }, "The notebook's random-filter demo");
   const kernel = kernelChoice(() => runner.run());
   const slices = CH.map((c) => matrixEditor({ rows: 3, cols: 3, values: new Array(9).fill(0), digits: 3, testid: `${name}-slice-${c}`, label: `${c} slice`, onChange: kernel.useTyped }));
@@ -92,7 +97,7 @@ export function mountRGB(card, ctx, name) {
     const m = result.meta;
     if (!kernel.typed) {
       const k = m.k;
-      slices.forEach((s, c) => s.set(Array.from(result.arrays.weights.subarray(c * k * k, (c + 1) * k * k)), k, k));
+      slices.forEach((s, c) => s.set(Array.from(result.arrays.filter.subarray(c * k * k, (c + 1) * k * k)), k, k));
     }
     pos.row = m.at.row;
     pos.col = m.at.col;
@@ -127,7 +132,7 @@ export function mountRGB(card, ctx, name) {
     const n = k * k;
     tables.forEach((t, c) => {
       t.win.set(a.windows, k, k, { offset: c * n });
-      t.w.set(a.weights, k, k, { offset: c * n });
+      t.w.set(a.filter, k, k, { offset: c * n });
       t.p.textContent = `${CH[c]} partial sum = ${fmt(m.at.partials[c])}`;
       t.p.dataset.value = String(m.at.partials[c]);
     });

@@ -1,6 +1,6 @@
 // The sliding window: a filter steps over a small grid, the feature map fills in
 // cell by cell, and each position's arithmetic is shown in numbers. pycore computes
-// every position at once (pycore.explain.window_steps); stepping only draws.
+// every position at once (pycore's window_steps); stepping only draws.
 import { el } from "../ui/dom.js";
 import { fmt } from "../ui/format.js";
 import { selectField, numberField, numberOf } from "../ui/fields.js";
@@ -11,14 +11,21 @@ import { sourcePicker } from "./source-picker.js";
 import { matrixEditor, numberTable } from "./tables.js";
 import { makeRunner } from "./runner.js";
 import { hint, kernelChoice, typedKernel } from "./card.js";
+import { choices, wholeRange } from "../ui/choices.js";
 
+// The fixed 3×3 kernels of pycore's library this explorer offers, in its order.
 const FIXED3 = ["edge", "sharpen", "blur", "sobel_x", "sobel_y", "laplacian", "emboss", "outline", "identity"];
-// short labels: the field is half of a 22rem column (the arithmetic panel spells each one out)
-const ACTS = [["none", "none"], ["relu", "ReLU"], ["leaky_relu", "leaky ReLU"], ["sigmoid", "sigmoid"], ["tanh", "tanh"]];
 
-export function presetsFor(k) {
-  const list = k === 3 ? [...FIXED3, "box", "gaussian", "random"] : k % 2 ? ["box", "gaussian", "random"] : ["random"];
-  return list.map((n) => [n, n === "random" ? "random uniform(−1, 1)" : n]);
+/**
+ * The kernel presets for a k×k kernel: at 3, the fixed ones above; then pycore's kernels
+ * made at any odd size, then at any size.
+ * @param {number} k
+ * @param {{value: string, sizes: string}[]} kernels  pycore's options.kernels
+ */
+export function presetsFor(k, kernels) {
+  const sized = (how) => kernels.filter((x) => x.sizes === how).map((x) => x.value);
+  const names = [...(k === 3 ? FIXED3 : []), ...(k % 2 ? sized("odd") : []), ...sized("any")];
+  return choices(kernels, { only: names, label: (e) => (e.value === "random" ? "random uniform(−1, 1)" : e.value) });
 }
 
 const ACT_TEXT = {
@@ -33,17 +40,22 @@ export function mountSliding(card, ctx, name) {
   hint(card, "A filter is laid over the input, each weight multiplies the value under it, the products are summed, a bias is added and an activation applied: one output value. Then the filter slides by the stride and does it again, until the feature map is full. Padding (orange) adds cells around the border first.");
 
   // ------------------------------------------------------------------ controls
-  const source = sourcePicker(ctx, { name, maxSize: 32, size: 10, onChange: () => runner.run() });
-  const kSize = selectField("Kernel size", `${name}-ksize`, [1, 2, 3, 4, 5, 6, 7].map((k) => [k, `${k}×${k}`]), 3);
-  const preset = selectField("Kernel", `${name}-preset`, presetsFor(3), "edge");
-  const kSeed = numberField("Kernel seed", `${name}-kseed`, 0, { min: 0, max: 99999 });
+  const { options } = ctx;
+  const lim = options.limits.explorers;
+  const L = lim.SLIDING;
+  const source = sourcePicker(ctx, { name, maxSize: lim.STEP_GRID_MAX, size: 10, onChange: () => runner.run() });
+  const kSize = selectField("Kernel size", `${name}-ksize`, wholeRange(1, L.kernel_size).map((k) => [k, `${k}×${k}`]), 3);
+  const preset = selectField("Kernel", `${name}-preset`, presetsFor(3, options.kernels), "edge");
+  const kSeed = numberField("Kernel seed", `${name}-kseed`, 0, { min: 0, max: lim.MAX_SEED });
   const bias = numberField("Bias", `${name}-bias`, 0, { step: "any" });
   bias.input.removeAttribute("inputmode");
-  const stride = selectField("Stride", `${name}-stride`, [1, 2, 3, 4].map((s) => [s, String(s)]), 1);
-  const padding = selectField("Padding", `${name}-padding`, [[0, "0 (valid)"], [1, "1"], [2, "2"], [3, "3"], [4, "4"], ["same", "“same”"]], 0);
-  const mode = selectField("Padding mode", `${name}-mode`, [["zeros", "zeros"], ["reflect", "reflect"], ["replicate", "replicate"], ["circular", "circular"]], "zeros");
-  const dilation = selectField("Dilation", `${name}-dilation`, [1, 2, 3].map((d) => [d, String(d)]), 1);
-  const act = selectField("Activation", `${name}-activation`, ACTS, "none");
+  // A few small values of each (enough to see the effect), within pycore's limits.
+  const stride = selectField("Stride", `${name}-stride`, wholeRange(1, L.stride, 4).map((s) => [s, String(s)]), 1);
+  const padding = selectField("Padding", `${name}-padding`, [...wholeRange(0, L.padding, 4).map((p) => [p, p ? String(p) : "0 (valid)"]), ["same", "“same”"]], 0);
+  // short labels: the fields are half of a 22rem column (the arithmetic panel spells each one out)
+  const mode = selectField("Padding mode", `${name}-mode`, choices(options.padding_modes, { label: (e) => e.value }), "zeros");
+  const dilation = selectField("Dilation", `${name}-dilation`, wholeRange(1, L.dilation, 3).map((d) => [d, String(d)]), 1);
+  const act = selectField("Activation", `${name}-activation`, choices(options.activations_short), "none");
   const kernel = kernelChoice(() => runner.run());
   const editor = matrixEditor({
     rows: 3, cols: 3, values: [2, 4, -2, 4, 0, -4, 2, -4, -2], testid: `${name}-kernel`, label: "Kernel",
@@ -54,7 +66,7 @@ export function mountSliding(card, ctx, name) {
   const syncSeed = () => (kSeedRow.hidden = preset.input.value !== "random");
   kSize.input.addEventListener("change", () => {
     const k = Number(kSize.input.value);
-    const opts = presetsFor(k);
+    const opts = presetsFor(k, options.kernels);
     const keep = opts.some(([v]) => v === preset.input.value);
     preset.input.replaceChildren(...opts.map(([v, t]) => new Option(t, v)));
     preset.input.value = keep ? preset.input.value : opts.some(([v]) => v === "box") ? "box" : "random";

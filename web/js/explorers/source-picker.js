@@ -4,29 +4,30 @@ import { el } from "../ui/dom.js";
 import { sizeCanvas } from "../ui/canvas.js";
 import { selectField, numberField, numberOf } from "../ui/fields.js";
 import { debounce } from "../ui/schedule.js";
-
-const SCALES = [1, 2, 4, 8, 16, 32];
+import { choices } from "../ui/choices.js";
 
 /**
  * Where an explorer's input comes from: a seeded random grid, a digit, or a crop of
  * the user's image (grid size, zoom-out factor, channel, and where, by clicking or
  * with the arrow keys on a thumbnail).
+ * The lists (sources, channels, zoom-outs) and the seed's limit are pycore's (ctx.options).
  * @param {object} ctx   appContext
  * @param {{name:string, maxSize:number, size:number, rgb?:boolean, onChange:Function, allowDigit?:boolean}} o
+ *   maxSize: the largest grid (pycore's STEP_GRID_MAX or VIEW_GRID_MAX for the explorer)
  */
 export function sourcePicker(ctx, o) {
+  const { options } = ctx;
+  const SCALES = options.scales.map((s) => s.value);
   const state = { source: null, touched: false, row: 0, col: 0, placed: false, preferred: o.size };
   const wrap = el("fieldset", { class: "source", dataset: { testid: `${o.name}-source` } });
   wrap.append(el("legend", {}, "Input"));
-  const kinds = [["image", "a crop of your image"], ["random", "a random grid"]];
-  if (o.allowDigit !== false) kinds.push(["digit", "a handwritten-style digit (8×8)"]);
+  const kinds = choices(options.sources, { except: o.allowDigit === false ? ["digit"] : [] });
   const src = selectField("Input", `${o.name}-input`, kinds, "random");
   const size = numberField("Grid size", `${o.name}-size`, o.size, { min: 2, max: o.maxSize });
-  const seed = numberField("Seed", `${o.name}-seed`, 0, { min: 0, max: 99999 });
+  const seed = numberField("Seed", `${o.name}-seed`, 0, { min: 0, max: options.limits.explorers.MAX_SEED });
   const digit = selectField("Digit", `${o.name}-digit`, [...Array(10).keys()].map((d) => [d, String(d)]), 3);
-  const scale = selectField("Zoom out (mean of)", `${o.name}-scale`, SCALES.map((s) => [s, s === 1 ? "none (1 px)" : `${s}×${s} px → 1`]), 1);
-  const chanOpts = [["gray", "gray (mean of R, G, B)"], ["red", "red"], ["green", "green"], ["blue", "blue"]];
-  if (o.rgb) chanOpts.unshift(["rgb", "colour (R, G, B)"]);
+  const scale = selectField("Zoom out (mean of)", `${o.name}-scale`, choices(options.scales), 1);
+  const chanOpts = choices(options.explorer_channels, { except: o.rgb ? [] : ["rgb"] });
   const channel = selectField("Channel", `${o.name}-channel`, chanOpts, o.rgb ? "rgb" : "gray");
   const thumb = el("canvas", {
     class: "crop-thumb", tabindex: "0", role: "img", dataset: { testid: `${o.name}-crop` },
@@ -181,12 +182,14 @@ export function sourcePicker(ctx, o) {
       if (src.input.value === "image") changed();
     }, 0);
   });
-  if (image()) src.input.value = "image";
+  // Mounted once Python is up: an image loaded before then is chosen as it would have been.
+  const img0 = image();
+  if (img0) src.input.value = Math.min(img0.width, img0.height) >= 2 ? "image" : "random";
   sync();
 
   return {
     element: wrap,
-    /** The params pycore.explain's _source reads (the runner passes the image when needsImage()). */
+    /** The source params pycore's explorers read (the runner passes the image when needsImage()). */
     params() {
       const kind = src.input.value;
       const p = { source: kind };

@@ -601,15 +601,14 @@ export function mountTrain(root, ctx) {
 
   async function mount() {
     if (t.options) return;
-    let opts;
     let presets;
     try {
-      [opts, presets] = await Promise.all([ctx.client.call("options", {}), ctx.client.call("network_presets", {})]);
+      presets = await ctx.client.call("network_presets", {});
     } catch (e) {
       root.replaceChildren(el("p", { className: "b-bad-text" }, `The Train tab could not start: ${e.message}`));
       return;
     }
-    t.options = opts.meta.training;
+    t.options = ctx.options.training;
     t.types = presets.meta.types;
     t.activations = presets.meta.activations;
     t.spec = t.options.defaults.spec.map((l) => fillLayer(l, t.types));
@@ -624,6 +623,7 @@ export function mountTrain(root, ctx) {
     retrace();
   }
 
-  if (ctx.isReady()) mount();
+  // on ready: the shell has pycore's options (ctx.options) by then
+  if (ctx.isReady() && ctx.options) mount();
   else ctx.onReady(() => mount());
 }

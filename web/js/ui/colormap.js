@@ -1,23 +1,5 @@
-// The colour maps: how a value becomes a colour in each mode. Pure functions, no DOM.
-
-/** The colour modes, in one place. `range` gives the values mapped to the ends of the scale. */
-export const COLOR_MODES = [
-  {
-    id: "gray",
-    label: "Gray, min–max",
-    help: "Smallest value black, largest white.",
-  },
-  {
-    id: "diverging",
-    label: "Diverging",
-    help: "Zero is white, negative blue, positive red: for maps with a sign.",
-  },
-  {
-    id: "abs",
-    label: "Absolute value",
-    help: "Size of the response, whatever its sign: zero black, largest |value| white.",
-  },
-];
+// The colour maps: how a value becomes a colour in each mode (the list of modes, with their
+// labels and help, is pycore's options.color_modes). Pure functions, no DOM.
 
 export const NAN_RGB = [255, 0, 255]; // NaN is data; show it loudly rather than hide it.
 const NEG_RGB = [33, 102, 172];
@@ -26,7 +8,7 @@ const POS_RGB = [178, 24, 43];
 
 /**
  * The value range a colour mode maps onto its scale.
- * @param {string} mode  one of COLOR_MODES' ids
+ * @param {string} mode  a colour mode's value: gray, diverging or abs
  * @param {number} vmin  smallest finite value of the map
  * @param {number} vmax  largest finite value of the map
  * @returns {{lo: number, hi: number}}

@@ -2,11 +2,16 @@
 import { el } from "./dom.js";
 import { parseCell } from "./cells.js";
 
+/** Give a <select> the options [value, label] (replacing any it had) and select `value`. */
+export function fillSelect(sel, options, value) {
+  sel.replaceChildren(...options.map(([v, text]) => new Option(text, String(v))));
+  sel.value = String(value);
+}
+
 /** A labelled <select>; options as [value, label] pairs. */
 export function selectField(label, testid, options, value, { hint, onChange } = {}) {
   const sel = el("select", { dataset: { testid } });
-  for (const [v, text] of options) sel.add(new Option(text, String(v)));
-  sel.value = String(value);
+  fillSelect(sel, options, value);
   if (onChange) sel.addEventListener("change", () => onChange(sel.value));
   const lab = el("label", {}, label, sel, hint ? el("small", {}, hint) : null);
   return { label: lab, input: sel };
