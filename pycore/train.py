@@ -310,6 +310,16 @@ class Trainer:
         """All epochs trained."""
         return self.step_count >= self.total_steps
 
+    @property
+    def epoch_so_far(self) -> dict:
+        """The running epoch's numbers so far: ``steps`` (its batches run), ``seen`` (its
+        images), ``loss`` and ``accuracy`` (over them, as the epoch's history record will
+        average them; None before its first batch)."""
+        seen = self._seen
+        return {"steps": self.step_count - self.epoch * self.steps_per_epoch, "seen": seen,
+                "loss": self._loss_sum / seen if seen else None,
+                "accuracy": self._correct / seen if seen else None}
+
     def _batch(self):
         """Indices of the next batch (a new permutation at each epoch's start)."""
         pos = self.step_count % self.steps_per_epoch

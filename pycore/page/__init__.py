@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import __version__, kernels, ops, windows
 from .. import image as img
-from . import builder, convolution, explorers
+from . import builder, convolution, explorers, training
 from . import params as P
 
 __all__ = ["CALLS", "call", "prepare_image", "options"]
@@ -76,7 +76,8 @@ def options(image, params) -> dict:
     meta ``{"version", "activations", "activations_short", "padding_modes", "channels",
     "pool_types", "color_modes", "sources", "explorer_channels", "scales", "prefilters",
     "rgb_presets", "stack_types", "kernels", "limits": {"convolution", "explorers",
-    "builder"}}``; each list holds ``{"value", "label"}`` dicts (colour modes add
+    "builder"}, "training": pycore.page.training.training_options()}``; each list holds
+    ``{"value", "label"}`` dicts (colour modes add
     ``help``, kernels ``description``, ``rows``, ``cols``, ``default_size``,
     ``sizes``). No arrays; ``image`` and ``params`` are not used.
     """
@@ -113,6 +114,7 @@ def options(image, params) -> dict:
             },
             "builder": dict(builder.LIMITS),
         },
+        "training": training.training_options(),
     }
     return P.result(meta)
 
@@ -134,6 +136,15 @@ CALLS = {
     "network_trace": builder.network_trace,
     "network_run": builder.network_run,
     "network_export": builder.network_export,
+    "train_setup": training.train_setup,
+    "train_step": training.train_step,
+    "train_filters": training.train_filters,
+    "train_predict": training.train_predict,
+    "train_pad_input": training.train_pad_input,
+    "train_save": training.train_save,
+    "train_load": training.train_load,
+    "train_export": training.train_export,
+    "train_reset": training.train_reset,
 }
 
 

@@ -45,7 +45,8 @@ from .. import network as N
 from ..presets import PRESETS
 from . import params as P
 
-__all__ = ["DEFAULT_INPUT", "LIMITS", "network_presets", "network_trace", "network_run", "network_export"]
+__all__ = ["DEFAULT_INPUT", "LIMITS", "network_presets", "network_trace", "run_layers", "layer_results",
+           "network_run", "network_export"]
 
 DEFAULT_INPUT = {"color": "rgb", "height": 352, "width": 480, "fit": "crop"}
 
@@ -400,64 +401,44 @@ def _display_factors(shapes: list) -> list[int]:
         budget //= 2
 
 
-def network_run(image: np.ndarray, params: Any) -> dict:
-    """Run the stack on the current image.
+def _set_weights(net: N.Sequential, weights: Any) -> None:
+    """Put ``weights`` (parameter name -> flat numbers or an array) into ``net``, every
+    parameter given with its size."""
+    if not isinstance(weights, dict):
+        raise ValueError(f"weights must be a dict of parameter name -> numbers, got {type(weights).__name__}")
+    params = net.params()
+    missing = [k for k in params if k not in weights]
+    extra = [k for k in weights if k not in params]
+    if missing or extra:
+        raise ValueError(f"the weights do not fit the stack: missing {missing}, unexpected {extra}")
+    for name, layer in zip(net.names, net.layers):
+        for key, value in layer.params().items():
+            given = np.asarray(P.plain(weights[f"{name}.{key}"]), dtype=np.float64).ravel()
+            if given.size != value.size or not np.all(np.isfinite(given)):
+                raise ValueError(f"weights {name}.{key}: need {value.size} finite numbers "
+                                 f"({codegen.shape_text(value.shape)}), got {given.size}")
+            setattr(layer, key, given.reshape(value.shape))
+    net.zero_grads()
+
+
+def run_layers(net: N.Sequential, x: np.ndarray) -> tuple[dict, dict]:
+    """Run one example through ``net`` layer by layer, in ``x``'s dtype.
 
     Parameters
     ----------
-    image : ndarray (3, H, W) float32 in [0, 1] (the page's current image)
-    params : dict
-        ``spec``, ``input``, ``seed``, ``init`` (see the module docstring).
+    net : Sequential
+        Built from a spec (its layer names are the spec's, activations ``"conv1.relu"``).
+    x : ndarray (C, H, W)
 
     Returns
     -------
-    dict
-        meta::
-
-            {"input": {"shape", "fit": fit_image info, "array", "vmin", "vmax"},
-             "layers": [{"index", "name", "type", "activation", "shape",
-                         "ms",                # this layer's time (with its activation)
-                         "kind": "maps" | "strip" | "vector",
-                         "array",             # its array's name: the layer's (None: see "same_as")
-                         "same_as",           # flatten of full-size maps: that array's name
-                         "display_shape",     # maps: [C, h, w] as sent; strip: [n]
-                         "factor",            # maps: averaged over factor×factor blocks
-                         "bin",               # strip: values per shown cell
-                         "vmin", "vmax", "channel_ranges": [[lo, hi], ...] (maps)}],
-             "scores": None | {"logits": [...], "probabilities": [...],
-                               "softmax_layer": bool},
-             "total_ms", "fit_ms", "build_ms", "seed", "init", "trace": network_trace meta}
-
-        arrays: ``input`` (C, h, w), the fitted image; then, named by layer (``conv1``,
-        ``maxpool1``, ``flatten``, ``dense1``, ``softmax``...), each layer's display data:
-        maps (C, ceil(H/factor), ceil(W/factor)), a strip (n,) or a vector (units,).
-        A flatten with ``same_as`` has no array of its own.
-
-    Raises
-    ------
-    ValueError
-        An invalid stack (the first broken layer's reason), a network too big for
-        the page, or a bad setting (named).
+    outputs : dict
+        Spec layer name -> its output for the example (an activation layer such as
+        ``"conv1.relu"`` counts with its layer: the output after the activation).
+    seconds : dict
+        Spec layer name -> its time in seconds (with its activation).
     """
-    p = _params(params, "the builder")
-    tr = _trace(p)
-    if not tr["runnable"]:
-        raise ValueError(tr["run_error"])
-    inp = tr["input"]
-    seed, init = _seed(p), _init(p)
-    if image is None:
-        raise ValueError("no image yet: choose one first")
-
-    t0 = time.perf_counter()
-    x, fit_info = img.fit_image(image, inp["color"], inp["height"], inp["width"], inp["fit"])
-    fit_ms = (time.perf_counter() - t0) * 1000
-
-    t0 = time.perf_counter()
-    net = N.build(tr["spec"], tr["input_shape"], seed=seed, init=init)
-    build_ms = (time.perf_counter() - t0) * 1000
-
-    # run layer by layer; an activation layer ("conv1.relu") counts with its layer
-    y = x[np.newaxis].astype(np.float64)
+    y = x[np.newaxis]
     outputs, times = {}, {}
     for name, layer in zip(net.names, net.layers):
         t0 = time.perf_counter()
@@ -466,13 +447,32 @@ def network_run(image: np.ndarray, params: Any) -> dict:
         key = name.split(".")[0]
         times[key] = times.get(key, 0.0) + dt
         outputs[key] = y[0]
+    return outputs, times
 
-    rows = tr["rows"][1:]
+
+def layer_results(rows: list, outputs: dict, seconds: dict) -> tuple[list, dict, dict | None]:
+    """What the page draws of every layer's output (:func:`network_run`'s ``layers``).
+
+    Parameters
+    ----------
+    rows : list of dict
+        The trace rows of the layers (without the input row), in order.
+    outputs, seconds : dict
+        From :func:`run_layers`.
+
+    Returns
+    -------
+    layers : list of dict
+        One entry per row, as in :func:`network_run`'s meta ``layers``; a flatten of
+        full-size maps refers to the maps' array (``same_as``), the first row's to ``"input"``.
+    arrays : dict
+        Layer name -> display array (maps (C, h, w), a strip (n,) or a vector (units,)).
+    scores : dict or None
+        ``{"logits", "probabilities", "softmax_layer"}`` when the network ends in dense
+        (and softmax) layers.
+    """
     factors = _display_factors([r["output_shape"] for r in rows])
-    arrays = {"input": x}
-    vmin, vmax = ops.finite_range(x)
-    meta_input = {"shape": list(x.shape), "fit": fit_info, "array": "input", "vmin": vmin,
-                  "vmax": vmax}
+    arrays = {}
     layers_meta = []
     prev = {"array": "input", "factor": 1, "kind": "maps"}
     logits = probs = None
@@ -481,7 +481,7 @@ def network_run(image: np.ndarray, params: Any) -> dict:
         out = outputs[row["name"]]
         entry = {"index": row["index"], "name": row["name"], "type": row["type"],
                  "activation": row["activation"], "shape": list(out.shape),
-                 "ms": times[row["name"]] * 1000, "array": None, "same_as": None,
+                 "ms": seconds[row["name"]] * 1000, "array": None, "same_as": None,
                  "factor": 1, "bin": 1}
         lo, hi = ops.finite_range(out)
         entry["vmin"], entry["vmax"] = lo, hi
@@ -523,9 +523,80 @@ def network_run(image: np.ndarray, params: Any) -> dict:
     if logits is not None:
         scores = {"logits": [float(v) for v in logits],
                   "probabilities": [float(v) for v in probs], "softmax_layer": softmax_layer}
+    return layers_meta, arrays, scores
+
+
+def network_run(image: np.ndarray, params: Any) -> dict:
+    """Run the stack on the current image.
+
+    Parameters
+    ----------
+    image : ndarray (3, H, W) float32 in [0, 1] (the page's current image)
+    params : dict
+        ``spec``, ``input``, ``seed``, ``init`` (see the module docstring), and optionally
+        ``weights``: ``{"<layer>.<param>": flat numbers}`` for every parameter (what the
+        Train tab's ``train_export`` sends), used instead of the seeded ones.
+
+    Returns
+    -------
+    dict
+        meta::
+
+            {"input": {"shape", "fit": fit_image info, "array", "vmin", "vmax"},
+             "layers": [{"index", "name", "type", "activation", "shape",
+                         "ms",                # this layer's time (with its activation)
+                         "kind": "maps" | "strip" | "vector",
+                         "array",             # its array's name: the layer's (None: see "same_as")
+                         "same_as",           # flatten of full-size maps: that array's name
+                         "display_shape",     # maps: [C, h, w] as sent; strip: [n]
+                         "factor",            # maps: averaged over factor×factor blocks
+                         "bin",               # strip: values per shown cell
+                         "vmin", "vmax", "channel_ranges": [[lo, hi], ...] (maps)}],
+             "scores": None | {"logits": [...], "probabilities": [...],
+                               "softmax_layer": bool},
+             "total_ms", "fit_ms", "build_ms", "seed", "init",
+             "trained": bool (``weights`` given), "trace": network_trace meta}
+
+        arrays: ``input`` (C, h, w), the fitted image; then, named by layer (``conv1``,
+        ``maxpool1``, ``flatten``, ``dense1``, ``softmax``...), each layer's display data:
+        maps (C, ceil(H/factor), ceil(W/factor)), a strip (n,) or a vector (units,).
+        A flatten with ``same_as`` has no array of its own.
+
+    Raises
+    ------
+    ValueError
+        An invalid stack (the first broken layer's reason), a network too big for
+        the page, or a bad setting (named).
+    """
+    p = _params(params, "the builder")
+    tr = _trace(p)
+    if not tr["runnable"]:
+        raise ValueError(tr["run_error"])
+    inp = tr["input"]
+    seed, init = _seed(p), _init(p)
+    if image is None:
+        raise ValueError("no image yet: choose one first")
+
+    t0 = time.perf_counter()
+    x, fit_info = img.fit_image(image, inp["color"], inp["height"], inp["width"], inp["fit"])
+    fit_ms = (time.perf_counter() - t0) * 1000
+
+    t0 = time.perf_counter()
+    net = N.build(tr["spec"], tr["input_shape"], seed=seed, init=init)
+    trained = p.get("weights") is not None
+    if trained:
+        _set_weights(net, p["weights"])
+    build_ms = (time.perf_counter() - t0) * 1000
+
+    outputs, times = run_layers(net, x.astype(np.float64))
+    layers_meta, arrays, scores = layer_results(tr["rows"][1:], outputs, times)
+    vmin, vmax = ops.finite_range(x)
+    meta_input = {"shape": list(x.shape), "fit": fit_info, "array": "input", "vmin": vmin,
+                  "vmax": vmax}
+    arrays = {"input": x, **arrays}
     meta = {"input": meta_input, "layers": layers_meta, "scores": scores,
             "total_ms": sum(times.values()) * 1000, "fit_ms": fit_ms, "build_ms": build_ms,
-            "seed": seed, "init": init, "trace": tr}
+            "seed": seed, "init": init, "trained": trained, "trace": tr}
     return P.result(meta, arrays)
 
 

@@ -83,11 +83,19 @@ def integer(params: dict, key: str, default: int, label: str, minimum: int | Non
     return whole(get(params, key, default), label, minimum, maximum)
 
 
-def number(params: dict, key: str, default: float, label: str) -> float:
-    """``params[key]`` as a finite float."""
+def number(params: dict, key: str, default: float, label: str, minimum: float | None = None,
+           maximum: float | None = None, above: float | None = None) -> float:
+    """``params[key]`` as a finite float, at least ``minimum``, more than ``above`` and at
+    most ``maximum`` (each bound only when given)."""
     value = get(params, key, default)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise ValueError(f"{label} must be a finite number, got {value!r}")
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{label} must be at least {minimum:g}, got {value:g}")
+    if above is not None and value <= above:
+        raise ValueError(f"{label} must be more than {above:g}, got {value:g}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{label} must be at most {maximum:g}, got {value:g}")
     return float(value)
 
 

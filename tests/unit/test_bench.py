@@ -28,7 +28,10 @@ TINY = {
     "avgpool_gray_512_2x2": {"h": 7, "w": 9},
     "seed_forward": {"h": 32, "w": 64},
     "digits_train_step": {"batch": 4},
+    "digits_train_epoch": {"batch": 16, "train_images": 40},
+    "digits_train_to_95": {"train_images": 64, "target": 0.0},
 }
+TRAIN_KINDS = ("train", "train_epoch", "train_to")
 
 
 def _network_available() -> bool:
@@ -49,7 +52,7 @@ def test_every_case_has_tiny_sizes_in_this_test():
 @pytest.mark.parametrize("case_id", sorted(bench_cases.CASES))
 def test_each_case_runs_on_tiny_sizes(case_id):
     spec = bench_cases.CASES[case_id]
-    if spec["kind"] in ("network", "train") and not _network_available():
+    if spec["kind"] in ("network", *TRAIN_KINDS) and not _network_available():
         pytest.skip("pycore.network is not in this tree yet")
     sizes = bench_cases.case_sizes(case_id, TINY[case_id])
     out = bench_cases.make(case_id, TINY[case_id])()
@@ -60,8 +63,55 @@ def test_each_case_runs_on_tiny_sizes(case_id):
         assert out.shape == (sizes["c"], sizes["h"] // 2, sizes["w"] // 2)
     elif spec["kind"] == "network":
         assert np.asarray(out).shape == (10,)
+    elif spec["kind"] == "train":
+        assert np.isfinite(out) and out > 0                # a cross-entropy loss
+    elif spec["kind"] == "train_epoch":
+        assert 0 <= out <= 1                               # the epoch's test accuracy
+    elif spec["kind"] == "train_to":
+        assert out == 1.0                                  # any accuracy >= 0: the first epoch
     else:
-        assert np.isfinite(float(out))
+        raise AssertionError(f"no check for kind {spec['kind']!r}")
+
+
+def _cli_trainer(data, **settings):
+    """A Trainer made as `pycore train --preset digits` makes it, with these settings."""
+    from pycore import presets, train
+
+    spec = train.fit_spec(presets.get_preset("digits")["spec"], len(data.classes))
+    s = train.TrainSettings(**settings)
+    return train.Trainer(train.make_network(spec, data.input_shape, seed=s.seed, dtype=s.dtype), data, s)
+
+
+def test_train_step_case_is_the_command_lines_trainer_on_one_long_epoch():
+    step = bench_cases.make("digits_train_step", {"batch": 8})
+    got = [step() for _ in range(5)]
+    data = bench_cases.train_data(bench_cases.case_sizes("digits_train_step"))
+    assert len(data.y_train) == 1437
+    reps = -(-bench_cases.STEP_CASE_EPOCH_BATCHES * 8 // len(data.y_train))
+    long = type(data)(data.name, np.concatenate([data.x_train] * reps), np.concatenate([data.y_train] * reps),
+                      data.x_test, data.y_test, data.classes)
+    ref = _cli_trainer(long, epochs=1, batch_size=8)
+    assert ref.steps_per_epoch >= bench_cases.STEP_CASE_EPOCH_BATCHES
+    assert got == ref.step(5)["losses"]
+
+
+def test_train_epoch_and_to_95_cases_train_as_the_command_line_does():
+    sizes = bench_cases.case_sizes("digits_train_epoch", TINY["digits_train_epoch"])
+    epoch = bench_cases.make("digits_train_epoch", TINY["digits_train_epoch"])
+    accs = [epoch(), epoch()]
+    data = bench_cases.train_data(sizes)
+    assert len(data.y_train) == 40 and len(data.y_test) == 360
+    ref = _cli_trainer(data, epochs=2, batch_size=16)
+    assert [h["test_accuracy"] for h in ref.run_epochs()] == accs
+    # to 95%: the epochs it took, or an error (not a time) when the target is out of reach
+    made = bench_cases.make("digits_train_to_95", {"train_images": 200, "target": 0.5})
+    epochs = made()
+    ref = _cli_trainer(bench_cases.train_data({"data": "digits", "train_images": 200}))
+    accs = [h["test_accuracy"] for h in ref.run_epochs()]
+    assert epochs == 1 + next(i for i, a in enumerate(accs) if a >= 0.5)
+    unreachable = bench_cases.make("digits_train_to_95", {"train_images": 20, "target": 1.01})
+    with pytest.raises(RuntimeError, match="not 1.01"):
+        unreachable()
 
 
 def test_conv_case_is_pycore_conv2d_on_seeded_float32_inputs():
@@ -194,6 +244,7 @@ def _results():
         _case("conv_b", "conv", 90.0, 10.0, wasm=5.0, cpu=80.0),
         _case("pool_a", "pool", 4.0, None),
         _case("seed_forward", "network", 1200.0, 30.0),
+        _case("digits_train_to_95", "train_to", 3200.0, 900.0),
     ]
     startup = {"cold_ms": 4000.0, "warm_ms": 2000.0, "cold_bytes": 21_000_000,
                "warm_bytes": 5000}
@@ -223,6 +274,7 @@ def test_targets_are_evaluated_as_the_issue_states():
     wasm = _target(r, "pycore (browser) / TF.js wasm", "conv_b")
     assert wasm["value"] == pytest.approx(18.0) and wasm["met"] is None  # reported only
     assert _target(r, "notebook network forward, browser", "seed_forward")["met"] is False
+    assert _target(r, "train digits to 95%, browser", "digits_train_to_95")["met"] is True   # 3.2 s < 5 s
     assert _target(r, "edit -> redraw p95")["met"] is True
     assert _target(r, "cold start to ready")["met"] is True
     assert _target(r, "bytes transferred, cold start")["met"] is False  # 21 MB >= 20 MB

@@ -62,7 +62,11 @@ def test_every_call_returns_named_float32_arrays_and_plain_meta():
     spec = {"spec": [{"type": "conv2d", "filters": 2}, {"type": "flatten"}, {"type": "dense", "units": 3}],
             "input": {"color": "gray", "height": 8, "width": 8}}
     settings = {"convolve": {"kernels": ONE_FILTER}, "network_trace": spec, "network_run": spec,
-                "network_export": spec}
+                "network_export": spec, "train_step": {"max_batches": 2},
+                "train_predict": {"pixels": [0] * 60 + [16] * 4},
+                "train_pad_input": {"width": 3, "height": 2, "gray": [0, 1, 0, 1, 1, 0]}}
+    page.call("train_setup", None, {"epochs": 1})
+    settings["train_load"] = {"npz_base64": page.call("train_save", None, {})["meta"]["npz_base64"]}
     for fn in page.CALLS:
         result = page.call(fn, IMAGE, settings.get(fn, {}))
         assert set(result) == {"meta", "arrays"}

@@ -75,13 +75,29 @@ CASES: dict[str, dict] = {
         "kind": "network", "sizes": {"c": 3, "h": 352, "w": 480, "preset": "seed"},
         "peers": [],
     },
+    # training: pycore.train.Trainer with the command line's defaults (Adam, lr 0.01,
+    # float64), on the digits (1,437 train / 360 test images of 1x8x8)
     "digits_train_step": {
-        "label": "digits network train step, batch 32 of 1x8x8",
-        "kind": "train", "sizes": {"batch": 32, "c": 1, "h": 8, "w": 8, "preset": "digits",
-                                   "lr": 0.05},
+        "label": "one train step, batch 32, digits network",
+        "kind": "train", "sizes": {"batch": 32, "data": "digits", "preset": "digits"},
+        "peers": [],
+    },
+    "digits_train_epoch": {
+        "label": "one epoch of the digits network (45 steps of 32, then the test evaluation)",
+        "kind": "train_epoch", "sizes": {"batch": 32, "data": "digits", "preset": "digits",
+                                         "train_images": None},
+        "peers": [],
+    },
+    "digits_train_to_95": {
+        "label": "train digits to 95% test accuracy with the defaults",
+        "kind": "train_to", "sizes": {"data": "digits", "preset": "digits", "target": 0.95,
+                                      "train_images": None},
         "peers": [],
     },
 }
+# A step case's trainer gets this many batches in its epoch, more than any mode's warm-up
+# plus repeats, so no timed step is an epoch's last (which also evaluates the test part).
+STEP_CASE_EPOCH_BATCHES = 1000
 
 
 def case_sizes(case_id: str, sizes: dict | None = None) -> dict:
@@ -143,20 +159,70 @@ def make_forward(sizes: dict, case_id: str = "network"):
     return lambda: net.forward(x)
 
 
+def train_data(sizes: dict):
+    """The case's data set; ``train_images`` (None: all) keeps the first ones of its train part."""
+    from pycore import datasets
+
+    data = datasets.load_dataset(sizes["data"])
+    n = sizes.get("train_images")
+    if n is None:
+        return data
+    return datasets.Dataset(data.name, data.x_train[:n], data.y_train[:n], data.x_test, data.y_test,
+                            data.classes)
+
+
+def make_trainer(sizes: dict, data, epochs: int | None = None, batch_size: int | None = None):
+    """A fresh :class:`pycore.train.Trainer` on the preset, fitted to ``data``, as
+    ``pycore train`` makes it (the defaults but for ``epochs`` and ``batch_size``)."""
+    from pycore import presets, train
+
+    given = {"epochs": epochs, "batch_size": batch_size}
+    settings = train.TrainSettings(**{k: v for k, v in given.items() if v is not None})
+    spec = train.fit_spec(presets.get_preset(sizes["preset"])["spec"], len(data.classes))
+    net = train.make_network(spec, data.input_shape, seed=settings.seed, dtype=settings.dtype)
+    return train.Trainer(net, data, settings)
+
+
 def make_train_step(sizes: dict, case_id: str = "train"):
-    from pycore import network, presets
+    """One batch of the trainer; returns its loss."""
+    from pycore import datasets
 
-    preset = presets.get_preset(sizes["preset"])
-    shape = (sizes["c"], sizes["h"], sizes["w"])
-    net = network.build(preset["spec"], shape, seed=SEED)
-    g = rng(case_id)
-    x = g.random((sizes["batch"], *shape), dtype=np.float32)
-    y = g.integers(0, 10, size=sizes["batch"])
-    lr = float(sizes["lr"])
-    return lambda: network.train_step(net, x, y, lr)
+    data = train_data(sizes)
+    # the train part repeated into one long epoch (see STEP_CASE_EPOCH_BATCHES)
+    reps = -(-STEP_CASE_EPOCH_BATCHES * sizes["batch"] // len(data.y_train))
+    long = datasets.Dataset(data.name, np.concatenate([data.x_train] * reps),
+                            np.concatenate([data.y_train] * reps), data.x_test, data.y_test, data.classes)
+    trainer = make_trainer(sizes, long, epochs=1, batch_size=sizes["batch"])
+    return lambda: trainer.step(1)["losses"][0]
 
 
-MAKERS = {"conv": make_conv, "pool": make_pool, "network": make_forward, "train": make_train_step}
+def make_train_epoch(sizes: dict, case_id: str = "train_epoch"):
+    """One more epoch of one trainer (training and the test evaluation); returns its test accuracy."""
+    trainer = make_trainer(sizes, train_data(sizes), epochs=10**6, batch_size=sizes["batch"])
+    return lambda: trainer.run_epochs(1)[-1]["test_accuracy"]
+
+
+def make_train_to(sizes: dict, case_id: str = "train_to"):
+    """Train a fresh network with the defaults, epoch by epoch, until an epoch ends with test
+    accuracy >= ``target``; returns the epochs it took. Raises when the defaults' epochs end
+    first (the case then reports an error, not a time)."""
+    data = train_data(sizes)
+    target = float(sizes["target"])
+    make_trainer(sizes, data)        # the first build of a preset also imports and caches: not timed
+
+    def run():
+        trainer = make_trainer(sizes, data)
+        while not trainer.done:
+            if trainer.run_epochs(1)[-1]["test_accuracy"] >= target:
+                return float(trainer.epoch)
+        best = max(h["test_accuracy"] for h in trainer.history)
+        raise RuntimeError(f"{trainer.epoch} epochs reached test accuracy {best:.3f}, not {target}")
+
+    return run
+
+
+MAKERS = {"conv": make_conv, "pool": make_pool, "network": make_forward, "train": make_train_step,
+          "train_epoch": make_train_epoch, "train_to": make_train_to}
 
 
 def make(case_id: str, sizes: dict | None = None):

@@ -9,7 +9,7 @@ MODES = {
     "full": {"repeats": 21, "big_repeats": 11, "warmup": 2, "cpython_factor": 3,
              "tfjs_repeats": 15, "notebook_repeats": 3, "startup_runs": 3, "edits": 30},
 }
-BIG_CASES = {"conv_rgb_1024_8x3x3", "seed_forward"}
+BIG_CASES = {"conv_rgb_1024_8x3x3", "seed_forward", "digits_train_epoch", "digits_train_to_95"}
 
 
 def case_repeats(case_id: str, mode: dict) -> int:
