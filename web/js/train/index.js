@@ -114,7 +114,7 @@ export function mountTrain(root, ctx) {
     return el("label", { htmlFor: input.id }, label, input, hint ? el("small", {}, hint) : null);
   }
   function card(title, id, ...children) {
-    return el("section", { className: "card", "aria-labelledby": id }, el("h2", { id }, title), ...children);
+    return el("section", { className: `card ${id}`, "aria-labelledby": id }, el("h2", { id }, title), ...children);
   }
   function term(name, text) {
     return [el("dt", {}, name), el("dd", {}, text)];
@@ -140,7 +140,7 @@ export function mountTrain(root, ctx) {
     networkBox.append(el("div", { className: "b-row" }, presetBtn));
 
     const left = el("div", { className: "t-col" },
-      card("1. Train", "t-h-train",
+      card("Train", "t-h-train",
         el("p", { className: "hint" }, "The network starts with random weights and learns from the training images, a batch at a time; after each epoch it is tested on images it never trained on."),
         settingsBox,
         el("p", { className: "hint t-locked", dataset: { testid: "train-locked" } }, "The settings and layers are fixed once training has started: Reset to change them."),
@@ -156,12 +156,12 @@ export function mountTrain(root, ctx) {
             term("Accuracy", "The share of images whose most probable class is the right one. Train accuracy is measured during the epoch; test accuracy on images the network never trained on, which is what counts."),
             term("Confusion matrix", "A table of the test images: the row is the true class, the column the class the network chose. The diagonal holds the right answers; anything else is a mix-up."))),
         el("div", { className: "t-samples-wrap" }, el("p", { className: "hint" }, "One test image of each class:"), samplesBox)),
-      card("2. The network", "t-h-net",
+      card("The network", "t-h-net",
         el("p", { className: "hint" }, "The layers it trains, edited as in the Build tab. The last dense layer gets one output per class of the data set."),
         layerSettingsHelp(),
         networkBox,
         tableWrap),
-      card("3. Save, load, use elsewhere", "t-h-save",
+      card("Save, load, use elsewhere", "t-h-save",
         el("div", { className: "b-row" }, saveNpz, saveTorch, openBuild),
         el("div", { className: "b-row" }, el("label", { className: "file-button" }, loadIn, el("span", {}, "Load a model (.npz)…"))),
         el("p", { className: "hint" }, "The .npz holds the weights and the layers; python -m pycore predict --model model.npz reads it, and the PyTorch code builds the same network and loads them."),
@@ -490,6 +490,7 @@ export function mountTrain(root, ctx) {
     }
     if (r.stale || mine !== padSeq) return;
     t.padLevels = r.meta.levels;
+    prediction.dataset.levels = JSON.stringify(r.meta.levels);
     pad.showPreview(r.meta.levels);
     predict();
   }
@@ -500,6 +501,8 @@ export function mountTrain(root, ctx) {
       showPrediction(null, "Start training (or load a model), and the network will read your digit.");
       return;
     }
+    // the network as it is when asked: the worker runs this between two slices
+    const askedAt = statusEl.dataset.step;
     let r;
     try {
       r = await ctx.client.latest("train-predict", "train_predict", { pixels: t.padLevels });
@@ -508,6 +511,7 @@ export function mountTrain(root, ctx) {
       return;
     }
     if (r.stale) return;
+    prediction.dataset.step = askedAt;
     showPrediction(r.meta);
     padMaps.replaceChildren(...layerMaps(r));
   }

@@ -25,7 +25,7 @@ export function drawPad(o) {
   const overlay = el("canvas", { width: SIZE, height: SIZE, className: "pad-overlay", "aria-hidden": "true" });
   const ctx = canvas.getContext("2d", { willReadFrequently: true });
   const octx = overlay.getContext("2d");
-  const clearBtn = el("button", { type: "button", className: "secondary", dataset: { testid: "draw-clear" } }, "Clear the pad");
+  const clearBtn = el("button", { type: "button", className: "secondary", dataset: { testid: "draw-clear" }, "aria-label": "Clear the pad" }, "Clear");
   const help = el("p", { className: "hint", id: `${id}-help` },
     "Draw one digit, large and centred, with the mouse, a finger or a pen. Keyboard: focus the pad, move the cursor over its 8×8 grid with the arrow keys and press Space to ink or clear a square.");
   const where = el("p", { className: "pad-where", "aria-live": "polite" });

@@ -84,7 +84,7 @@ export function drawLineChart(ctx, w, h, c) {
     pts.forEach((p, i) => (i ? ctx.lineTo(X(p[0]), Y(p[1])) : ctx.moveTo(X(p[0]), Y(p[1]))));
     ctx.stroke();
     ctx.setLineDash([]);
-    if (s.dots) {
+    if (s.dots || pts.length === 1) {
       for (const p of pts) {
         ctx.beginPath();
         ctx.arc(X(p[0]), Y(p[1]), 3, 0, 2 * Math.PI);
