@@ -151,6 +151,16 @@ def test_train_with_the_defaults_matches_the_cli_pauses_and_predicts_like_the_cl
     width = page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= 1280, f"the Train tab scrolls sideways at 1280 px ({width} px wide)"
     shot(page, "train-done-1280")
+
+    # Reset, then load the model back: the same network gives the same answer
+    page.click("[data-testid=train-reset]")
+    wait_status(page, "s.state === 'idle'", timeout=10_000)
+    page.wait_for_function(f"() => document.querySelector('{PREDICTION}').dataset.class === ''", timeout=10_000)
+    page.set_input_files("input[type=file][data-testid=train-load]", str(model))
+    wait_status(page, "s.state === 'paused' && s.step === '0'", timeout=20_000)
+    page.wait_for_function(f"() => document.querySelector('{PREDICTION}').dataset.class !== ''", timeout=10_000)
+    assert json.loads(page.get_attribute(PREDICTION, "data-probabilities")) == page_probs
+    assert page.text_content("[data-testid=train-start]") == "Resume", "a loaded digits model trains on"
     assert not app.page_errors, app.page_errors
 
 
@@ -175,6 +185,11 @@ def test_step_reset_keyboard_pad_open_in_build_on_a_phone(new_app_page, shot):
     width = page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= 375, f"the Train tab scrolls sideways at 375 px after training ({width} px wide)"
     shot(page, "train-step-375")
+
+    # any conv layer's filters on request: conv2 has 32 filters of 16 channels (4 shown)
+    page.select_option("[data-testid=train-filter-layer]", "conv2")
+    page.wait_for_selector("[data-testid=train-filters][data-layer=conv2]", timeout=10_000)
+    assert page.locator("canvas[data-testid=train-filter]").count() == 32 * 4
 
     # Clear empties the pad and the prediction
     page.click("[data-testid=draw-clear]")

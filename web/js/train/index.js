@@ -268,6 +268,10 @@ export function mountTrain(root, ctx) {
   // ------------------------------------------------------------------ a session's results
   function startSession(meta, arrays) {
     t.session = meta;
+    // the layers as Python trains them (the last dense layer fitted to the classes; a
+    // loaded model's own): the editor shows them, locked until Reset
+    t.spec.splice(0, t.spec.length, ...meta.spec.map((l) => fillLayer(l, t.types)));
+    stack.render();
     t.stepLosses = [];
     t.history = [];
     lossChart.clear();
@@ -560,7 +564,6 @@ export function mountTrain(root, ctx) {
       startSession(r.meta, r.arrays);
       const trainable = r.meta.trainable && r.meta.state !== "done";
       setState(trainable ? "loaded" : "loaded-final");
-      stack.render();
       say(`Loaded ${file.name}: ${r.meta.trainable ? "Resume trains it further on " + r.meta.data : "it fits no data set here, so it can only predict"}.`);
       saveNote.textContent = `Loaded ${file.name}.`;
       ctx.setError(ERR, null);
