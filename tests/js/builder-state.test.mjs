@@ -1,10 +1,12 @@
-// The builder's state and its URL form (builder/state.js) and the layer fields' pair
-// parser (builder/editor.js). `TYPES` stands in for network_presets' "types": each
-// layer type's keys with pycore's defaults (null: required).
+// The builder's state and its URL form (builder/state.js), one layer's defaults
+// (ui/layer-spec.js) and the layer fields' pair parser (ui/layer-editor.js). `TYPES`
+// stands in for network_presets' "types": each layer type's keys with pycore's defaults
+// (null: required).
 import test from "node:test";
 import assert from "node:assert/strict";
-import { fillLayer, stripLayer, encodeState, decodeState, stateParam, stateFromPreset, newLayer, specFromList, callParams } from "../../web/js/builder/state.js";
-import { parsePair, pairText } from "../../web/js/builder/editor.js";
+import { encodeState, decodeState, stateParam, stateFromPreset, callParams } from "../../web/js/builder/state.js";
+import { fillLayer, stripLayer, newLayer, specFromList } from "../../web/js/ui/layer-spec.js";
+import { parsePair, pairText } from "../../web/js/ui/layer-editor.js";
 
 const TYPES = {
   conv2d: { filters: null, kernel_size: 3, stride: 1, padding: 0, activation: "relu" },

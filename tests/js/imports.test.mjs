@@ -1,6 +1,6 @@
 // The page's module structure (web/js), read from the import statements: no circle, and
 // imports only go down: main.js (the shell) may use anything; shell/ and the views
-// (convolution/, explorers/, builder/) use core/, ui/ and their own folder; core/ and ui/
+// (convolution/, explorers/, builder/, train/) use core/, ui/ and their own folder; core/ and ui/
 // use only themselves (core/ also loads the Pyodide runtime from outside web/js).
 import test from "node:test";
 import assert from "node:assert/strict";
@@ -9,7 +9,7 @@ import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../web/js");
-const VIEWS = ["convolution", "explorers", "builder"];
+const VIEWS = ["convolution", "explorers", "builder", "train"];
 const ALLOWED = {
   "main.js": null, // anything
   shell: ["shell", "core", "ui"],

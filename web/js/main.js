@@ -1,6 +1,6 @@
 // The app shell: the loading status, the error banner and the tabs. It owns the one
 // worker client and the one current image (shell/image.js) and hands them to each view
-// (convolution/, explorers/, builder/) in a context; views never import each other, and
+// (convolution/, explorers/, builder/, train/) in a context; views never import each other, and
 // what one needs of another reaches it through a callback passed in here. When Python is
 // up it asks pycore for its `options` once: every option list and limit a view shows comes
 // from there (context.options), so the explorers are mounted only then.
@@ -11,6 +11,7 @@ import { createImageStore } from "./shell/image.js";
 import { mountConvolution } from "./convolution/index.js";
 import { mountExplorers } from "./explorers/index.js";
 import { mountBuilder } from "./builder/index.js";
+import { mountTrain } from "./train/index.js";
 
 // ----------------------------------------------------------------------------- status
 
@@ -71,8 +72,17 @@ const context = {
 };
 
 const convolution = mountConvolution(document.getElementById("convolution"), context);
-wireTabs(document.querySelector(".tabs"));
-mountBuilder(tid("builder-root"), context); // it starts on ready, with context.options
+const tabs = wireTabs(document.querySelector(".tabs"));
+const builder = mountBuilder(tid("builder-root"), context); // it starts on ready, with context.options
+// The Train tab hands a trained network (train_export's result) to the Build tab.
+// (Object.create: the view sees the context's later fields, options, as they are set.)
+mountTrain(tid("train-root"), Object.assign(Object.create(context), {
+  openInBuilder: (model) => {
+    builder?.showTrained(model);
+    history.pushState(null, "", "#build");
+    tabs.show("build", { focus: true });
+  },
+}));
 client.start(); // last: every view is listening before the worker can answer
 
 let explorersMounted = false;
@@ -103,9 +113,20 @@ function onLoadError(message) {
   tid("retry").hidden = false;
 }
 
+// The status is a live region: while the Train tab runs slice after slice, the worker is
+// idle only between two calls, so "ready" waits a moment and the text changes only when
+// the state does (no flicker, nothing announced for each slice).
+let readyTimer = null;
 function onBusy(busy) {
   if (statusEl.dataset.state === "loading" || statusEl.dataset.state === "error") return;
-  setState(busy ? "busy" : "ready", busy ? "Computing…" : "Ready");
+  clearTimeout(readyTimer);
+  if (busy) {
+    if (statusEl.dataset.state !== "busy") setState("busy", "Computing…");
+  } else {
+    readyTimer = setTimeout(() => {
+      if (statusEl.dataset.state === "busy") setState("ready", "Ready");
+    }, 30);
+  }
 }
 
 tid("retry").addEventListener("click", () => {

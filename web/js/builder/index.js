@@ -9,11 +9,12 @@ import { choices } from "../ui/choices.js";
 import { fmtMs } from "../ui/format.js";
 import { coalesce } from "../ui/schedule.js";
 import { wireFileInput, wireDropZone } from "../ui/image-input.js";
-import { renderStack, updateStack, TYPE_LABELS, TYPE_HELP, layerId } from "./editor.js";
-import { tableSkeleton, fillTable } from "./table.js";
+import { layerStackEditor, layerSettingsHelp } from "../ui/layer-editor.js";
+import { tableSkeleton, fillTable } from "../ui/layer-table.js";
 import { renderResults } from "./results.js";
 import { exportCard } from "./export.js";
-import { callParams, decodeState, encodeState, fillLayer, newLayer, stateFromPreset, stateParam, specFromList } from "./state.js";
+import { fillLayer, newLayer, specFromList } from "../ui/layer-spec.js";
+import { callParams, decodeState, encodeState, stateFromPreset, stateParam } from "./state.js";
 
 const TAB_ID = "build";
 const ERR = "builder";
@@ -35,6 +36,10 @@ export function mountBuilder(root, ctx) {
     colorMode: "gray",
     thumb: "m",
     auto: true,
+    // weights trained in the Train tab: {weights: {"<layer>.<param>": Float32Array}, classes,
+    // id, net: JSON of the spec and input they fit}; null: the seeded random weights
+    trained: null,
+    pendingTrained: null, // a trained network handed over before the builder started
   };
 
   root.replaceChildren(el("p", { className: "hint", dataset: { testid: "builder-loading" } }, "The network builder starts once Python has loaded…"));
@@ -56,12 +61,9 @@ export function mountBuilder(root, ctx) {
   const sampleBtn = el("button", { type: "button", className: "secondary", dataset: { testid: "builder-sample" } }, "Use the sample photo");
   const fitText = el("p", { className: "b-fit-text", dataset: { testid: "builder-fit" }, "aria-live": "polite" });
 
-  const stackList = el("ol", { className: "b-stack", dataset: { testid: "layer-stack" }, "aria-label": "Layers, input first" });
-  const addType = el("select", { id: "b-add-type", dataset: { testid: "add-layer-type" } });
-  const addBtn = el("button", { type: "button", dataset: { testid: "add-layer" } }, "Add layer");
-  const clearBtn = el("button", { type: "button", className: "secondary", dataset: { testid: "clear-layers" } }, "Remove all");
-  const addHelp = el("small", { className: "b-add-help" });
-  const stackStatus = el("p", { className: "b-stack-status", role: "status", dataset: { testid: "stack-status" } });
+  const trainedNote = el("p", { className: "b-fit-text", dataset: { testid: "builder-trained" }, hidden: true });
+  // the layer editor (ui/layer-editor.js), made once network_presets has told its types
+  let stack = null;
 
   const seedIn = el("input", { type: "number", min: "0", step: "1", id: "b-seed", dataset: { testid: "seed" } });
   const reseedBtn = el("button", { type: "button", className: "secondary", dataset: { testid: "reseed" } }, "Reseed");
@@ -94,20 +96,6 @@ export function mountBuilder(root, ctx) {
     onImport: (doc) => importDoc(doc),
   });
 
-  function settingsHelp() {
-    const item = (term, text) => [el("dt", {}, term), el("dd", {}, text)];
-    return el("details", { className: "b-glossary" }, el("summary", {}, "What do the settings mean?"),
-      el("dl", {},
-        item("Filters", "How many filters a conv layer has; each one makes one feature map, so this is the number of output channels."),
-        item("Kernel / window", "The size of the filter or pooling window: 3 means 3×3; 3,5 means 3 rows by 5 columns. A conv filter also spans every input channel."),
-        item("Stride", "How many pixels the filter or window moves between positions; 2 roughly halves the size. A pool's stride left empty equals its window (no overlap)."),
-        item("Padding", "Zeros added around the border first. \"same\" adds just enough for the output to keep the input's size (needs stride 1); \"valid\" adds none."),
-        item("Dilation", "Gaps between the filter's taps: a 3×3 filter with dilation 2 covers 5×5 pixels with 9 weights."),
-        item("Activation", "A function applied to every output value: ReLU keeps positives and turns negatives to 0."),
-        item("Ceil mode", "Keep a last, partial pooling window at the edge instead of dropping the leftover rows and columns."),
-        item("Units", "The outputs of a dense layer; each is a weighted sum of all its inputs plus a bias.")));
-  }
-
   function card(title, id, ...children) {
     return el("section", { className: "card", "aria-labelledby": id }, el("h2", { id }, title), ...children);
   }
@@ -127,14 +115,13 @@ export function mountBuilder(root, ctx) {
         el("div", { className: "b-row" }, el("label", { className: "file-button" }, fileIn, el("span", {}, "Choose an image…")), sampleBtn)),
       card("Layers", "b-h-layers",
         el("p", { className: "hint" }, "Edit any setting; the table and shapes update at once, before anything runs. Use the arrows to reorder."),
-        settingsHelp(),
-        stackStatus,
-        stackList,
-        el("div", { className: "b-add" },
-          el("label", { htmlFor: "b-add-type", className: "inline" }, "New", addType),
-          addBtn, clearBtn, addHelp)),
+        layerSettingsHelp(),
+        stack.status,
+        stack.list,
+        stack.addRow),
       card("Weights", "b-h-weights",
         el("p", { className: "hint" }, "The weights are random, drawn from a seeded generator: the same seed always gives the same network. Nothing is trained here."),
+        trainedNote,
         el("div", { className: "grid2" },
           el("label", { htmlFor: "b-seed" }, "Seed", el("span", { className: "b-seed-row" }, seedIn, reseedBtn)),
           el("label", { htmlFor: "b-init" }, "Initial weights", initSel)),
@@ -191,30 +178,8 @@ export function mountBuilder(root, ctx) {
     presetNote.textContent = `${same ? "" : "Edited from: "}${p.label}. ${p.description}`;
   }
 
-  function renderEditor(focus = null) {
-    renderStack(stackList, b.state, {
-      activations: b.options.activations,
-      onEdit: () => changed(),
-      onMove: (i, d) => {
-        const j = i + d;
-        if (j < 0 || j >= b.state.spec.length) return;
-        const spec = b.state.spec;
-        [spec[i], spec[j]] = [spec[j], spec[i]];
-        renderEditor({ id: layerId(spec[j]), part: d < 0 ? "up" : "down" });
-        changed();
-      },
-      onRemove: (i) => {
-        const spec = b.state.spec;
-        spec.splice(i, 1);
-        const next = spec[i] || spec[i - 1];
-        renderEditor(next ? { id: layerId(next), part: "remove" } : null);
-        if (!next) addType.focus();
-        stackStatus.textContent = `Layer ${i + 1} removed.`;
-        changed();
-      },
-      focus,
-    });
-    if (b.trace) updateStack(stackList, b.trace);
+  function renderEditor() {
+    stack.render();
   }
 
   function readInputs() {
@@ -258,7 +223,7 @@ export function mountBuilder(root, ctx) {
     else if (s === encoded()) ctx.setError(LINK_ERR, null);
     else if (loadFromHash("the network on the page was kept, and the address bar shows its link again")) {
       showControls();
-      stackStatus.textContent = "Loaded the network of the link.";
+      stack.status.textContent = "Loaded the network of the link.";
       changed({ url: false });
     } else writeURL(); // the address bar holds what is shown, as always
   });
@@ -293,13 +258,52 @@ export function mountBuilder(root, ctx) {
   // leaves a bad link's banner up, as it is the one the banner describes.
   function changed({ url = true, initial = false } = {}) {
     if (!initial) ctx.setError(LINK_ERR, null);
+    // trained weights fit only the network they were trained as
+    if (b.trained && b.trained.net !== netKey()) b.trained = null;
+    showTrainedNote();
     if (url) writeURL();
     showPresetNote();
     scheduleTrace();
   }
 
   function key() {
-    return JSON.stringify(callParams(b.state));
+    return JSON.stringify(callParams(b.state)) + (b.trained ? `#trained${b.trained.id}` : "");
+  }
+
+  // What network_run takes: the state, and the trained weights while they fit it.
+  function runParams() {
+    const params = callParams(b.state);
+    return b.trained ? { ...params, weights: b.trained.weights } : params;
+  }
+
+  // the weights fit a spec on an input shape (how the image is fitted to it does not matter)
+  const netKey = () => JSON.stringify({ spec: b.state.spec, color: b.state.input.color, height: b.state.input.height, width: b.state.input.width });
+
+  /** Show a network trained in the Train tab (train_export's {meta, arrays}) with its weights. */
+  function showTrained({ meta, arrays }) {
+    if (!b.options) {
+      b.pendingTrained = { meta, arrays };
+      return;
+    }
+    b.state = {
+      spec: specFromList(meta.spec, b.options.types),
+      input: { ...meta.input, fit: b.state?.input?.fit || "crop" },
+      seed: b.state?.seed ?? 0,
+      init: b.state?.init || "he",
+      preset: null,
+    };
+    const weights = Object.fromEntries(meta.weights.map((w) => [w.array, arrays[w.array]]));
+    b.trained = { weights, classes: meta.classes, id: (b.trained?.id || 0) + 1, net: netKey() };
+    showControls();
+    stack.status.textContent = "Loaded the network trained in the Train tab, with its weights.";
+    changed();
+  }
+
+  function showTrainedNote() {
+    trainedNote.hidden = !b.trained;
+    trainedNote.textContent = b.trained
+      ? `These are the weights trained in the Train tab (classes ${b.trained.classes.join(", ")}). Any change of the layers or the input's size or colour goes back to random weights.`
+      : "";
   }
 
   async function retrace() {
@@ -310,19 +314,19 @@ export function mountBuilder(root, ctx) {
     } catch (e) {
       if (e.kind === "Restart") return;
       // A malformed setting (an input size out of range): the message names it.
-      stackStatus.textContent = e.message;
-      stackStatus.classList.add("bad");
+      stack.status.textContent = e.message;
+      stack.status.classList.add("bad");
       runBtn.disabled = true;
       return;
     }
     if (r.stale) return;
     b.trace = r.meta;
     b.traceKey = k;
-    updateStack(stackList, b.trace);
+    stack.update(b.trace);
     fillTable(table, b.trace, b.lastRun && b.lastRun.key === k ? b.lastRun.times : null);
     const t = b.trace;
-    stackStatus.classList.toggle("bad", !t.valid);
-    stackStatus.textContent = t.valid
+    stack.status.classList.toggle("bad", !t.valid);
+    stack.status.textContent = t.valid
       ? t.runnable ? `${t.rows.length - 1} layers, output ${t.totals.output_shape ? `(${t.totals.output_shape.join(", ")})` : "—"}.` : `Cannot run: ${t.run_error}.`
       : breakText(t);
     runBtn.disabled = !t.runnable;
@@ -357,7 +361,7 @@ export function mountBuilder(root, ctx) {
 
   async function run() {
     const k = key();
-    const params = callParams(b.state);
+    const params = runParams();
     runStatus.textContent = "Running…";
     runBtn.disabled = true;
     let r;
@@ -397,30 +401,11 @@ export function mountBuilder(root, ctx) {
       btn.addEventListener("click", () => {
         b.state = stateFromPreset(p, b.options.types, b.state.seed, b.state.init);
         showControls();
-        stackStatus.textContent = `Loaded ${p.label}.`;
+        stack.status.textContent = `Loaded ${p.label}.`;
         changed();
       });
       presetBox.append(btn);
     }
-    for (const t of Object.keys(b.options.types)) addType.add(new Option(TYPE_LABELS[t] || t, t));
-    const showAddHelp = () => (addHelp.textContent = TYPE_HELP[addType.value] || "");
-    addType.addEventListener("change", showAddHelp);
-    showAddHelp();
-    addBtn.addEventListener("click", () => {
-      const layer = newLayer(addType.value, b.options.types);
-      b.state.spec.push(layer);
-      renderEditor();
-      const cardEl = stackList.querySelector(`[data-layer-id="${layerId(layer)}"]`);
-      (cardEl?.querySelector("input, select") || cardEl?.querySelector("button"))?.focus();
-      stackStatus.textContent = `Added ${TYPE_LABELS[layer.type]} as layer ${b.state.spec.length}.`;
-      changed();
-    });
-    clearBtn.addEventListener("click", () => {
-      b.state.spec = [];
-      renderEditor();
-      addType.focus();
-      changed();
-    });
     for (const inp of [...colorRadios.inputs, ...fitRadios.inputs]) inp.addEventListener("change", () => {
       readInputs();
       changed();
@@ -498,6 +483,13 @@ export function mountBuilder(root, ctx) {
       return;
     }
     b.options = r.meta;
+    stack = layerStackEditor({
+      types: b.options.types,
+      activations: b.options.activations,
+      getSpec: () => b.state.spec,
+      newLayer: (type) => newLayer(type, b.options.types),
+      onChange: () => changed(),
+    });
     const { limits, color_modes: colorModes } = ctx.options;
     for (const inp of [hIn, wIn]) inp.max = String(limits.builder.max_input_side);
     fillSelect(modeSel, choices(colorModes), b.colorMode);
@@ -510,8 +502,13 @@ export function mountBuilder(root, ctx) {
     showControls();
     showImageInfo(ctx.getImage());
     changed({ initial: true });
+    if (b.pendingTrained) {
+      showTrained(b.pendingTrained);
+      b.pendingTrained = null;
+    }
   }
 
   if (ctx.isReady()) start();
   else ctx.onReady(() => start());
+  return { showTrained };
 }

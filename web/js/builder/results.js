@@ -5,7 +5,7 @@ import { el } from "../ui/dom.js";
 import { drawMap } from "../ui/canvas.js";
 import { fmt, fmtMs } from "../ui/format.js";
 import { downloadCanvas } from "../ui/download.js";
-import { TYPE_LABELS } from "./editor.js";
+import { TYPE_LABELS } from "../ui/layer-editor.js";
 
 const SMALL_VECTOR = 32; // up to this many values: one labelled bar each; more: a drawn chart
 
@@ -132,7 +132,7 @@ function barChart(values, name) {
   return canvas;
 }
 
-function scoresBlock(scores) {
+function scoresBlock(scores, trained) {
   const { logits, probabilities: p, softmax_layer: fromLayer } = scores;
   let best = 0;
   p.forEach((v, i) => {
@@ -152,7 +152,8 @@ function scoresBlock(scores) {
     el("p", { className: "hint" },
       `${p.length} class scores (raw outputs of the last dense layer) and their softmax probabilities`,
       fromLayer ? "." : " (no softmax layer in the stack: computed here for display).",
-      " The weights are random, not trained, so the winner means nothing yet: this shows how the numbers flow."),
+      trained ? " The weights were trained in the Train tab: the winner is the network's answer."
+        : " The weights are random, not trained, so the winner means nothing yet: this shows how the numbers flow."),
     el("div", { className: "b-scores-head", "aria-hidden": "true" }, el("span", {}, "class"), el("span", {}, "score"), el("span", {}, "probability")),
     list);
 }
@@ -201,7 +202,7 @@ export function renderResults(box, { meta, arrays }, { mode, prefix = "cnn" }) {
       const values = Array.from(arrays[entry.array]);
       // pycore only reports scores when the stack ends in dense (+ softmax): the last layer
       const isScores = meta.scores && entry === meta.layers[meta.layers.length - 1];
-      if (isScores) sec.append(scoresBlock(meta.scores));
+      if (isScores) sec.append(scoresBlock(meta.scores, !!meta.trained));
       else if (values.length <= SMALL_VECTOR) sec.append(bars(values, { percent: entry.type === "softmax" }));
       else sec.append(barChart(values, entry.name));
       if (!isScores && values.length > SMALL_VECTOR) {

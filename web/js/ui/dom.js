@@ -33,3 +33,15 @@ export function el(tag, attrs = {}, ...children) {
 export function tid(id, root = document) {
   return root.querySelector(`[data-testid="${id}"]`);
 }
+
+/**
+ * Put `prefix` before every data-testid in `root` and under it (freshly made nodes only),
+ * so a component used in two tabs keeps its hooks apart: "layer-row" -> "train-layer-row".
+ */
+export function prefixTestids(root, prefix) {
+  if (!prefix) return root;
+  for (const node of [root, ...root.querySelectorAll("[data-testid]")]) {
+    if (node.dataset.testid) node.dataset.testid = prefix + node.dataset.testid;
+  }
+  return root;
+}

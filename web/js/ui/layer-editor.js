@@ -1,8 +1,8 @@
 // The layer stack editor: one card per layer with its settings, move/remove buttons that
 // work from the keyboard, and the output shape (or the reason the stack breaks there),
 // filled in from pycore's trace.
-import { el } from "../ui/dom.js";
-import { fmtInt } from "../ui/format.js";
+import { el, prefixTestids } from "./dom.js";
+import { fmtInt } from "./format.js";
 
 export const TYPE_LABELS = {
   conv2d: "Conv2d",
@@ -62,12 +62,13 @@ export function layerId(layer) {
  * Draw the stack.
  * @param {HTMLOListElement} list
  * @param {object} state     the builder state (state.spec is edited in place)
- * @param {object} opts      {activations, onEdit(), onMove(i, delta), onRemove(i), focus: {id, part}}
+ * @param {object} opts      {activations, onEdit(), onMove(i, delta), onRemove(i), focus: {id, part},
+ *                           testidPrefix: put before every data-testid (another tab's editor)}
  */
 export function renderStack(list, state, opts) {
   const n = state.spec.length;
   list.replaceChildren(
-    ...state.spec.map((layer, i) => layerCard(layer, i, n, opts)),
+    ...state.spec.map((layer, i) => prefixTestids(layerCard(layer, i, n, opts), opts.testidPrefix)),
   );
   if (opts.focus) {
     const card = list.querySelector(`[data-layer-id="${opts.focus.id}"]`);
@@ -205,10 +206,10 @@ function layerFields(layer, i, label, opts) {
 /** Write a trace's shapes, errors and working into the cards drawn by renderStack. */
 export function updateStack(list, trace) {
   const rows = trace ? trace.rows.slice(1) : [];
-  list.querySelectorAll('[data-testid="layer-card"]').forEach((card, i) => {
+  list.querySelectorAll(":scope > li.b-layer").forEach((card, i) => {
     const row = rows[i];
-    const shapeEl = card.querySelector('[data-testid="layer-shape"]');
-    const errEl = card.querySelector('[data-testid="layer-error"]');
+    const shapeEl = card.querySelector(".b-shape");
+    const errEl = card.querySelector(".b-error");
     const kind = card.querySelector(".b-kind");
     const why = card.querySelector(".b-why");
     card.classList.remove("bad", "after-bad");
@@ -239,4 +240,105 @@ export function updateStack(list, trace) {
       }
     }
   });
+}
+
+/** The "What do the settings mean?" list for the layer cards' settings. */
+export function layerSettingsHelp() {
+  const item = (term, text) => [el("dt", {}, term), el("dd", {}, text)];
+  return el("details", { className: "b-glossary" }, el("summary", {}, "What do the settings mean?"),
+    el("dl", {},
+      item("Filters", "How many filters a conv layer has; each one makes one feature map, so this is the number of output channels."),
+      item("Kernel / window", "The size of the filter or pooling window: 3 means 3×3; 3,5 means 3 rows by 5 columns. A conv filter also spans every input channel."),
+      item("Stride", "How many pixels the filter or window moves between positions; 2 roughly halves the size. A pool's stride left empty equals its window (no overlap)."),
+      item("Padding", "Zeros added around the border first. \"same\" adds just enough for the output to keep the input's size (needs stride 1); \"valid\" adds none."),
+      item("Dilation", "Gaps between the filter's taps: a 3×3 filter with dilation 2 covers 5×5 pixels with 9 weights."),
+      item("Activation", "A function applied to every output value: ReLU keeps positives and turns negatives to 0."),
+      item("Ceil mode", "Keep a last, partial pooling window at the edge instead of dropping the leftover rows and columns."),
+      item("Units", "The outputs of a dense layer; each is a weighted sum of all its inputs plus a bias.")));
+}
+
+/**
+ * The whole layer editor: the stack of cards, a status line, and a row to add a layer or
+ * remove them all. Every change edits the spec in place and calls `onChange`.
+ * @param {{types: object, activations: string[], getSpec: () => object[], onChange: () => void,
+ *          newLayer: (type: string) => object, idPrefix?: string, testidPrefix?: string}} o
+ *   types: network_presets' layer types (their keys order the "New" list); getSpec: the
+ *   spec being edited (a list the editor changes in place); newLayer: a layer of a type with
+ *   its defaults; idPrefix keeps element ids apart when two editors are on the page, and
+ *   testidPrefix their data-testid hooks.
+ * @returns {{list, status, addRow, render(focus?), update(trace)}}
+ */
+export function layerStackEditor(o) {
+  const prefix = o.idPrefix || "b";
+  const list = el("ol", { className: "b-stack", dataset: { testid: "layer-stack" }, "aria-label": "Layers, input first" });
+  const addType = el("select", { id: `${prefix}-add-type`, dataset: { testid: "add-layer-type" } });
+  const addBtn = el("button", { type: "button", dataset: { testid: "add-layer" } }, "Add layer");
+  const clearBtn = el("button", { type: "button", className: "secondary", dataset: { testid: "clear-layers" } }, "Remove all");
+  const addHelp = el("small", { className: "b-add-help" });
+  const status = el("p", { className: "b-stack-status", role: "status", dataset: { testid: "stack-status" } });
+  const addRow = el("div", { className: "b-add" },
+    el("label", { htmlFor: `${prefix}-add-type`, className: "inline" }, "New", addType),
+    addBtn, clearBtn, addHelp);
+  for (const node of [list, status, addRow]) prefixTestids(node, o.testidPrefix);
+  let trace = null;
+
+  function render(focus = null) {
+    renderStack(list, { spec: o.getSpec() }, {
+      activations: o.activations,
+      onEdit: () => o.onChange(),
+      onMove: (i, d) => {
+        const spec = o.getSpec();
+        const j = i + d;
+        if (j < 0 || j >= spec.length) return;
+        [spec[i], spec[j]] = [spec[j], spec[i]];
+        render({ id: layerId(spec[j]), part: d < 0 ? "up" : "down" });
+        o.onChange();
+      },
+      onRemove: (i) => {
+        const spec = o.getSpec();
+        spec.splice(i, 1);
+        const next = spec[i] || spec[i - 1];
+        render(next ? { id: layerId(next), part: "remove" } : null);
+        if (!next) addType.focus();
+        status.textContent = `Layer ${i + 1} removed.`;
+        o.onChange();
+      },
+      focus,
+      testidPrefix: o.testidPrefix,
+    });
+    if (trace) updateStack(list, trace);
+  }
+
+  for (const t of Object.keys(o.types)) addType.add(new Option(TYPE_LABELS[t] || t, t));
+  const showAddHelp = () => (addHelp.textContent = TYPE_HELP[addType.value] || "");
+  addType.addEventListener("change", showAddHelp);
+  showAddHelp();
+  addBtn.addEventListener("click", () => {
+    const spec = o.getSpec();
+    const layer = o.newLayer(addType.value);
+    spec.push(layer);
+    render();
+    const cardEl = list.querySelector(`[data-layer-id="${layerId(layer)}"]`);
+    (cardEl?.querySelector("input, select") || cardEl?.querySelector("button"))?.focus();
+    status.textContent = `Added ${TYPE_LABELS[layer.type]} as layer ${spec.length}.`;
+    o.onChange();
+  });
+  clearBtn.addEventListener("click", () => {
+    o.getSpec().length = 0;
+    render();
+    addType.focus();
+    o.onChange();
+  });
+
+  return {
+    list,
+    status,
+    addRow,
+    render,
+    /** Show a trace (network_trace meta) on the cards; kept for the next render. */
+    update(t) {
+      trace = t;
+      updateStack(list, t);
+    },
+  };
 }

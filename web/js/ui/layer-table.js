@@ -1,10 +1,11 @@
 // The live table: per layer output shape, parameters (weights + biases) and multiply-adds,
 // with totals; each layer's time once the network has run. Filled from pycore's trace.
-import { el } from "../ui/dom.js";
-import { fmtInt, fmtShort, fmtMs } from "../ui/format.js";
-import { TYPE_LABELS } from "./editor.js";
+import { el, prefixTestids } from "./dom.js";
+import { fmtInt, fmtShort, fmtMs } from "./format.js";
+import { TYPE_LABELS } from "./layer-editor.js";
 
-export function tableSkeleton() {
+/** The empty table; `testidPrefix` goes before its data-testid hooks (another tab's table). */
+export function tableSkeleton(testidPrefix = "") {
   const tbody = el("tbody");
   const tfoot = el("tfoot");
   const table = el("table", { className: "b-table", dataset: { testid: "layer-table" } },
@@ -17,7 +18,8 @@ export function tableSkeleton() {
       el("th", { scope: "col", className: "num" }, el("span", { className: "b-long" }, "Multiply-adds"), el("span", { className: "b-short" }, "Mult-adds")),
       el("th", { scope: "col", className: "num b-time" }, "Time"))),
     tbody, tfoot);
-  return { table, tbody, tfoot };
+  prefixTestids(table, testidPrefix);
+  return { table, tbody, tfoot, testidPrefix };
 }
 
 function describe(row) {
@@ -68,7 +70,7 @@ export function fillTable(t, trace, times) {
       el("td", { className: "b-idx" }),
       el("td", { colSpan: 5 }, el("span", { className: "b-bad-text" }, row.reason || row.error)))];
   });
-  t.tbody.replaceChildren(...rows.flat());
+  t.tbody.replaceChildren(...rows.flat().map((r) => prefixTestids(r, t.testidPrefix)));
   const tot = trace.totals;
   const total = times ? Object.values(times).reduce((a, b) => a + b, 0) : null;
   t.tfoot.replaceChildren(el("tr", { dataset: { testid: "totals", params: String(tot.params), macs: String(tot.macs), weights: String(tot.weights), biases: String(tot.biases) } },
@@ -81,4 +83,5 @@ export function fillTable(t, trace, times) {
     el("td", { className: "num", dataset: { testid: "total-macs" }, title: fmtInt(tot.macs) }, trace.valid ? el("strong", {}, fmtShort(tot.macs)) : "—"),
     el("td", { className: "num b-time", dataset: { testid: "total-time" } }, total === null ? "" : fmtMs(total)),
   ));
+  prefixTestids(t.tfoot.firstChild, t.testidPrefix);
 }
