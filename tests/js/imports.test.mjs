@@ -92,3 +92,48 @@ test("no import circle", () => {
   for (const file of edges.keys()) visit(file, []);
   assert.deepEqual(circles, []);
 });
+
+/** The names a module exports (export function/class/const/let, export { a, b as c }). */
+export function exportsOf(source) {
+  const names = new Set();
+  for (const m of source.matchAll(/^\s*export\s+(?:default\s+)?(?:async\s+)?(?:function\*?|class|const|let|var)\s+([A-Za-z_$][\w$]*)/gm)) names.add(m[1]);
+  for (const m of source.matchAll(/^\s*export\s*\{([^}]*)\}/gm)) {
+    for (const part of m[1].split(",")) {
+      const name = part.trim().split(/\s+as\s+/).pop();
+      if (name) names.add(name);
+    }
+  }
+  return names;
+}
+
+/** [[name, specifier], ...] for `import { a, b as c } from "spec"` statements. */
+export function namedImportsOf(source) {
+  const out = [];
+  for (const m of source.matchAll(/^\s*import\s*\{([^}]*)\}\s*from\s+["']([^"']+)["']/gm)) {
+    for (const part of m[1].split(",")) {
+      const name = part.trim().split(/\s+as\s+/)[0];
+      if (name) out.push([name, m[2]]);
+    }
+  }
+  return out;
+}
+
+test("the export and named-import readers", () => {
+  const src = 'export function a() {}\nexport async function b() {}\nexport const c = 1;\nexport { d, e as f };\nexport class G {}\n';
+  assert.deepEqual([...exportsOf(src)].sort(), ["G", "a", "b", "c", "d", "f"]);
+  assert.deepEqual(namedImportsOf('import { x, y as z } from "./m.js";\n'), [["x", "./m.js"], ["y", "./m.js"]]);
+});
+
+test("every name imported from a module of web/js is exported by it", () => {
+  const missing = [];
+  for (const file of modules()) {
+    const src = readFileSync(join(ROOT, file), "utf8");
+    for (const [name, spec] of namedImportsOf(src)) {
+      if (!spec.startsWith(".")) continue;
+      const target = relative(ROOT, resolve(ROOT, dirname(file), spec));
+      if (target.startsWith("..")) continue; // the Pyodide runtime
+      if (!exportsOf(readFileSync(join(ROOT, target), "utf8")).has(name)) missing.push(`${file}: ${name} from ${spec}`);
+    }
+  }
+  assert.deepEqual(missing, []);
+});

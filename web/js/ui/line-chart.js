@@ -4,7 +4,7 @@
 import { el } from "./dom.js";
 import { sizeCanvas } from "./canvas.js";
 import { extent, linear, niceTicks, tickLabel } from "./chart-scale.js";
-import { onResize } from "./schedule.js";
+import { onWidthChange } from "./schedule.js";
 
 const PAD = { left: 46, right: 10, top: 10, bottom: 38 };
 
@@ -128,7 +128,7 @@ export function lineChart(o) {
     queued = true;
     requestAnimationFrame(draw);
   }
-  onResize(element, redraw, 100);
+  onWidthChange(element, redraw, 100);
 
   return {
     element,
