@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -66,24 +67,37 @@ class _Parser(argparse.ArgumentParser):
 
 # ------------------------------------------------------------------ argument types
 
-def _side(text):
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 0 (0: original size), got {text!r}")
-    return value
+def _whole_number(minimum, note=""):
+    """An argparse type: an integer >= ``minimum``; the message names the text given."""
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or value < minimum:
+            raise argparse.ArgumentTypeError(f"must be an integer >= {minimum}{note}, got {text!r}")
+        return value
+    return parse
 
 
-def _positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {value}")
-    return value
+def _finite_number(minimum, inclusive):
+    """An argparse type: a finite number above ``minimum`` (or equal, if ``inclusive``)."""
+    def parse(text):
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value) or not (value >= minimum if inclusive else value > minimum):
+            raise argparse.ArgumentTypeError(f"must be a number {'>=' if inclusive else '>'} {minimum}, got {text!r}")
+        return value
+    return parse
+
+
+_side = _whole_number(0, " (0: original size)")
+_positive_int = _whole_number(1)
+_non_negative_int = _whole_number(0)
+_positive_float = _finite_number(0, inclusive=False)
+_non_negative_float = _finite_number(0, inclusive=True)
 
 
 def _padding(text):
@@ -126,36 +140,6 @@ def _pool(text):
     except argparse.ArgumentTypeError as e:
         raise argparse.ArgumentTypeError(f"in {text!r}: window and stride {e}") from None
     return (parts[0], numbers[0], numbers[-1] if len(numbers) == 2 else None)
-
-
-def _positive_float(text):
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a number > 0, got {text!r}")
-    return value
-
-
-def _non_negative_float(text):
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not value >= 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a number >= 0, got {text!r}")
-    return value
-
-
-def _non_negative_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 0, got {text!r}")
-    return value
 
 
 def _shape(text):
