@@ -107,7 +107,7 @@ export function mountTrain(root, ctx) {
   const saveNote = el("p", { className: "hint", role: "status", dataset: { testid: "train-save-note" } });
 
   const table = tableSkeleton("train-");
-  const tableWrap = el("div", { className: "b-table-wrap", tabindex: "0", role: "region", "aria-label": "Layer table (scrolls sideways on small screens)" }, table.table);
+  const tableWrap = el("div", { className: "b-table-wrap t-table", tabindex: "0", role: "region", "aria-label": "Layer table (scrolls sideways on small screens)" }, table.table);
   let stack = null;
 
   function labelled(input, label, hint) {
