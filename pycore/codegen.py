@@ -45,13 +45,16 @@ def _valid_walk(spec, input_shape):
         yield cfg, rows[i]["output_shape"], rows[i + 1]
 
 
-def torch_code(spec: list, input_shape) -> str:
+def torch_code(spec: list, input_shape, weights: str = "random") -> str:
     """PyTorch source (a ``torch.nn.Sequential``) for a valid network spec.
 
     Parameters
     ----------
     spec : list of dict (see :mod:`pycore.network`)
     input_shape : (C, H, W)
+    weights : {"random", "loaded"}
+        What the comment above the model says of its weights: torch's own random ones,
+        or trained ones that code after the model loads (:func:`pycore.train.torch_model_code`).
 
     Raises
     ------
@@ -59,9 +62,15 @@ def torch_code(spec: list, input_shape) -> str:
         The stack is invalid (the first broken layer's message).
     """
     c, h, w = input_shape
+    if weights == "random":
+        weights_note = "# torch draws its own initial weights; pycore's (seeded He-uniform) differ."
+    elif weights == "loaded":
+        weights_note = "# The weights pycore trained are loaded into this model below."
+    else:
+        raise ValueError(f"weights must be 'random' or 'loaded', got {weights!r}")
     lines = ["import torch", "",
              f"# Input: a batch of shape (N, {c}, {h}, {w}), values in [0, 1].",
-             "# torch draws its own initial weights; pycore's (seeded He-uniform) differ.",
+             weights_note,
              "model = torch.nn.Sequential("]
     for cfg, in_shape, row in _valid_walk(spec, input_shape):
         out = shape_text(row["output_shape"])

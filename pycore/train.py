@@ -482,7 +482,7 @@ def torch_model_code(spec, input_shape, weights_file: str = "model.npz") -> str:
     """
     # the builder's code generator writes the Sequential; this adds the weights
     spec = normalize_spec(spec)
-    source = codegen.torch_code(spec, input_shape)
+    source = codegen.torch_code(spec, input_shape, weights="loaded")
     # the loading goes between the Sequential and torch_code's closing example lines
     lines = source.rstrip("\n").split("\n")
     example = next((i for i, line in enumerate(lines) if line.startswith("x = torch.rand(")), len(lines))

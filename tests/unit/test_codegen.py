@@ -40,3 +40,12 @@ def test_an_invalid_stack_has_no_code_and_says_why():
 
 def test_shape_text():
     assert codegen.shape_text([10, 11, 15]) == "10×11×15"
+
+
+def test_torch_code_says_whose_weights_the_model_holds():
+    spec = [{"type": "conv2d", "filters": 2, "kernel_size": 3}, {"type": "flatten"}]
+    assert "torch draws its own initial weights" in codegen.torch_code(spec, (1, 5, 5))
+    loaded = codegen.torch_code(spec, (1, 5, 5), weights="loaded")
+    assert "loaded into this model below" in loaded and "torch draws" not in loaded
+    with pytest.raises(ValueError, match="weights must be 'random' or 'loaded', got 'trained'"):
+        codegen.torch_code(spec, (1, 5, 5), weights="trained")
