@@ -5,7 +5,7 @@
 // autocompletion and more the panel does not need). Tab indents (`indentWithTab`) but
 // does not trap focus: CodeMirror's tab-focus mode makes Escape, then Tab (or Shift+Tab)
 // within 2 s, move focus out of the editor; Ctrl+M (Shift+Alt+M on macOS) toggles it.
-import { EditorState, Compartment } from "@codemirror/state";
+import { EditorState, Compartment, Prec } from "@codemirror/state";
 import {
   EditorView, keymap, lineNumbers, highlightActiveLine, highlightActiveLineGutter,
   drawSelection, highlightSpecialChars, placeholder,
@@ -36,7 +36,7 @@ export const basicSetup = [
 ];
 
 export {
-  EditorState, Compartment, EditorView, keymap, lineNumbers, highlightActiveLine,
+  EditorState, Compartment, Prec, EditorView, keymap, lineNumbers, highlightActiveLine,
   highlightActiveLineGutter, drawSelection, placeholder, defaultKeymap, history, historyKeymap,
   indentWithTab, toggleTabFocusMode, syntaxHighlighting, defaultHighlightStyle, python,
 };

@@ -20,7 +20,7 @@ VENDOR_SUBDIR = Path("js") / "vendor"
 BUNDLE_NAME = "codemirror.js"
 LICENSES_NAME = "codemirror.LICENSES.txt"
 # What the panel imports from the bundle (the unit test checks each is exported).
-EXPORTS = ("EditorState", "Compartment", "EditorView", "keymap", "lineNumbers", "highlightActiveLine",
+EXPORTS = ("EditorState", "Compartment", "Prec", "EditorView", "keymap", "lineNumbers", "highlightActiveLine",
            "highlightActiveLineGutter", "drawSelection", "placeholder", "defaultKeymap", "history",
            "historyKeymap", "indentWithTab", "toggleTabFocusMode", "syntaxHighlighting",
            "defaultHighlightStyle", "python", "basicSetup")
