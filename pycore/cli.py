@@ -305,25 +305,6 @@ def _load_image(path, max_side):
         raise _Failure(str(e)) from None
 
 
-def _to_png_gray(fmap):
-    """(H, W) float -> (H, W) uint8, min-max scaled over the finite values; a constant
-    map -> 128; +inf -> 255, -inf and NaN -> 0 (128 when no value is finite)."""
-    lo, hi = img.value_range(fmap)
-    if lo is None:
-        out = np.full(fmap.shape, 128, dtype=np.uint8)
-        out[np.isposinf(fmap)] = 255
-        out[np.isneginf(fmap)] = 0
-        return out
-    if hi == lo:
-        out = np.full(fmap.shape, 128, dtype=np.uint8)
-    else:
-        scaled = (np.nan_to_num(fmap, nan=lo, posinf=hi, neginf=lo) - lo) * (255.0 / (hi - lo))
-        out = np.rint(np.clip(scaled, 0, 255)).astype(np.uint8)
-    out[np.isposinf(fmap)] = 255
-    out[np.isneginf(fmap) | np.isnan(fmap)] = 0
-    return out
-
-
 def _describe(fmap):
     """'range lo .. hi' over the finite values, and the overflow sentence if any."""
     stats = img.map_stats(fmap)
@@ -386,7 +367,7 @@ def _cmd_apply(args):
         fmap = y[0]                                             # (OH, OW)
         path = out_dir / f"{i:02d}_{label}.png"
         try:
-            Image.fromarray(_to_png_gray(fmap)).save(path)
+            Image.fromarray(img.gray_levels(fmap)).save(path)
         except OSError as e:
             raise _Failure(f"cannot write {str(path)!r}: {e}") from None
         print(f"{path.name}: {label} shape {tuple(fmap.shape)} {_describe(fmap)}")

@@ -14,9 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
+from . import image as img
 from . import network
 
-__all__ = ["torch_code", "pycore_code", "shape_text", "file_stem", "file_stems", "gray_levels", "shown_image",
+__all__ = ["torch_code", "pycore_code", "shape_text", "file_stem", "file_stems", "shown_image",
            "write_shown", "view_script", "view_notebook"]
 
 
@@ -188,22 +189,6 @@ def file_stems(titles) -> list[str]:
     return [file_stem(i, t) for i, t in enumerate(titles, start=1)]
 
 
-def gray_levels(a) -> np.ndarray:
-    """A map -> uint8 levels, min–max over the finite values (the page's gray mode): a
-    constant map is 128, +inf 255, -inf and NaN 0."""
-    a = np.asarray(a, dtype=np.float64)
-    finite = np.isfinite(a)
-    out = np.full(a.shape, 128, dtype=np.uint8)
-    if finite.any():
-        lo, hi = float(a[finite].min()), float(a[finite].max())
-        if hi > lo:
-            scaled = (np.where(finite, a, lo) - lo) * (255.0 / (hi - lo))
-            out = np.rint(np.clip(scaled, 0, 255)).astype(np.uint8)
-    out[np.isposinf(a)] = 255
-    out[np.isneginf(a) | np.isnan(a)] = 0
-    return out
-
-
 def shown_image(a, rgb: bool = False) -> np.ndarray:
     """What a show draws, as 8-bit pixels: (H, W) gray, or (H, W, 3) for ``rgb``.
 
@@ -216,11 +201,11 @@ def shown_image(a, rgb: bool = False) -> np.ndarray:
             raise ValueError(f"an RGB show is (3, H, W); got shape {a.shape}")
         return np.rint(np.clip(np.nan_to_num(a.transpose(1, 2, 0), nan=0.0), 0, 1) * 255).astype(np.uint8)
     if a.ndim == 1:
-        return gray_levels(a[np.newaxis])
+        return img.gray_levels(a[np.newaxis])
     if a.ndim == 2:
-        return gray_levels(a)
+        return img.gray_levels(a)
     if a.ndim == 3:
-        levels = gray_levels(a)
+        levels = img.gray_levels(a)
         c, h, w = a.shape
         out = np.zeros((h, c * (w + 1) - 1), dtype=np.uint8)
         for i in range(c):

@@ -61,7 +61,8 @@ import numpy as np
 
 __all__ = ["CHANNELS", "COLORS", "FITS", "MAX_SOURCE_PIXELS", "DEFAULT_MAX_SIDE", "from_rgba", "from_pixels",
            "working_size", "input_plane", "block_cells", "area_weights", "resample_axis", "fit_image", "block_mean",
-           "value_range", "nonfinite", "map_stats", "read_header", "image_size_from_header", "check_pixel_limit",
+           "value_range", "nonfinite", "gray_levels", "map_stats", "read_header", "image_size_from_header",
+           "check_pixel_limit",
            "decode_image_bytes"]
 
 # the planes the convolution panel can filter: the RGB mean or one channel
@@ -379,6 +380,22 @@ def nonfinite(a: Any) -> dict:
         # NaN comes from inf − inf or 0 · inf, so it too starts with a value too large for float32
         text += ": the values overflowed (too large for 32-bit floats)"
     return {"any": bool(total), "posinf": posinf, "neginf": neginf, "nan": nan, "text": text}
+
+
+def gray_levels(a) -> np.ndarray:
+    """A map -> uint8 levels, min–max over the finite values (the page's gray mode): a
+    constant map is 128, +inf 255, -inf and NaN 0."""
+    a = np.asarray(a, dtype=np.float64)
+    finite = np.isfinite(a)
+    out = np.full(a.shape, 128, dtype=np.uint8)
+    if finite.any():
+        lo, hi = float(a[finite].min()), float(a[finite].max())
+        if hi > lo:
+            scaled = (np.where(finite, a, lo) - lo) * (255.0 / (hi - lo))
+            out = np.rint(np.clip(scaled, 0, 255)).astype(np.uint8)
+    out[np.isposinf(a)] = 255
+    out[np.isneginf(a) | np.isnan(a)] = 0
+    return out
 
 
 def map_stats(a: Any) -> dict:
