@@ -34,13 +34,14 @@ alternatives.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import sys
 from typing import Any
 
 import numpy as np
 
-from . import validate
+from . import blas, validate
 
 # Pyodide's numpy (2.0.2 in Pyodide 0.27.7) is built without BLAS and without SIMD,
 # which changes which numpy call is fastest. Measured in Chromium 156, float32, ms:
@@ -54,6 +55,8 @@ _NO_BLAS_NO_SIMD = sys.platform == "emscripten"
 
 __all__ = [
     "ACTIVATIONS",
+    "CONV_FFT_MODES",
+    "POOL_ORDERS",
     "PADDING_MODES",
     "PAD_MODES",
     "ConvGeometry",
@@ -61,6 +64,7 @@ __all__ = [
     "as_float_array",
     "avg_pool2d",
     "check_pad_fits",
+    "compute_paths",
     "conv2d",
     "conv_output_geometry",
     "conv_output_size",
@@ -78,6 +82,46 @@ __all__ = [
     "softmax",
     "tanh",
 ]
+
+# Which implementation the ops use where there is more than one (each gives the loop
+# twins' numbers; see tests/unit/test_fast_paths.py). "auto" chooses by platform and
+# size, as measured (the notes at _conv2d_fft_wanted and _pool_reduce);
+# :func:`compute_paths` forces one.
+CONV_FFT_MODES = ("auto", "on", "off")  # FFT correlation for large kernels at stride 1
+POOL_ORDERS = ("auto", "rows_first", "cols_first")  # which axis pooling reduces first
+_PATHS = {"fft": "auto", "pool": "auto"}
+
+
+@contextlib.contextmanager
+def compute_paths(gemm: str | None = None, fft: str | None = None, pool: str | None = None):
+    """Within the block, force the implementation of the ops' fast paths.
+
+    Parameters
+    ----------
+    gemm : {"auto", "blas", "numpy"}, optional
+        Matrix products (conv's im2col tiles, the layers' passes): see :func:`pycore.blas.use`.
+    fft : {"auto", "on", "off"}, optional
+        "on" takes FFT correlation wherever it applies (stride 1, dilation 1, one group,
+        finite input), whatever the kernel size; "off" never.
+    pool : {"auto", "rows_first", "cols_first"}, optional
+        The order in which pooling reduces a window's axes.
+
+    None leaves a path as it is. The previous choice comes back on leaving the block.
+    """
+    if fft is not None:
+        validate.choice(fft, CONV_FFT_MODES, "fft")
+    if pool is not None:
+        validate.choice(pool, POOL_ORDERS, "pool")
+    before = dict(_PATHS)
+    with contextlib.ExitStack() as stack:
+        if gemm is not None:
+            stack.enter_context(blas.use(gemm))
+        _PATHS.update({k: v for k, v in (("fft", fft), ("pool", pool)) if v is not None})
+        try:
+            yield
+        finally:
+            _PATHS.update(before)
+
 
 # How :func:`pad` can fill a border.
 PAD_MODES = ("constant", "reflect", "replicate", "circular")
@@ -532,6 +576,148 @@ def _leading_dim(T: int, itemsize: int) -> int:
     return lines * line
 
 
+# FFT correlation (overlap-save) replaces the direct product for large kernels at
+# stride 1 without dilation or groups, when the output has at least _FFT_MIN_OUTPUT
+# positions (small maps and the explorers stay exact and direct). Measured on
+# 512x512 inputs, float32, ms direct / FFT, ratios from one run on a loaded machine:
+#   Pyodide (direct = OpenBLAS sgemm): 1->1 7x7 13.8/16.6; 1->3 7x7 70/68, 11x11 226/65;
+#     3->8 5x5 295/305, 7x7 906/127, 9x9 681/196, 11x11 1049/213
+#   CPython (direct = numpy + OpenBLAS, SIMD): 3->8 5x5 11.6/35, 7x7 72/101, 9x9 89/113,
+#     11x11 406/138; 1->3 11x11 96/36
+# The direct cost grows with taps x C_in x C_out, the FFT's with (C_in + C_out) per
+# output, so Pyodide switches on _fft_work (at least 60); CPython's SIMD direct path
+# keeps up longer and switches at 10x10 taps. The FFT's error is about 1e-7 of the
+# output's magnitude in float32 (not bit-exact).
+_FFT_MIN_WORK = 60.0
+_FFT_MIN_TAPS_CPYTHON = 100
+_FFT_MIN_OUTPUT = 64 * 64
+
+
+def _fft_work(taps: int, c_in: int, c_out: int) -> float:
+    """Direct work over FFT work, up to a constant: ``taps * C_in * C_out / (C_in + C_out)``."""
+    return taps * c_in * c_out / (c_in + c_out)
+
+
+# FFT lengths tried per axis: products of 2, 3 and 5, where pocketfft is fastest.
+_FFT_LENGTHS = (16, 24, 32, 40, 48, 64, 80, 96, 128, 160, 192, 256)
+
+
+def _conv2d_fft_wanted(xp, w, stride, dilation, groups, Ho, Wo) -> bool:
+    """Whether :func:`_conv2d_core` takes :func:`_conv2d_fft` (see _FFT_MIN_TAPS)."""
+    mode = _PATHS["fft"]
+    if mode == "off":
+        return False
+    if mode not in ("on", "auto"):
+        raise ValueError(f"fft path must be one of {CONV_FFT_MODES}, got {mode!r}")
+    if stride != (1, 1) or dilation != (1, 1) or groups != 1 or xp.shape[0] == 0:
+        return False
+    C_out, C_in, kH, kW = w.shape
+    if mode == "auto":
+        if Ho * Wo < _FFT_MIN_OUTPUT:
+            return False
+        if _NO_BLAS_NO_SIMD:
+            if _fft_work(kH * kW, C_in, C_out) < _FFT_MIN_WORK:
+                return False
+        elif kH * kW < _FFT_MIN_TAPS_CPYTHON:
+            return False
+    # a NaN or inf would spread over its whole FFT block, not just the windows that see it:
+    # such inputs (and sums that overflow) take the direct path
+    return bool(np.isfinite(np.add.reduce(xp, axis=None)) and np.isfinite(np.add.reduce(w, axis=None)))
+
+
+def _fft_length(n: int, k: int) -> int:
+    """FFT length along one axis for ``n`` outputs of a ``k``-tap kernel.
+
+    The shortest candidate of :data:`_FFT_LENGTHS` that holds the whole axis, or, when
+    none is that short, the shortest of at least ``max(64, 4k)``: shorter blocks repeat
+    too much of the input (the kernel's overlap), longer ones cost more per element
+    (measured on 512x512, kernels 5..11: 64-96 fastest in Pyodide, 48-64 in CPython;
+    32 and 128 up to 2x slower).
+    """
+    whole = n + k - 1
+    for L in _FFT_LENGTHS:
+        if L >= whole:
+            return L if L <= max(64, 4 * k) else _fft_length_blocked(k)
+    return _fft_length_blocked(k)
+
+
+def _fft_length_blocked(k: int) -> int:
+    floor = max(64, 4 * k)
+    for L in _FFT_LENGTHS:
+        if L >= floor:
+            return L
+    return 1 << int(np.ceil(np.log2(floor)))
+
+
+def _conv2d_fft(xp: np.ndarray, w: np.ndarray, bias: np.ndarray | None, Ho: int, Wo: int) -> np.ndarray:
+    """Valid cross-correlation (stride 1, one group) by overlap-save FFT.
+
+    Parameters
+    ----------
+    xp : ndarray, shape (N, C_in, Hp, Wp), finite
+    w : ndarray, shape (C_out, C_in, kH, kW), same dtype
+    bias : ndarray, shape (C_out,), or None
+    Ho, Wo : int
+        ``Hp - kH + 1``, ``Wp - kW + 1``.
+
+    Returns
+    -------
+    ndarray, shape (N, C_out, Ho, Wo), ``xp``'s dtype
+
+    Notes
+    -----
+    The output is cut into blocks of ``(Lh - kH + 1) x (Lw - kW + 1)``; each block's
+    input patch of ``Lh x Lw`` (overlapping its neighbours by the kernel) is transformed
+    with ``numpy.fft.rfft2`` (float32 stays float32 in numpy 2), multiplied by the
+    conjugate spectra of the kernels (circular cross-correlation) and summed over input
+    channels in the frequency domain; the inverse transform's first block of each patch
+    is the valid correlation there. Block rows go in bands so the spectra stay near
+    :data:`_TILE_BUDGET_BYTES`.
+    """
+    N, C_in, Hp, Wp = xp.shape
+    C_out, _, kH, kW = w.shape
+    dtype = xp.dtype
+    Lh, Lw = _fft_length(Ho, kH), _fft_length(Wo, kW)
+    bh, bw = Lh - kH + 1, Lw - kW + 1
+    nbh, nbw = -(-Ho // bh), -(-Wo // bw)
+    need_h, need_w = (nbh - 1) * bh + Lh, (nbw - 1) * bw + Lw
+    if need_h > Hp or need_w > Wp:
+        xe = np.zeros((N, C_in, max(Hp, need_h), max(Wp, need_w)), dtype=dtype)
+        xe[:, :, :Hp, :Wp] = xp
+    else:
+        xe = xp
+    sN, sC, sH, sW = xe.strides
+    patches = np.lib.stride_tricks.as_strided(
+        xe, shape=(N, C_in, nbh, nbw, Lh, Lw), strides=(sN, sC, bh * sH, bw * sW, sH, sW),
+        writeable=False)
+    wf = np.conj(np.fft.rfft2(w, s=(Lh, Lw)))  # (C_out, C_in, Lh, Lw//2+1)
+    F = Lw // 2 + 1
+    per_block_row = N * (C_in + 2 * C_out) * nbw * Lh * F * wf.itemsize
+    band = max(1, min(nbh, _TILE_BUDGET_BYTES // max(1, per_block_row)))
+    out = np.empty((N, C_out, Ho, Wo), dtype=dtype)
+    for b0 in range(0, nbh, band):
+        b1 = min(nbh, b0 + band)
+        r = b1 - b0
+        X = np.fft.rfft2(patches[:, :, b0:b1])  # (N, C_in, r, nbw, Lh, F)
+        Y = np.empty((N, C_out, r, nbw, Lh, F), dtype=X.dtype)
+        tmp = np.empty_like(Y) if C_in > 1 else None
+        for c in range(C_in):
+            xc = X[:, c, None]
+            wc = wf[None, :, c, None, None]
+            if c == 0:
+                np.multiply(xc, wc, out=Y)
+            else:
+                np.multiply(xc, wc, out=tmp)
+                Y += tmp
+        y = np.fft.irfft2(Y, s=(Lh, Lw))[..., :bh, :bw]  # (N, C_out, r, nbw, bh, bw)
+        y = y.transpose(0, 1, 2, 4, 3, 5).reshape(N, C_out, r * bh, nbw * bw)
+        h0, h1 = b0 * bh, min(Ho, b1 * bh)
+        out[:, :, h0:h1] = y[:, :, : h1 - h0, :Wo]
+    if bias is not None:
+        out += bias[:, None, None]
+    return out
+
+
 def _conv2d_core(
     xp: np.ndarray,
     w: np.ndarray,
@@ -619,6 +805,16 @@ def _conv2d_core(
             out += bias[:, None, None]
         return out
 
+    if _conv2d_fft_wanted(xp, w, stride, dilation, groups, Ho, Wo):
+        return _conv2d_fft(xp, w, bias, Ho, Wo)
+
+    lib = blas.library()
+    if lib is not None and dtype == np.float32 and blas.mode() == "auto":
+        # In Pyodide, numpy's einsum beat OpenBLAS's generic sgemm on these thin products
+        # (8 x 27..300 @ 27..300 x T: 5-7 against 4-5 GFLOP/s; 512x512 RGB 8x3x3 20.7
+        # against 22.4 ms, 8x5x5 132 against 172 ms), while dgemm beat einsum in float64
+        # (8x3x3: 50 against 69 ms)
+        lib = None
     K = kH * kW * Cg
     # buffer rows are ordered (tap i, tap j, channel): match the weights to it
     wm = np.ascontiguousarray(w.transpose(0, 2, 3, 1)).reshape(G, Og, K)
@@ -647,7 +843,12 @@ def _conv2d_core(
                         t += 1
                 # merging (rows, cols) of one output plane is always a view
                 o = og[n0:n1, :, r0:r1].reshape(m, Og, T)
-                if _NO_BLAS_NO_SIMD:
+                if lib is not None:
+                    # OpenBLAS's blocked sgemm/dgemm, written straight into the output
+                    # band (its row pitch is the plane's, Ho*Wo)
+                    for n in range(m):
+                        blas.gemm(wg, buf[n, :, :T], o[n], lib)
+                elif _NO_BLAS_NO_SIMD:
                     # einsum's sum-of-products loop streams over T; numpy's
                     # non-BLAS matmul walks columns (see module note)
                     np.einsum("ok,nkt->not", wg, buf[:m, :, :T], out=o)
@@ -828,10 +1029,10 @@ def _pool_reduce(x4: np.ndarray, k, s, p, d, geo_h: ConvGeometry, geo_w: ConvGeo
     fill : float
         Value read at cells outside the input (padding and ceil_mode's
         overhang): -inf for max, 0 for sum.
-    combine : callable ``(acc, view) -> acc``
-        Folds one more tap into the accumulator (may work in place and return
-        ``acc``, or return a new array); associative and commutative, e.g.
-        :func:`_add_into`, :func:`_max_into`.
+    combine : callable ``(a, b, out) -> array``
+        Combines two taps, into ``out`` when it is an array (it may also return a new
+        one) or into a new array when ``out`` is None; associative and commutative,
+        e.g. :func:`_add_into`, :func:`_max_into`.
 
     Returns
     -------
@@ -839,10 +1040,14 @@ def _pool_reduce(x4: np.ndarray, k, s, p, d, geo_h: ConvGeometry, geo_w: ConvGeo
 
     Notes
     -----
-    The window is separable: reduce the kW taps along the width first (at
-    output width, full height), then the kH taps along the height.  That is
-    kW-1 + kH-1 whole-array ufunc calls instead of kH*kW-1, each over a
-    strided view, never a per-pixel loop.
+    The window is separable: reduce the taps along one axis, then along the
+    other: kW-1 + kH-1 whole-array ufunc calls instead of kH*kW-1, each over a
+    strided view, never a per-pixel loop. Which axis goes first is the pool order
+    (:func:`compute_paths`); the first two taps are combined straight into a new
+    array rather than the first copied. Measured in Pyodide (2x2 on 8x512x512, best
+    of 30 interleaved runs, ms): max 3.7 width first / 4.4 height first, avg 1.5 /
+    2.0 (the copy of the first tap made avg 2.2); CPython is fastest width first too,
+    so "auto" is width first everywhere and the other order stays for measuring.
     """
     Ho, Wo = geo_h.size, geo_w.size
     N, C, H, W = x4.shape
@@ -856,38 +1061,48 @@ def _pool_reduce(x4: np.ndarray, k, s, p, d, geo_h: ConvGeometry, geo_w: ConvGeo
         h = min(H, need_h - p[0])
         w_ = min(W, need_w - p[1])
         src[:, :, p[0] : p[0] + h, p[1] : p[1] + w_] = x4[:, :, :h, :w_]
-    rows = np.empty((N, C, need_h, Wo), dtype=x4.dtype)
-    for j in range(k[1]):
-        view = src[:, :, :need_h, j * d[1] : j * d[1] + (Wo - 1) * s[1] + 1 : s[1]]
-        if j == 0:
-            np.copyto(rows, view)
-        else:
-            rows = combine(rows, view)
-    out = np.empty((N, C, Ho, Wo), dtype=x4.dtype)
-    for i in range(k[0]):
-        view = rows[:, :, i * d[0] : i * d[0] + (Ho - 1) * s[0] + 1 : s[0]]
-        if i == 0:
-            np.copyto(out, view)
-        else:
-            out = combine(out, view)
-    return out
+    order = _PATHS["pool"]
+    if order == "auto":
+        order = "cols_first"
+    col_views = [(lambda a, j=j: a[:, :, :, j * d[1] : j * d[1] + (Wo - 1) * s[1] + 1 : s[1]])
+                 for j in range(k[1])]
+    row_views = [(lambda a, i=i: a[:, :, i * d[0] : i * d[0] + (Ho - 1) * s[0] + 1 : s[0]])
+                 for i in range(k[0])]
+    if order == "cols_first":
+        # the width taps first (at output width, full height), then the height taps
+        return _fold(combine, row_views, _fold(combine, col_views, src[:, :, :need_h]))
+    if order == "rows_first":
+        # the height taps first, over whole rows (contiguous), then the width taps
+        return _fold(combine, col_views, _fold(combine, row_views, src[:, :, :, :need_w]))
+    raise ValueError(f"pool order must be one of {POOL_ORDERS}, got {order!r}")
 
 
-def _add_into(acc: np.ndarray, view: np.ndarray) -> np.ndarray:
-    return np.add(acc, view, out=acc)
+def _fold(combine, views, a: np.ndarray) -> np.ndarray:
+    """Combine the views of ``a`` into a new array: the first two taps straight into it
+    (no copy of the first), the others folded in place."""
+    if len(views) == 1:
+        return views[0](a).copy()
+    acc = combine(views[0](a), views[1](a), None)
+    for view in views[2:]:
+        acc = combine(acc, view(a), acc)
+    return acc
 
 
-def _max_into(acc: np.ndarray, view: np.ndarray) -> np.ndarray:
+def _add_into(a: np.ndarray, b: np.ndarray, out: np.ndarray | None) -> np.ndarray:
+    return np.add(a, b, out=out)
+
+
+def _max_into(a: np.ndarray, b: np.ndarray, out: np.ndarray | None) -> np.ndarray:
     # np.maximum propagates NaN, as torch does.
-    return np.maximum(acc, view, out=acc)
+    return np.maximum(a, b, out=out)
 
 
-def _max_into_no_nan(acc: np.ndarray, view: np.ndarray) -> np.ndarray:
-    # Only for inputs without NaN (np.where would drop a NaN in `view`).
+def _max_into_no_nan(a: np.ndarray, b: np.ndarray, out: np.ndarray | None) -> np.ndarray:
+    # Only for inputs without NaN (np.where would drop a NaN in `b`).
     # Without SIMD (Pyodide) a select is 5x faster than np.maximum; see module note.
     if _NO_BLAS_NO_SIMD:
-        return np.where(view > acc, view, acc)
-    return np.maximum(acc, view, out=acc)
+        return np.where(b > a, b, a)
+    return np.maximum(a, b, out=out)
 
 
 def max_pool2d(

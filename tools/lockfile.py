@@ -9,8 +9,9 @@ from pathlib import Path
 from tools.project import BuildError, sha256_file
 
 # Packages of the official lock that dist/ ships (their dependencies come along):
-# those pycore needs, loaded at start,
-SHIPPED_PACKAGES = ("numpy",)
+# those pycore needs, loaded at start (openblas: the shared library pycore.blas calls
+# through ctypes for its matrix products; Pyodide's numpy has no BLAS of its own),
+SHIPPED_PACKAGES = ("numpy", "openblas")
 # and those the worker loads only when needed (Pillow: files the browser cannot decode).
 ON_DEMAND_PACKAGES = ("pillow",)
 DIST_PACKAGES = SHIPPED_PACKAGES + ON_DEMAND_PACKAGES

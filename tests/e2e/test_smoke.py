@@ -38,6 +38,6 @@ def test_build_info_is_served(server):
         assert resp.headers["Content-Type"] == "application/json"
         info = json.load(resp)
     assert info["pyodide_version"] == "0.27.7"
-    assert {w["name"] for w in info["wheels"]} == {"numpy", "pycore", "Pillow"}
+    assert {w["name"] for w in info["wheels"]} == {"numpy", "openblas", "pycore", "Pillow"}
     # Pillow is shipped for the files the browser cannot decode and loaded only then
     assert {w["name"] for w in info["wheels"] if w.get("on_demand")} == {"Pillow"}

@@ -21,6 +21,8 @@ TINY = {
     "conv_gray_512_3x3": {"h": 9, "w": 11},
     "conv_rgb_512_8x3x3": {"h": 7, "w": 6},
     "conv_rgb_512_8x5x5": {"h": 8, "w": 9},
+    "conv_rgb_512_8x7x7": {"h": 9, "w": 8},
+    "conv_rgb_512_8x11x11": {"h": 12, "w": 11},
     "conv_rgb_1024_8x3x3": {"h": 5, "w": 5},
     "maxpool_8x512_2x2": {"c": 2, "h": 6, "w": 8},
     "avgpool_8x512_2x2": {"c": 2, "h": 6, "w": 8},
@@ -280,6 +282,32 @@ def test_targets_are_evaluated_as_the_issue_states():
     assert _target(r, "bytes transferred, cold start")["met"] is False  # 21 MB >= 20 MB
     # pools have no TF.js target; conv has no forward target
     assert not [t for t in r["targets"] if t["case"] == "pool_a" and "TF.js" in t["figure"]]
+
+
+def test_speed_issue_targets_are_reported_per_case_and_overall():
+    r = _results()
+    cases = r["cases"] + [
+        report.case_entry("conv_rgb_512_8x11x11", {"label": "conv 11", "kind": "conv"}, 60.0, 50.0,
+                          {"tfjs_wasm_ms": 70.0}),
+        report.case_entry("avgpool_8x512_2x2", {"label": "avg", "kind": "pool"}, 1.6, 1.0),
+    ]
+    targets = report.speed_targets(cases, r["startup"], r["latency"], {"speedup": 1.2})
+    by = {(t["figure"].removeprefix(report.SPEED), t["case"]): t for t in targets}
+    assert by[("browser / CPython", "conv_rgb_512_8x11x11")]["met"] is True       # 1.2 <= 1.5
+    assert by[("pycore (browser) / TF.js wasm", "conv_rgb_512_8x11x11")]["met"] is True  # 60 < 70
+    assert by[("browser / CPython", "avgpool_8x512_2x2")]["met"] is False          # 1.6 > 1.5
+    assert by[("browser / CPython", "seed_forward")]["met"] is False               # 40 > 3
+    assert ("browser / CPython", "conv_a") not in by                               # not an issue case
+    assert by[("all workers vs one, conv 1024x1024 RGB 8x3x3", None)]["met"] is False
+    assert by[("edit -> redraw p95", None)]["met"] is False                        # 140 > 50
+    assert by[("bytes transferred, cold start", None)]["met"] is False             # 21 MB > 9 MB
+    assert by[("warm start / cold start", None)]["value"] == pytest.approx(0.5)
+    assert by[("warm start / cold start", None)]["met"] is True
+    unknown = report.speed_targets([], {}, {})
+    assert all(t["met"] is None for t in unknown) and len(unknown) == 4
+    r["targets"] += targets
+    labels = [row[0] for row in report.table_rows(r)]
+    assert "warm start / cold start" in labels and "all workers vs one, conv 1024x1024 RGB" in labels
 
 
 def test_a_missing_figure_is_unknown_not_met():

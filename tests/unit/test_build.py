@@ -253,7 +253,7 @@ def fake_official_lock(tmp_path: Path, numpy_bytes: bytes) -> Path:
     lock = {"info": LOCK_INFO, "packages": {
         "numpy": entry("numpy", file_name=NUMPY_WHEEL, sha256=sha(numpy_bytes)),
         "scipy": entry("scipy", ["numpy", "openblas"]),
-        "openblas": entry("openblas"),
+        "openblas": entry("openblas", file_name="openblas-0.3.26.zip", sha256=sha(b"openblas")),
         "pillow": entry("Pillow"),
     }}
     path = tmp_path / "official-lock.json"
@@ -267,11 +267,12 @@ def test_make_lock_adds_pycore_depending_on_numpy_and_prunes(tmp_path):
     pyo = tmp_path / "pyodide"
     pyo.mkdir()
     (pyo / NUMPY_WHEEL).write_bytes(b"numpy")
+    (pyo / "openblas-0.3.26.zip").write_bytes(b"openblas")
     official = fake_official_lock(tmp_path, b"numpy")
     wheel = make_wheel(pyo / "pycore-9.9.9-py3-none-any.whl", "pycore", "9.9.9",
                        ["numpy>=1.26", 'pillow>=10; extra == "cli"', 'pytest; extra == "test"'])
     lock = lockfile.make_lock(official, pyo, wheel)
-    assert set(lock["packages"]) == {"numpy", "pycore"}
+    assert set(lock["packages"]) == {"numpy", "openblas", "pycore"}
     pycore = lock["packages"]["pycore"]
     assert pycore["depends"] == ["numpy"]
     assert pycore["file_name"] == "pycore-9.9.9-py3-none-any.whl"  # relative to pyodide/
@@ -292,13 +293,13 @@ def test_make_lock_refuses_an_unshipped_runtime_dependency(tmp_path):
         lockfile.make_lock(official, pyo, wheel)
 
 
-def test_official_lock_ships_numpy_alone():
+def test_official_lock_ships_numpy_and_openblas():
     lock_path = project.NODE_MODULES / "pyodide" / "pyodide-lock.json"
     if not lock_path.is_file():
         pytest.skip("node_modules/pyodide is not installed (run python3 build.py)")
     official = json.loads(lock_path.read_text())
     assert official["info"]["version"] == project.PYODIDE_VERSION
-    assert lockfile.dependency_closure(official["packages"], lockfile.SHIPPED_PACKAGES) == ["numpy"]
+    assert lockfile.dependency_closure(official["packages"], lockfile.SHIPPED_PACKAGES) == ["numpy", "openblas"]
     numpy = official["packages"]["numpy"]
     assert (numpy["file_name"], numpy["sha256"]) == (NUMPY_WHEEL, NUMPY_SHA256)
 

@@ -45,6 +45,17 @@ CASES: dict[str, dict] = {
         "kind": "conv", "sizes": {"c_in": 3, "h": 512, "w": 512, "c_out": 8, "k": 5},
         "peers": ["tfjs"],
     },
+    # large kernels: pycore takes FFT correlation there (ops._conv2d_fft_wanted)
+    "conv_rgb_512_8x7x7": {
+        "label": "conv2d 512x512 RGB, 8 filters 7x7",
+        "kind": "conv", "sizes": {"c_in": 3, "h": 512, "w": 512, "c_out": 8, "k": 7},
+        "peers": ["tfjs"],
+    },
+    "conv_rgb_512_8x11x11": {
+        "label": "conv2d 512x512 RGB, 8 filters 11x11",
+        "kind": "conv", "sizes": {"c_in": 3, "h": 512, "w": 512, "c_out": 8, "k": 11},
+        "peers": ["tfjs"],
+    },
     "conv_rgb_1024_8x3x3": {
         "label": "conv2d 1024x1024 RGB, 8 filters 3x3",
         "kind": "conv", "sizes": {"c_in": 3, "h": 1024, "w": 1024, "c_out": 8, "k": 3},

@@ -20,6 +20,20 @@ TRANSFER_LIMIT = 20_000_000  # bytes (20 MB, decimal)
 EXPLORER_STEPS_PER_S = 30.0  # sliding-window explorer on 32x32, arithmetic panel showing (issue 4)
 TRAIN_TO_95_MS = 5000.0      # train digits to 95% test accuracy with the defaults, in the page (issue 10)
 
+# The speed and start-up issue's targets (issue 13): reported beside the others, never enforced.
+SPEED = "speed issue: "      # the prefix of their figure names
+SPEED_RATIO_LIMITS = {       # case id -> browser / CPython at most (one worker)
+    "conv_gray_512_3x3": 2.0, "conv_rgb_512_8x3x3": 4.0, "conv_rgb_512_8x5x5": 4.0,
+    "conv_rgb_1024_8x3x3": 3.2, "conv_rgb_512_8x11x11": 1.5,
+    "maxpool_8x512_2x2": 2.0, "avgpool_8x512_2x2": 1.5,
+    "seed_forward": 3.0, "digits_train_step": 3.0,
+}
+SPEED_BEAT_TFJS_WASM = ("conv_rgb_512_8x11x11",)  # pycore (browser) / TF.js wasm < 1
+SPEED_WORKERS = 1.6           # all workers vs one, conv 1024x1024 RGB 8x3x3, 2 cores: at least
+SPEED_REDRAW_P95_MS = 50.0    # edit -> redraw p95, 512x512 image, 3 filters
+SPEED_COLD_BYTES = 9_000_000  # bytes transferred on a cold start (compressed)
+SPEED_WARM_OVER_COLD = 0.5    # warm start / cold start
+
 
 def median(values) -> float | None:
     vals = [float(v) for v in values if v is not None]
@@ -58,10 +72,35 @@ def _target(figure: str, case: str | None, value, op: str, limit, unit: str = ""
     return {"figure": figure, "case": case, "value": value, "target": text, "met": met}
 
 
+def speed_targets(cases: list[dict], startup: dict, latency: dict,
+                  workers: dict | None = None) -> list[dict]:
+    """The speed issue's targets (SPEED_*), figure names prefixed with SPEED."""
+    out = []
+    for c in cases:
+        cid, peer = c.get("id"), c.get("peer") or {}
+        if cid in SPEED_RATIO_LIMITS:
+            out.append(_target(SPEED + "browser / CPython", cid, c.get("ratio"), "<=",
+                               SPEED_RATIO_LIMITS[cid], "x"))
+        if cid in SPEED_BEAT_TFJS_WASM:
+            out.append(_target(SPEED + "pycore (browser) / TF.js wasm", cid,
+                               ratio(c.get("browser_ms"), peer.get("tfjs_wasm_ms")), "<", 1.0, "x"))
+    st = startup or {}
+    out.append(_target(SPEED + "all workers vs one, conv 1024x1024 RGB 8x3x3", None,
+                       (workers or {}).get("speedup"), ">=", SPEED_WORKERS, "x"))
+    out.append(_target(SPEED + "edit -> redraw p95", None, (latency or {}).get("p95_ms"), "<=",
+                       SPEED_REDRAW_P95_MS, " ms"))
+    out.append(_target(SPEED + "bytes transferred, cold start", None, st.get("cold_bytes"), "<=",
+                       SPEED_COLD_BYTES, " B"))
+    out.append(_target(SPEED + "warm start / cold start", None,
+                       ratio(st.get("warm_ms"), st.get("cold_ms")), "<=", SPEED_WARM_OVER_COLD, "x"))
+    return out
+
+
 def evaluate_targets(cases: list[dict], startup: dict, latency: dict,
                      explorer: dict | None = None) -> list[dict]:
     """The issue's targets, from the figures gathered. `met` is True/False, or None when the
-    figure is missing (not measured, or failed) or only reported."""
+    figure is missing (not measured, or failed) or only reported. The speed issue's come
+    from :func:`speed_targets`."""
     out = []
     for c in cases:
         cid, kind, peer = c.get("id"), c.get("kind"), c.get("peer") or {}
@@ -124,6 +163,8 @@ def _target_text(t: dict) -> str:
         "pycore (browser) / TF.js wasm": "vs TF.js wasm",
         "notebook network forward, browser": "browser",
         "train digits to 95%, browser": "browser",
+        SPEED + "browser / CPython": "speed issue: browser/CPython",
+        SPEED + "pycore (browser) / TF.js wasm": "speed issue: vs TF.js wasm",
     }.get(t["figure"], t["figure"])
     return f"{name} {t['target']}"
 
@@ -189,6 +230,17 @@ def table_rows(results: dict) -> list[list[str]]:
                  short_number(lat.get("median_ms")), "-", "-", "-", "-", "-"])
     rows.append(["edit -> redraw, p95", short_number(lat.get("p95_ms")), "-", "-", "-",
                  _target_text(t) if t else "-", _verdict([t]) if t else "-"])
+    for fig, label in (
+            ("all workers vs one, conv 1024x1024 RGB 8x3x3", "all workers vs one, conv 1024x1024 RGB"),
+            ("edit -> redraw p95", "edit -> redraw, p95 (speed issue)"),
+            ("bytes transferred, cold start", "bytes transferred, cold start (speed issue)"),
+            ("warm start / cold start", "warm start / cold start")):
+        t = by_fig.get(SPEED + fig)
+        if t is None:
+            continue
+        shown = "-" if t["value"] is None else (byte_size(t["value"]) if fig.startswith("bytes")
+                                                 else short_number(t["value"]))
+        rows.append([label, shown, "-", "-", "-", _target_text(t), _verdict([t])])
     ex = results.get("explorer") or {}
     t = by_fig.get("sliding-window explorer, 32x32, steps/s")
     rows.append(["sliding-window explorer, 32x32, steps/s (one per frame: "

@@ -50,6 +50,7 @@ from tools.bench.report import (
     format_text,
     machine_summary,
     readme_section,
+    speed_targets,
     table_rows,
     update_readme,
     write_json,
@@ -181,7 +182,8 @@ def assemble(case_ids, cpy: dict, nbk: dict, brw: dict, machine: dict, mode_name
     latency = brw.get("latency") or {}
     explorer = brw.get("explorer") or {}
     results = {"machine": machine, "cases": cases, "startup": startup, "latency": latency}
-    results["targets"] = evaluate_targets(cases, startup, latency, explorer)
+    results["targets"] = (evaluate_targets(cases, startup, latency, explorer)
+                          + speed_targets(cases, startup, latency, brw.get("workers")))
     results["explorer"] = explorer
     if brw.get("errors"):
         results["errors"] = brw["errors"]

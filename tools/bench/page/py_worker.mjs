@@ -14,7 +14,7 @@ let cases = null;
 async function load() {
   const t0 = performance.now();
   const pyodide = await startPyodide();
-  await loadPackages(pyodide, ["numpy", "pycore"]);
+  await loadPackages(pyodide, ["numpy", "openblas", "pycore"]); // as the page's worker does
   const resp = await fetch(new URL("./bench_cases.py", import.meta.url));
   if (!resp.ok) throw new Error(`bench_cases.py: HTTP ${resp.status}`);
   const source = await resp.text();

@@ -55,10 +55,12 @@ async function load() {
   const lock = await (await fetch(base + "pyodide-lock.json")).json();
   const pkgs = lock.packages || {};
   const sizes = {};
-  for (const name of ["numpy", "pycore"]) {
+  // openblas: the shared library pycore.blas calls for matrix products (numpy has no BLAS here)
+  const names = ["numpy", "openblas", "pycore"];
+  for (const name of names) {
     if (pkgs[name]) sizes[name] = await sizeOf(base + pkgs[name].file_name);
   }
-  await loadPackages(pyodide, ["numpy", "pycore"], (name) => progress(name, name, sizes[name] ?? null));
+  await loadPackages(pyodide, names, (name) => progress(name, name, sizes[name] ?? null));
   page = pyodide.pyimport("pycore.page");
 }
 
