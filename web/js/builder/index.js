@@ -466,6 +466,14 @@ export function mountBuilder(root, ctx) {
     setTimeout(() => b.auto && maybeRun(), 0);
   });
 
+  // A new worker: the drawn run is out of date until it has been run again there.
+  ctx.onWorkerLost?.(() => b.lastRun && results.classList.add("stale"));
+  ctx.onRestored?.(() => {
+    if (!b.lastRun) return;
+    b.dirty = true;
+    if (b.auto) maybeRun();
+  });
+
   // Shown again (the tabs set a bare "#build"): put the state back in the URL, catch up.
   new MutationObserver(() => {
     if (!visible() || !b.options) return;

@@ -312,6 +312,7 @@ export function mountConvolution(panel, ctx) {
   });
   image.onSending(() => markStale(true)); // until the new image's maps are drawn
   image.onSent(schedule);
+  ctx.onWorkerLost?.(() => markStale(true)); // until the new worker has drawn them again
 
   const maxSide = $("max-side");
   image.setMaxSide(Number(maxSide.value));

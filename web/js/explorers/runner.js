@@ -117,7 +117,8 @@ export function makeRunner(ctx, { key: name, fn, collect, onResult, host = null,
     }
   }
   const schedule = debounce(run, 0);
-  ctx.onReady(() => setTimeout(schedule, 0));
+  ctx.onReady(() => setTimeout(schedule, 0)); // after a worker restart too: computed again
+  ctx.onWorkerLost?.(() => lastGood && targets.forEach((t) => setStale(t, true, { note: false })));
   if (ctx.isReady()) setTimeout(schedule, 0);
   /** notice(text): a message about a button press (the output stays current); cleared by the next success. */
   return { run: schedule, now: run, last: () => lastGood, notice: show, failed: () => !!message };

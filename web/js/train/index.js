@@ -373,6 +373,8 @@ export function mountTrain(root, ctx) {
         setState("finished");
         const last = t.history[t.history.length - 1];
         say(`Training done: test accuracy ${last ? (last.test_accuracy * 100).toFixed(1) : "—"}%.`);
+      } else if (why === "error" && error?.kind === "Restart") {
+        return; // endSession (a new worker) says what happened
       } else if (why === "error") {
         setState("failed");
         ctx.setError(ERR, `Training stopped: ${error.message}`);
@@ -467,6 +469,22 @@ export function mountTrain(root, ctx) {
     retrace();
     if (t.lastPad) padChanged(t.lastPad);
   }
+
+  // The worker was restarted: the session lived in its Python and is gone. The curves
+  // stay for reference; the state goes back to idle, so Start trains a new network.
+  function endSession() {
+    if (!t.session && t.state === "idle") return;
+    const batches = t.stepLosses.length;
+    loop.cancel(); // the slice in flight was rejected; nothing of this run counts any more
+    t.session = null;
+    t.state = "idle";
+    t.pausing = false;
+    t.rate = [];
+    showControls();
+    say(`Training ended: the Python worker was restarted, and the network it was training${batches ? ` (${batches} batches)` : ""} is gone. Start trains a new one.`);
+    if (t.lastPad) padChanged(t.lastPad);
+  }
+  ctx.onWorkerLost?.(endSession);
 
   // ------------------------------------------------------------------ the pad
   let padSeq = 0;
