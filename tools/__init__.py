@@ -6,6 +6,7 @@
     npm.py          node_modules from package-lock.json (the Pyodide runtime)
     python_deps.py  pip installs the build and the tests need
     chromium.py     the headless Chromium the browser tests and the benchmark drive
+    vendor.py       CodeMirror 6 bundled by esbuild into dist/js/vendor/
     dist.py         assembles dist/
     serve.py        serves a folder over HTTP with the right MIME types
     testing.py      what `build.py test` runs: ruff, eslint, node --test, pytest

@@ -4,6 +4,7 @@
     dist/pyodide/          the Pyodide runtime (from npm), numpy's and Pillow's wheels (Pillow
                            is loaded on demand), pycore's wheel and a pyodide-lock.json
                            pruned to exactly what is shipped
+    dist/js/vendor/        CodeMirror 6, bundled from node_modules by esbuild (tools/vendor.py)
     dist/build-info.json   versions, wheel hashes, git commit, build time
 """
 from __future__ import annotations
@@ -39,6 +40,7 @@ from tools.project import (
     sha256_file,
 )
 from tools.python_deps import ensure_build_deps
+from tools.vendor import bundle_codemirror
 from tools.wheels import build_own_wheel, fetch_wheel
 
 
@@ -91,6 +93,7 @@ def build(dist_dir: Path = DIST_DIR, web_dir: Path = WEB_DIR) -> dict:
     staging = Path(tempfile.mkdtemp(prefix=".dist-staging-", dir=staging_parent))
     try:
         copy_web(Path(web_dir), staging)
+        vendor = {"codemirror": bundle_codemirror(staging)}
         pyo = staging / "pyodide"
         pyo.mkdir()
         runtime = {}
@@ -136,6 +139,7 @@ def build(dist_dir: Path = DIST_DIR, web_dir: Path = WEB_DIR) -> dict:
             "build_time": build_time(),
             "wheels": wheels,
             "runtime": runtime,
+            "vendor": vendor,
         }
         (staging / "build-info.json").write_text(json.dumps(info, indent=2) + "\n",
                                                  encoding="utf-8")

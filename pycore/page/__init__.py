@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import __version__, kernels, ops, windows
 from .. import image as img
-from . import builder, convolution, explorers, files, training
+from . import builder, code, convolution, explorers, files, training
 from . import params as P
 
 __all__ = ["CALLS", "call", "prepare_image", "options"]
@@ -148,6 +148,10 @@ CALLS = {
     "train_load": training.train_load,
     "train_export": training.train_export,
     "train_reset": training.train_reset,
+    "view_code": code.view_code,
+    "view_script": code.view_script,
+    "view_notebook": code.view_notebook,
+    "run_code": code.run_code,
 }
 
 

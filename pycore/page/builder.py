@@ -45,7 +45,8 @@ from .. import network as N
 from ..presets import PRESETS
 from . import params as P
 
-__all__ = ["DEFAULT_INPUT", "LIMITS", "network_presets", "network_trace", "run_layers", "layer_results",
+__all__ = ["DEFAULT_INPUT", "LIMITS", "network_presets", "network_trace", "display_factors", "run_layers",
+           "layer_results",
            "network_run", "network_export"]
 
 DEFAULT_INPUT = {"color": "rgb", "height": 352, "width": 480, "fit": "crop"}
@@ -379,7 +380,7 @@ def network_trace(image, params) -> dict:
 
 # --------------------------------------------------------------------------- run
 
-def _display_factors(shapes: list) -> list[int]:
+def display_factors(shapes: list) -> list[int]:
     """Whole downsampling factors so each map layer and all of them fit the budgets."""
     budget = LAYER_DISPLAY_BUDGET
     while True:
@@ -471,7 +472,7 @@ def layer_results(rows: list, outputs: dict, seconds: dict) -> tuple[list, dict,
         ``{"logits", "probabilities", "softmax_layer"}`` when the network ends in dense
         (and softmax) layers.
     """
-    factors = _display_factors([r["output_shape"] for r in rows])
+    factors = display_factors([r["output_shape"] for r in rows])
     arrays = {}
     layers_meta = []
     prev = {"array": "input", "factor": 1, "kind": "maps"}
