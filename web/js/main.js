@@ -172,7 +172,7 @@ tid("retry").addEventListener("click", () => {
 
 // For the end-to-end tests (only with ?test-hooks in the address): end the worker behind
 // the client's back, make it throw where nothing catches, make it hang, make the next
-// result's copy run out of memory; shorten the watchdog.
+// result's copy run out of memory; shorten the watchdog; read what a page call returned.
 if (TEST_HOOKS) {
   window.__cnnTest = {
     killWorker: () => client.worker.terminate(),
@@ -180,5 +180,10 @@ if (TEST_HOOKS) {
     hangWorker: () => client.call("__test_hang").catch(() => {}),
     failNextCopy: () => client.call("__test_fail_next_copy"),
     setCallTimeout: (ms) => (client.callTimeoutMs = ms),
+    /** The latest result of page call `fn`: {meta, arrays: {name: number[]}} (only the names asked for). */
+    lastResult: (fn, names = []) => {
+      const r = client.lastResults.get(fn);
+      return r && { meta: r.meta, arrays: Object.fromEntries(names.filter((n) => r.arrays[n]).map((n) => [n, Array.from(r.arrays[n])])) };
+    },
   };
 }

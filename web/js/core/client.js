@@ -62,6 +62,7 @@ export class CoreClient {
     this.holding = false; // after a restart: latest() jobs wait for resume()
     this.restarts = []; // times of recent restarts
     this.callTimeoutMs = CALL_TIMEOUT_MS;
+    this.lastResults = new Map(); // with testHooks: fn -> its latest result (what the page got)
   }
 
   /** Start the worker (again: a restart rejects everything pending with kind "Restart"). */
@@ -158,8 +159,11 @@ export class CoreClient {
     this.pending.delete(msg.id);
     this.setBusy(-1);
     this.armWatchdog();
-    if (msg.ok) entry.resolve(resultOf(msg));
-    else if (msg.fatal) {
+    if (msg.ok) {
+      const result = resultOf(msg);
+      if (this.testHooks) this.lastResults.set(entry.fn, result);
+      entry.resolve(result);
+    } else if (msg.fatal) {
       // Pyodide cannot be used again: this call failed, and the rest run on a new worker.
       entry.reject(new WorkerError(msg.error, msg.kind));
       this.restart(`Python failed: ${msg.error}`);
