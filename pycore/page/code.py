@@ -94,10 +94,10 @@ class _Code:
     def add(self, *lines: str) -> None:
         self.lines.extend(lines)
 
-    def name(self, array: str, label: str, call: str, shape, **extra) -> None:
+    def name(self, array: str, label: str, call: str, shape, rgb: bool = False, **extra) -> None:
         """Record the next show: the page call's array ``array`` (reshaped to ``shape``)."""
         self.names.append({"array": array, "label": label, "call": call,
-                           "shape": [int(s) for s in shape], **extra})
+                           "shape": [int(s) for s in shape], "rgb": rgb, **extra})
 
     def show(self, expr: str, label: str, array: str, call: str, shape, comment: str = "", rgb: bool = False,
              **extra) -> None:
@@ -273,9 +273,9 @@ def _source(c: _Code, src: dict, rgb: bool, keep_planes: int | None = None) -> N
         raise ValueError(f"unknown input {kind!r}")
 
 
-def _kernel_line(c: _Code, kmeta: dict, k: np.ndarray, name: str = "kernel") -> None:
+def _kernel_line(c: _Code, kmeta: dict, k: np.ndarray, settings, name: str = "kernel") -> None:
     if kmeta.get("preset") is None:
-        c.add(f"{name} = {_matrix(k)}")
+        c.add(f"{name} = {_matrix(_given(P.settings(settings, 'kernel').get('kernel'), k.shape))}")
     else:
         preset, size, seed = kmeta["preset"], kmeta["size"], kmeta["seed"]
         default = kernels.KERNELS[preset].default_size
@@ -284,12 +284,22 @@ def _kernel_line(c: _Code, kmeta: dict, k: np.ndarray, name: str = "kernel") -> 
         c.add(f"{name} = pycore.get_kernel({args})  # {k.shape[0]}×{k.shape[1]}")
 
 
+def _given(spec, shape) -> np.ndarray | None:
+    """The float64 values of a ``{rows, cols, values}`` setting the adapter accepted (the
+    adapter's own arrays are float32, which would round them), or None when not given."""
+    spec = P.plain(spec) or {}
+    values = P.plain(spec.get("values")) if isinstance(spec, dict) else None
+    return None if values is None else np.asarray(values, dtype=np.float64).reshape(shape)
+
+
 def _multiply_sum(image, settings) -> _Code:
     r = explorers.multiply_sum(image, settings)
-    a = r["arrays"]
+    params, a = P.settings(settings, "multiply_sum"), r["arrays"]
     c = _Code()
-    c.add(f"a = {_matrix(a['a'])}", f"b = {_matrix(a['b'])}",
-          "products = a * b  # elementwise", 'print("sum of products:", products.sum())')
+    for name in ("a", "b"):
+        given = _given(params.get(name), a[name].shape)
+        c.add(f"{name} = {_matrix(a[name] if given is None else given)}")  # the defaults are whole numbers
+    c.add("products = a * b  # elementwise", 'print("sum of products:", products.sum())')
     for name in ("a", "b", "products"):
         c.show(name, name, name, "multiply_sum", a[name].shape)
     return c
@@ -301,7 +311,7 @@ def _window_steps(image, settings) -> _Code:
     c = _Code()
     c.imports.add("pycore.windows")
     _source(c, m["input"], rgb=False)
-    _kernel_line(c, m["kernel"], a["kernel"])
+    _kernel_line(c, m["kernel"], a["kernel"], settings)
     pads, (ho, wo), (kh, kw) = m["pads"], m["out_shape"], m["kernel_shape"]
     mode = ops.conv_pad_mode(m["padding_mode"])
     c.add(f"# pad (top, bottom, left, right) = ({pads['top']}, {pads['bottom']}, {pads['left']}, {pads['right']})"
@@ -380,6 +390,7 @@ def _receptive_field(image, settings) -> _Code:
     c.show("x", "input", "input", "receptive_field", a["input"].shape)
     mode = P.choice(P.settings(settings, "receptive_field"), "padding_mode", "zeros", ops.PADDING_MODES,
                     "padding mode")
+    seed = P.integer(P.settings(settings, "receptive_field"), "seed", 0, "seed", 0, explorers.MAX_SEED)
     prev = "x"
     for i, layer in enumerate(m["layers"]):
         var = f"layer{i + 1}"
@@ -392,8 +403,10 @@ def _receptive_field(image, settings) -> _Code:
                 kexpr = f"pycore.get_kernel('gaussian', size={k.shape[0]})"
             elif kname in explorers.STACK_3X3:
                 kexpr = f"pycore.get_kernel({kname!r})"
-            else:  # seeded uniform(-1, 1), written out
-                kexpr = _matrix(k)
+            elif kname == "random":  # seeded uniform(-1, 1), as the explorer draws it
+                kexpr = f"np.random.default_rng({seed + i}).uniform(-1.0, 1.0, size={k.shape})"
+            else:
+                raise ValueError(f"unknown stack kernel {kname!r}")
             conv = _kwargs(stride=(layer["stride"], 1), padding=(layer["padding"], 0),
                            dilation=(layer["dilation"], 1), padding_mode=(mode, "zeros"))
             expr = _activation(f"pycore.conv2d({prev}, {kexpr}{conv})", layer["activation"], 0.01)
@@ -414,7 +427,7 @@ def _flip_compare(image, settings) -> _Code:
     m, a = r["meta"], r["arrays"]
     c = _Code()
     _source(c, m["input"], rgb=False)
-    _kernel_line(c, m["kernel"], a["kernel"])
+    _kernel_line(c, m["kernel"], a["kernel"], settings)
     kh, kw = a["kernel"].shape
     pad = f"({(kh - 1) // 2}, {(kw - 1) // 2})"
     c.add("flipped = pycore.flip_kernel(kernel)  # turned by 180 degrees",
@@ -436,11 +449,20 @@ def _rgb_filter(image, settings) -> _Code:
     _source(c, m["input"], rgb=True)
     k = m["k"]
     km = m["kernel"]
-    if km.get("preset") == "notebook":
+    preset = km.get("preset")
+    if preset == "notebook":
         c.add(f"w = np.random.default_rng({km['seed']}).uniform(-1.0, 1.0, size=(3, {k}, {k}))"
               "  # the notebook's filter")
+    elif preset == "red_minus_blue":
+        c.add(f"w = np.zeros((3, {k}, {k}))  # red minus blue: the mean of R minus the mean of B",
+              f"w[0] = 1.0 / {k * k}", f"w[2] = -1.0 / {k * k}")
+    elif preset == "gray_edge":
+        c.add('w = np.stack([pycore.get_kernel("sobel_x") / 3.0] * 3)  # Sobel x on every channel, / 3')
+    elif preset is None:
+        given = _given(P.settings(settings, "rgb_filter").get("kernel"), (3, k, k))
+        c.add(f"w = {_matrix(given)}  # (3, {k}, {k}): one slice per colour")
     else:
-        c.add(f"w = {_matrix(a['filter'])}  # (3, {k}, {k}): one slice per colour")
+        raise ValueError(f"unknown filter preset {preset!r}")
     pads = m["pads"]
     c.add(f"xp = pycore.pad(x, ({pads['left']}, {pads['right']}, {pads['top']}, {pads['bottom']}))"
           + (f"  # padding {m['padding']!r}" if m["padding"] == "same" else ""),
@@ -651,7 +673,7 @@ def view_script(image, params) -> dict:
     script writes show i as ``DIR/<names[i].file>.npy`` and ``.png``).
     """
     g = generate(image, params)
-    script = codegen.view_script(g["code"], g["title"], g["view"], [n["file"] for n in g["names"]])
+    script = codegen.view_script(g["code"], g["title"], g["view"])
     return P.result({"filename": f"{g['view']}.py", "script": script, "names": g["names"]})
 
 
