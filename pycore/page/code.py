@@ -61,6 +61,7 @@ import json
 import linecache
 import sys
 import traceback
+import types
 import warnings
 
 import numpy as np
@@ -248,8 +249,8 @@ def _source(c: _Code, src: dict, rgb: bool, keep_planes: int | None = None) -> N
     elif kind == "image":
         n, s, r, col, ch = src["size"], src["scale"], src["row"], src["col"], src["channel"]
         side = n * s
-        c.add(f"# a {n}×{n} crop of your image at row {r}, column {col}"
-              + (f", each cell the mean of a {s}×{s} block" if s > 1 else ""))
+        c.add(f"# the input: {n}×{n} cells cropped from your image at row {r}, column {col}"
+              + (f", each the mean of {s}×{s} pixels" if s > 1 else ""))
         if s > 1:
             c.add(f"crop = image[:, {r}:{r + side}, {col}:{col + side}].astype(np.float64)  # (3, {side}, {side})",
                   f"cells = crop.reshape(3, {n}, {s}, {n}, {s}).mean(axis=(2, 4))  # (3, {n}, {n})")
@@ -262,7 +263,7 @@ def _source(c: _Code, src: dict, rgb: bool, keep_planes: int | None = None) -> N
             plane = ("cells.astype(np.float32).mean(axis=0)" if ch == "gray"
                      else f"cells.astype(np.float32)[{img.CHANNELS.index(ch) - 1}]")
             what = "gray: the mean of R, G and B" if ch == "gray" else f"the {ch} channel"
-            c.add(f"x = {plane}.astype(np.float64)  # {what}, in float32 as the page, ({n}, {n})")
+            c.add(f"x = {plane}.astype(np.float64)  # {what} (in float32, as the page), ({n}, {n})")
             if rgb and not keep_planes:
                 c.add("x = np.stack([x, x, x])")
             elif keep_planes:
@@ -764,7 +765,9 @@ def _restore(saved: dict) -> None:
         if mod is None:
             continue
         now = vars(mod)
-        for key in [k for k in now if k not in before]:
+        # a submodule the run imported stays: sys.modules has it, and a later import would
+        # not bind it again
+        for key in [k for k, v in now.items() if k not in before and not isinstance(v, types.ModuleType)]:
             del now[key]
         for key, value in before.items():
             if now.get(key, before) is not value:

@@ -69,7 +69,10 @@ def test_every_call_returns_named_float32_arrays_and_plain_meta():
                 "network_export": spec, "image_header": {"bytes": png.getvalue()},
                 "decode_file": {"bytes": png.getvalue()}, "train_step": {"max_batches": 2},
                 "train_predict": {"pixels": [0] * 60 + [16] * 4},
-                "train_pad_input": {"width": 3, "height": 2, "gray": [0, 1, 0, 1, 1, 0]}}
+                "train_pad_input": {"width": 3, "height": 2, "gray": [0, 1, 0, 1, 1, 0]},
+                "view_code": {"view": "convolution", "settings": {"kernels": ONE_FILTER}},
+                "view_script": {"view": "builder", "settings": spec},
+                "view_notebook": {"view": "multiply_sum"}, "run_code": {"code": "show(image[0])"}}
     page.call("train_setup", None, {"epochs": 1})
     settings["train_load"] = {"npz_base64": page.call("train_save", None, {})["meta"]["npz_base64"]}
     for fn in page.CALLS:

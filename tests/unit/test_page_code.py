@@ -484,6 +484,10 @@ def test_runs_do_not_share_a_namespace_or_change_the_image_or_pycore(image):
     assert np.array_equal(image, before)
     err = run("print(secret)\n", image)["meta"]["error"]
     assert err["type"] == "NameError" and "secret" in err["message"]
+    # a submodule imported by one run is still there for the next
+    for _ in range(2):
+        r = run("import pycore.cli\nprint(pycore.cli.__name__)\n")["meta"]
+        assert r["error"] is None and r["stdout"] == "pycore.cli\n"
 
 
 def test_exit_input_and_long_output():

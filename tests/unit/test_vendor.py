@@ -51,7 +51,7 @@ def test_bundle_is_written_with_its_licenses(built):
         assert f"{p['name']} {p['version']} (MIT)" in licenses
 
 
-def test_bundle_exports_what_the_panel_needs_without_network(built, tmp_path, monkeypatch):
+def test_bundle_exports_what_the_panel_needs(built, tmp_path):
     site, _ = built
     shutil.copy(site / "js" / "vendor" / "codemirror.js", tmp_path / "codemirror.js")
     (tmp_path / "probe.mjs").write_text(PROBE, encoding="utf-8")
