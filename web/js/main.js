@@ -53,7 +53,11 @@ document.querySelector(".error-close").addEventListener("click", () => {
 // ----------------------------------------------------------------------------- worker and views
 
 const readyListeners = [];
-const client = new CoreClient({ onProgress: showStage, onReady, onLoadError, onBusy });
+const lostListeners = [];
+const restoredListeners = [];
+// ?test-hooks in the address: window.__cnnTest (below) and the worker's test-only calls.
+const TEST_HOOKS = new URLSearchParams(location.search).has("test-hooks");
+const client = new CoreClient({ onProgress: showStage, onReady, onLoadError, onBusy, onLost }, undefined, { testHooks: TEST_HOOKS });
 const image = createImageStore({ client, setError, sampleURL: new URL("../assets/sample-cat.jpg", import.meta.url).href });
 
 // What every view gets: the one worker client, the current image, the shared error banner,
@@ -68,6 +72,12 @@ const context = {
   loadFile: image.load,
   loadSample: image.loadSample,
   onReady: (fn) => readyListeners.push(fn),
+  /** fn() when the worker has stopped and a new one is starting: mark what is on screen out of date. */
+  onWorkerLost: (fn) => lostListeners.push(fn),
+  /** fn() when the new worker has the image again (the channels' requests are being redone). */
+  onRestored: (fn) => restoredListeners.push(fn),
+  /** Stop whatever the worker runs (a runaway cell): a new worker, the image and settings restored. */
+  stopWorker: (why) => client.restart(why, { byUser: true }),
   isReady: () => client.ready && statusEl.dataset.state !== "loading",
 };
 
@@ -86,6 +96,7 @@ mountTrain(tid("train-root"), Object.assign(Object.create(context), {
 client.start(); // last: every view is listening before the worker can answer
 
 let explorersMounted = false;
+let lostReason = null; // why the worker was restarted, until the new one has the image
 
 async function onReady() {
   for (const li of tid("stages").children) li.classList.add("done");
@@ -97,14 +108,36 @@ async function onReady() {
       explorersMounted = true;
       mountExplorers(tid("explorers-root"), context);
     }
-    setState("ready", "Ready");
-    tid("retry").hidden = true;
-    for (const fn of readyListeners) fn();
-    await image.resend();
   } catch (e) {
     setState("error", "Python loaded, but its options or kernel library did not");
     setError("load", e.message);
+    return;
   }
+  // The image first: what the views ask for next may need it.
+  try {
+    await image.resend();
+  } catch (e) {
+    setError("image", e.message);
+  }
+  setState("ready", "Ready");
+  tid("retry").hidden = true;
+  for (const fn of readyListeners) fn();
+  if (lostReason !== null) {
+    client.resume(); // the requests the old worker never answered
+    for (const fn of restoredListeners) fn();
+    setError("worker", `The Python worker stopped (${lostReason}); it was restarted and your image and settings restored.`);
+    lostReason = null;
+  }
+}
+
+// The worker died (or a Stop ended it) and a new one is loading: say so until it is up.
+function onLost(reason) {
+  lostReason = reason;
+  setError("worker", `The Python worker stopped (${reason}); restarting it…`);
+  clearTimeout(readyTimer);
+  tid("stages").replaceChildren();
+  setState("loading", "Restarting Python…");
+  for (const fn of lostListeners) fn(reason);
 }
 
 function onLoadError(message) {
@@ -136,3 +169,21 @@ tid("retry").addEventListener("click", () => {
   tid("retry").hidden = true;
   client.start();
 });
+
+// For the end-to-end tests (only with ?test-hooks in the address): end the worker behind
+// the client's back, make it throw where nothing catches, make it hang, make the next
+// result's copy run out of memory; shorten the watchdog; read what a page call returned.
+if (TEST_HOOKS) {
+  window.__cnnTest = {
+    killWorker: () => client.worker.terminate(),
+    crashWorker: () => client.call("__test_crash").catch(() => {}),
+    hangWorker: () => client.call("__test_hang").catch(() => {}),
+    failNextCopy: () => client.call("__test_fail_next_copy"),
+    setCallTimeout: (ms) => (client.callTimeoutMs = ms),
+    /** The latest result of page call `fn`: {meta, arrays: {name: number[]}} (only the names asked for). */
+    lastResult: (fn, names = []) => {
+      const r = client.lastResults.get(fn);
+      return r && { meta: r.meta, arrays: Object.fromEntries(names.filter((n) => r.arrays[n]).map((n) => [n, Array.from(r.arrays[n])])) };
+    },
+  };
+}

@@ -14,6 +14,7 @@ import { tableSkeleton, fillTable } from "../ui/layer-table.js";
 import { renderResults } from "./results.js";
 import { exportCard } from "./export.js";
 import { fillLayer, newLayer, specFromList } from "../ui/layer-spec.js";
+import { mountPythonPanel } from "../ui/python-panel.js";
 import { callParams, decodeState, encodeState, stateFromPreset, stateParam } from "./state.js";
 
 const TAB_ID = "build";
@@ -64,6 +65,7 @@ export function mountBuilder(root, ctx) {
   const trainedNote = el("p", { className: "b-fit-text", dataset: { testid: "builder-trained" }, hidden: true });
   // the layer editor (ui/layer-editor.js), made once network_presets has told its types
   let stack = null;
+  let python = null; // the Python panel, made with the layout
 
   const seedIn = el("input", { type: "number", min: "0", step: "1", id: "b-seed", dataset: { testid: "seed" } });
   const reseedBtn = el("button", { type: "button", className: "secondary", dataset: { testid: "reseed" } }, "Reseed");
@@ -141,6 +143,7 @@ export function mountBuilder(root, ctx) {
       exporter.card,
     );
     root.replaceChildren(el("div", { className: "b-columns" }, left, right));
+    python = mountPythonPanel(right, ctx, { view: "builder", title: "the network builder" });
   }
 
   function radioGroup(name, options, testid) {
@@ -322,6 +325,7 @@ export function mountBuilder(root, ctx) {
     if (r.stale) return;
     b.trace = r.meta;
     b.traceKey = k;
+    if (r.meta.runnable) python?.update(runParams(), { image: !!ctx.image?.inWorker() });
     stack.update(b.trace);
     fillTable(table, b.trace, b.lastRun && b.lastRun.key === k ? b.lastRun.times : null);
     const t = b.trace;
@@ -464,6 +468,14 @@ export function mountBuilder(root, ctx) {
     b.dirty = true;
     // After the page has sent the new image to the worker (it does so right after telling us).
     setTimeout(() => b.auto && maybeRun(), 0);
+  });
+
+  // A new worker: the drawn run is out of date until it has been run again there.
+  ctx.onWorkerLost?.(() => b.lastRun && results.classList.add("stale"));
+  ctx.onRestored?.(() => {
+    if (!b.lastRun) return;
+    b.dirty = true;
+    if (b.auto) maybeRun();
   });
 
   // Shown again (the tabs set a bare "#build"): put the state back in the URL, catch up.

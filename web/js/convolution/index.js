@@ -14,6 +14,7 @@ import { parseFilter, renderKernelEditor, resizeCells } from "./kernel-editor.js
 import { describeGeometry } from "./geometry.js";
 import { mapCards, drawLegendFor } from "./maps.js";
 import { wireReceptiveHover } from "./receptive-hover.js";
+import { mountPythonPanel } from "../ui/python-panel.js";
 
 // The notebook's setup: edge, sharpen and blur, in that order.
 const DEFAULT_FILTERS = ["edge", "sharpen", "blur"];
@@ -40,6 +41,7 @@ export function mountConvolution(panel, ctx) {
     lastResult: null, // the convolve result on screen
   };
   const schedule = coalesce(recompute); // the client drops results that were overtaken
+  const python = mountPythonPanel($("maps").closest(".card").parentElement, ctx, { view: "convolution", title: "the Convolution tab" });
 
   // --------------------------------------------------------------------------- library and filters
 
@@ -244,6 +246,7 @@ export function mountConvolution(panel, ctx) {
       markStale(true);
       return;
     }
+    python.update(params, { image: true });
     let result;
     try {
       result = await client.latest("conv", "convolve", params, { image: true });
@@ -312,6 +315,7 @@ export function mountConvolution(panel, ctx) {
   });
   image.onSending(() => markStale(true)); // until the new image's maps are drawn
   image.onSent(schedule);
+  ctx.onWorkerLost?.(() => markStale(true)); // until the new worker has drawn them again
 
   const maxSide = $("max-side");
   image.setMaxSide(Number(maxSide.value));

@@ -4,8 +4,10 @@
 //                                     plain object; image: true passes the worker's current
 //                                     image (3, H, W) as the first argument, else None
 //             set_image is the worker's own call: args {rgba, width, height}
-//   response  {id, ok: true, meta, arrays, ms} | {id, ok: false, error, kind}
-//             arrays: {name: Float32Array}, the names each call's docstring lists
+//   response  {id, ok: true, meta, arrays, ms} | {id, ok: false, error, kind, fatal}
+//             arrays: {name: Float32Array}, the names each call's docstring lists;
+//             fatal: Pyodide cannot run anything more (the page starts a new worker);
+//             kind "MemoryError": out of memory, error says what to make smaller
 //   loading   {progress: {stage, detail, bytes}}, then {ready: true} or {loadError}
 //
 // A result reaches a view as {meta, arrays, ms}, and a view reads an array only by its

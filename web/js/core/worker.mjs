@@ -81,6 +81,10 @@ function unpack(result) {
     for (const name of arraysProxy) { // a dict iterates over its keys (str -> JS string)
       const a = arraysProxy.get(name);
       try {
+        if (failNextCopy) {
+          failNextCopy = false;
+          void new Float32Array(new ArrayBuffer(8), -1955060904); // what a heap past 2 GB gives
+        }
         const buf = a.getBuffer("f32");
         arrays[name] = buf.data.slice(); // copy out of the wasm heap before release
         buf.release();
@@ -113,6 +117,7 @@ const local = {
 
 function call(fn, args, withImage) {
   if (local[fn]) return local[fn](args);
+  if (TEST_HOOKS && testCalls[fn]) return testCalls[fn]();
   const pyArgs = toPy(args ?? {});
   let result;
   try {
@@ -128,15 +133,67 @@ function call(fn, args, withImage) {
 }
 
 // Python's ValueError/TypeError carry the user-facing message on their last line.
-function describeError(e) {
+function describeError(e, fn) {
   const kind = e?.type || e?.name || "Error";
   let text = String(e?.message ?? e);
   if (e?.type) {
     const lines = text.trim().split("\n");
     text = lines[lines.length - 1].replace(/^\w+(Error|Exception): /, "");
+  } else if (isOutOfMemory(e)) {
+    return { kind: "MemoryError", error: outOfMemory(fn) };
   }
   return { kind, error: text };
 }
+
+// JavaScript's side of running out of memory: copying a result out of (or an image into)
+// a wasm heap grown past 2 GB gives "Start offset -1955060904 is outside the bounds of the
+// buffer", a failed allocation "Array buffer allocation failed". (A RangeError is also a
+// stack overflow, which is not this.)
+function isOutOfMemory(e) {
+  return e instanceof RangeError && /outside the bounds|allocation failed|Invalid typed array length|Invalid array buffer length|out of memory/i.test(e.message);
+}
+
+// pycore.page words the message (what to make smaller for this call); if even that fails,
+// the same advice in short.
+function outOfMemory(fn) {
+  try {
+    return page.out_of_memory_message(fn === "set_image" ? "prepare_image" : fn);
+  } catch {
+    return `Out of memory in ${fn}: try a smaller working size for the image, or fewer filters.`;
+  }
+}
+
+// After a fatal error (a wasm trap, an abort) Pyodide's every entry throws "Pyodide already
+// fatally failed": the page must start a new worker.
+function pyodideDead() {
+  try {
+    void pyodide.globals;
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+// Test-only calls, honoured only when the page started this worker with ?test-hooks
+// (the page does so only when its own address has ?test-hooks): an error no handler
+// catches, a worker that never answers again, and a result too big to copy.
+const TEST_HOOKS = new URL(self.location.href).searchParams.has("test-hooks");
+let failNextCopy = false; // the next result's copy fails as if memory had run out
+const testCalls = {
+  __test_fail_next_copy() {
+    failNextCopy = true;
+    return { meta: {}, arrays: {} };
+  },
+  __test_crash() {
+    setTimeout(() => {
+      throw new Error("crash asked for by a test");
+    }, 0);
+    return { meta: {}, arrays: {} };
+  },
+  __test_hang() {
+    for (;;); // never returns: only terminate() ends this worker
+  },
+};
 
 const ready = load().then(
   () => post({ ready: true }), // the version comes with the page's first call, options
@@ -161,6 +218,6 @@ self.onmessage = async (ev) => {
     const ms = performance.now() - t0;
     post({ id, ok: true, meta, arrays, ms }, Object.values(arrays).map((a) => a.buffer));
   } catch (e) {
-    post({ id, ok: false, ...describeError(e) });
+    post({ id, ok: false, ...describeError(e, fn), fatal: pyodideDead() });
   }
 };

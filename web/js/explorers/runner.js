@@ -2,6 +2,7 @@
 // explorer (and on the shared banner while the tab is on screen), old output marked stale.
 import { el } from "../ui/dom.js";
 import { debounce } from "../ui/schedule.js";
+import { mountPythonPanel } from "../ui/python-panel.js";
 
 const STALE_NOTE = "Not updated: see the message above. What is dimmed here is for the previous settings.";
 
@@ -52,6 +53,7 @@ export function makeRunner(ctx, { key: name, fn, collect, onResult, host = null,
   const key = `explorer-${name}`;
   const title = host?.querySelector("h2")?.textContent || name;
   const targets = stale || (host ? [...host.querySelectorAll(".x-stage")] : []);
+  const python = host ? mountPythonPanel(host, ctx, { view: fn, title: `the “${title}” explorer` }) : null;
   const onScreen = () => {
     const panel = host?.closest('[role="tabpanel"]');
     return !(panel && panel.hidden);
@@ -98,6 +100,7 @@ export function makeRunner(ctx, { key: name, fn, collect, onResult, host = null,
       report("No image yet: load one in the “Convolution & pooling” tab, or choose a random grid as the input.");
       return;
     }
+    python?.update(args, { image });
     let result;
     try {
       result = await ctx.client.latest(key, fn, args, { image });
@@ -117,7 +120,8 @@ export function makeRunner(ctx, { key: name, fn, collect, onResult, host = null,
     }
   }
   const schedule = debounce(run, 0);
-  ctx.onReady(() => setTimeout(schedule, 0));
+  ctx.onReady(() => setTimeout(schedule, 0)); // after a worker restart too: computed again
+  ctx.onWorkerLost?.(() => lastGood && targets.forEach((t) => setStale(t, true, { note: false })));
   if (ctx.isReady()) setTimeout(schedule, 0);
   /** notice(text): a message about a button press (the output stays current); cleared by the next success. */
   return { run: schedule, now: run, last: () => lastGood, notice: show, failed: () => !!message };

@@ -17,6 +17,7 @@ import { tableSkeleton, fillTable } from "../ui/layer-table.js";
 import { fillLayer, newLayer } from "../ui/layer-spec.js";
 import { controls, nextState } from "./state.js";
 import { sliceLoop } from "./loop.js";
+import { mountPythonPanel } from "../ui/python-panel.js";
 import { filterGrid, inkCanvas, layerMaps, misclassifiedGallery, probabilityBars } from "./outputs.js";
 
 const ERR = "train";
@@ -109,6 +110,7 @@ export function mountTrain(root, ctx) {
   const table = tableSkeleton("train-");
   const tableWrap = el("div", { className: "b-table-wrap t-table", tabindex: "0", role: "region", "aria-label": "Layer table (scrolls sideways on small screens)" }, table.table);
   let stack = null;
+  let python = null; // the Python panel, made with the layout
 
   function labelled(input, label, hint) {
     return el("label", { htmlFor: input.id }, label, input, hint ? el("small", {}, hint) : null);
@@ -178,6 +180,8 @@ export function mountTrain(root, ctx) {
         el("p", { className: "hint" }, "Rows: the true class; columns: what the network said. Right answers sit on the diagonal."),
         confusionBox, galleryBox));
     root.replaceChildren(el("div", { className: "t-columns" }, left, right));
+    python = mountPythonPanel(left, ctx, { view: "training", title: "the Train tab" });
+    settingsBox.addEventListener("input", () => python.update(readSettings()));
   }
 
   function describeLast(series, f) {
@@ -216,6 +220,7 @@ export function mountTrain(root, ctx) {
     }
     if (r.stale || t.session) return;
     showTrace(r.meta);
+    python.update(readSettings());
   });
 
   function showTrace(trace) {
@@ -373,6 +378,8 @@ export function mountTrain(root, ctx) {
         setState("finished");
         const last = t.history[t.history.length - 1];
         say(`Training done: test accuracy ${last ? (last.test_accuracy * 100).toFixed(1) : "—"}%.`);
+      } else if (why === "error" && error?.kind === "Restart") {
+        return; // endSession (a new worker) says what happened
       } else if (why === "error") {
         setState("failed");
         ctx.setError(ERR, `Training stopped: ${error.message}`);
@@ -467,6 +474,22 @@ export function mountTrain(root, ctx) {
     retrace();
     if (t.lastPad) padChanged(t.lastPad);
   }
+
+  // The worker was restarted: the session lived in its Python and is gone. The curves
+  // stay for reference; the state goes back to idle, so Start trains a new network.
+  function endSession() {
+    if (!t.session && t.state === "idle") return;
+    const batches = t.stepLosses.length;
+    loop.cancel(); // the slice in flight was rejected; nothing of this run counts any more
+    t.session = null;
+    t.state = "idle";
+    t.pausing = false;
+    t.rate = [];
+    showControls();
+    say(`Training ended: the Python worker was restarted, and the network it was training${batches ? ` (${batches} batches)` : ""} is gone. Start trains a new one.`);
+    if (t.lastPad) padChanged(t.lastPad);
+  }
+  ctx.onWorkerLost?.(endSession);
 
   // ------------------------------------------------------------------ the pad
   let padSeq = 0;
