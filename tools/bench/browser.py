@@ -38,6 +38,7 @@ STATUS = "[data-testid=status]"
 MAPS = "[data-testid=maps]"
 CELL = "[data-testid=kernel-cell]"
 READY_TIMEOUT_MS = 120_000
+OFFLINE_TIMEOUT_MS = 120_000  # the service worker caching every shipped file
 VIEWPORT = {"width": 1280, "height": 900}
 
 
@@ -100,6 +101,7 @@ def _transfer(requests) -> dict:
     """Sum of response body and header sizes of finished requests (Playwright sizes())."""
     body = headers = 0
     statuses: dict[str, int] = {}
+    by_coding: dict[str, int] = {}  # body bytes by Content-Encoding ("none": sent as is)
     biggest = []
     for req in requests:
         try:
@@ -111,11 +113,64 @@ def _transfer(requests) -> dict:
         headers += s.get("responseHeadersSize", 0) or 0
         code = str(resp.status) if resp else "none"
         statuses[code] = statuses.get(code, 0) + 1
+        coding = (resp.headers.get("content-encoding") if resp else None) or "none"
+        by_coding[coding] = by_coding.get(coding, 0) + (s.get("responseBodySize", 0) or 0)
         biggest.append((s.get("responseBodySize", 0) or 0, req.url.rsplit("/", 1)[-1]))
     biggest.sort(reverse=True)
     return {"bytes": body + headers, "body_bytes": body, "header_bytes": headers,
-            "requests": len(requests), "statuses": statuses,
+            "requests": len(requests), "statuses": statuses, "body_bytes_by_coding": by_coding,
             "largest": [{"file": n, "bytes": b} for b, n in biggest[:6]]}
+
+
+WORKER_TIMINGS = """() => ({
+  timeOrigin: performance.timeOrigin,
+  measures: performance.getEntriesByType('measure')
+    .filter((m) => m.name.startsWith('startup:'))
+    .map((m) => ({name: m.name.slice(8), start: m.startTime, duration: m.duration})),
+  resources: performance.getEntriesByType('resource').map((r) => ({
+    file: r.name.split('/').pop(), start: r.startTime, duration: r.duration,
+    transfer: r.transferSize, encoded: r.encodedBodySize, decoded: r.decodedBodySize})),
+})"""
+
+# The start-up stages, in order, as (name, how it is found): a `startup:` measure of
+# web/js/core/pyodide-loader.js in the worker, or a gap between two known points.
+STARTUP_STAGES = ("page", "worker start", "runtime", "packages", "import numpy",
+                  "import pycore.page", "options and first draw")
+
+
+def startup_stages(page_origin: float, ready_ms: float | None, worker: dict | None) -> dict:
+    """{stage: ms} on the page's clock: `page` = navigation to the worker's start (HTML, CSS,
+    the JS modules), `worker start` = until loadPyodide is called (worker.mjs, pyodide.mjs, the
+    HEAD checks), then the worker's measures, then `options and first draw` = the last import's
+    end to the status turning ready (the options call, the views' first calls and draws)."""
+    if not worker:
+        return {}
+    shift = worker["timeOrigin"] - page_origin  # worker time + shift = page time
+    measures = {m["name"]: m for m in worker.get("measures", [])}
+    out = {"page": shift}
+    runtime = measures.get("runtime")
+    if runtime:
+        out["worker start"] = runtime["start"]
+    end = None
+    for name in STARTUP_STAGES[2:-1]:
+        m = measures.get(name)
+        if m:
+            out[name] = m["duration"]
+            end = m["start"] + m["duration"] + shift
+    if end is not None and ready_ms is not None:
+        out["options and first draw"] = ready_ms - end
+    return {k: round(v, 1) for k, v in out.items()}
+
+
+def _worker_timings(page) -> dict | None:
+    """The worker's start-up measures and resource timings (see WORKER_TIMINGS), or None."""
+    for worker in page.workers:
+        if worker.url.endswith("/worker.mjs"):
+            try:
+                return worker.evaluate(WORKER_TIMINGS)
+            except Exception:
+                return None
+    return None
 
 
 def _load_page(context, url: str) -> dict:
@@ -131,22 +186,32 @@ def _load_page(context, url: str) -> dict:
     wait_ready(page)
     wall = (time.monotonic() - t0) * 1000.0
     page.wait_for_load_state("networkidle")
+    try:  # the service worker installs after the first start; the next load then uses it
+        page.wait_for_selector("html[data-offline=ready], html[data-offline=failed], "
+                               "html[data-offline=unsupported]", timeout=OFFLINE_TIMEOUT_MS)
+    except Exception:
+        pass
+    offline = page.get_attribute("html", "data-offline")
     ready_at = page.evaluate("window.__benchReadyAt")
     stages = page.evaluate("window.__benchStages")
     nav = page.evaluate("""() => { const n = performance.getEntriesByType('navigation')[0];
         return n ? {responseEnd: n.responseEnd, domContentLoaded: n.domContentLoadedEventEnd,
                     load: n.loadEventEnd} : null; }""")
+    page_origin = page.evaluate("performance.timeOrigin")
+    worker = _worker_timings(page)
     context.remove_listener("requestfinished", on_finished)
     return {"page": page, "ready_ms": ready_at, "wall_ms": wall, "navigation": nav,
-            "stages": stages, "transfer": _transfer(finished)}
+            "stages": stages, "startup_stages": startup_stages(page_origin, ready_at, worker),
+            "worker_resources": (worker or {}).get("resources"), "offline": offline,
+            "transfer": _transfer(finished)}
 
 
 def measure_startup(launch_profile, base_url: str, runs: int) -> dict:
     """Each run launches Chromium on a new, empty profile directory (a disk HTTP cache, as a
     real browser has; Playwright's incognito-like contexts keep an in-memory cache that
     does not hold the 10 MB pyodide.asm.wasm). Cold: the first load. Warm: a second load
-    in the same profile; the server sends Cache-Control: no-cache, so every file is
-    revalidated (If-Modified-Since -> 304)."""
+    in the same profile, once the service worker (web/sw.js) has cached the site; it
+    answers from its cache and asks the server only for offline-manifest.json."""
     cold, warm = [], []
     for _ in range(runs):
         with tempfile.TemporaryDirectory(prefix="cnn-bench-profile-") as profile:
@@ -168,18 +233,29 @@ def measure_startup(launch_profile, base_url: str, runs: int) -> dict:
     def strip(r):
         return {k: v for k, v in r.items() if k != "page"}
 
+    def stage_medians(runs_):
+        names = [n for n in STARTUP_STAGES if any(n in r["startup_stages"] for r in runs_)]
+        return {n: median(r["startup_stages"][n] for r in runs_ if n in r["startup_stages"])
+                for n in names}
+
+    cold_ms, warm_ms = median(r["ready_ms"] for r in cold), median(r["ready_ms"] for r in warm)
     return {
-        "cold_ms": median(r["ready_ms"] for r in cold),
-        "warm_ms": median(r["ready_ms"] for r in warm),
+        "cold_ms": cold_ms,
+        "warm_ms": warm_ms,
+        "warm_over_cold": warm_ms / cold_ms if cold_ms and warm_ms else None,
+        "cold_stages_ms": stage_medians(cold),
+        "warm_stages_ms": stage_medians(warm),
+        "cold_body_bytes_by_coding": cold[len(cold) // 2]["transfer"]["body_bytes_by_coding"],
         "cold_bytes": int(median(r["transfer"]["bytes"] for r in cold)),
         "warm_bytes": int(median(r["transfer"]["bytes"] for r in warm)),
         "runs": runs,
         "measured": ("performance.now() in the page when [data-testid=status] first gets "
                      "data-state=ready (0 = navigation start); a fresh Chromium profile per "
-                     "run (disk cache), warm = second load in it; bytes = response bodies + "
+                     "run (disk cache), warm = second load in it, after the service worker "
+                     "installed; bytes = response bodies as sent (compressed) + "
                      "headers of every request, the worker's included (Playwright "
-                     "request.sizes(); a revalidated file costs its headers only); stages = "
-                     "the status line's changes with their times"),
+                     "request.sizes()); stages = the status line's changes with their times; "
+                     "*_stages_ms = start-up stages (tools/bench/browser.py startup_stages)"),
         "cold": [strip(r) for r in cold],
         "warm": [strip(r) for r in warm],
     }

@@ -4,7 +4,7 @@
 // request says `image: true`, else None. `meta` arrives as a plain object, `arrays` as
 // {name: Float32Array} whose buffers are transferred (not copied) to the page.
 // Every PyProxy made here is destroyed.
-import { PYODIDE_BASE, startPyodide, loadPackages } from "./pyodide-loader.js";
+import { PYODIDE_BASE, startPyodide, loadPackages, importModule } from "./pyodide-loader.js";
 
 let pyodide = null;
 let page = null; // the pycore.page module
@@ -54,14 +54,13 @@ async function load() {
   pyodide = await startPyodide(base);
   const lock = await (await fetch(base + "pyodide-lock.json")).json();
   const pkgs = lock.packages || {};
-  const sizes = {};
   // openblas: the shared library pycore.blas calls for matrix products (numpy has no BLAS here)
   const names = ["numpy", "openblas", "pycore"];
-  for (const name of names) {
-    if (pkgs[name]) sizes[name] = await sizeOf(base + pkgs[name].file_name);
-  }
-  await loadPackages(pyodide, names, (name) => progress(name, name, sizes[name] ?? null));
-  page = pyodide.pyimport("pycore.page");
+  const sizes = await Promise.all(names.map((n) => (pkgs[n] ? sizeOf(base + pkgs[n].file_name) : null)));
+  const bytes = sizes.every((n) => n) ? sizes.reduce((a, b) => a + b, 0) : null;
+  await loadPackages(pyodide, names, () => progress("packages", names.join(", "), bytes));
+  importModule(pyodide, "numpy").destroy(); // its own stage in the start-up figures
+  page = importModule(pyodide, "pycore.page");
 }
 
 // Convert a value from the page into Python. Plain objects become dicts and typed
