@@ -86,3 +86,15 @@ def make_lock(official_lock: Path, pyodide_dir: Path, own_wheel: Path,
         spec.to_json(tmp_json)
         lock = json.loads(tmp_json.read_text(encoding="utf-8"))
     return prune_lock(lock, [name, *roots])
+
+
+def replace_files(lock: dict, files: dict) -> dict:
+    """A copy of `lock` whose packages named in `files` ({lock key: Path}) point at those
+    files instead (file_name and sha256): the build's bytecode-compiled wheels."""
+    packages = dict(lock["packages"])
+    for key, path in files.items():
+        if key not in packages:
+            raise BuildError(f"cannot replace {key!r}: it is not in the lock")
+        packages[key] = {**packages[key], "file_name": Path(path).name,
+                         "sha256": sha256_file(path)}
+    return {**lock, "packages": packages}
