@@ -8,6 +8,7 @@ import { CoreClient } from "./core/client.js";
 import { tid } from "./ui/dom.js";
 import { wireTabs } from "./ui/tabs.js";
 import { createImageStore } from "./shell/image.js";
+import { registerOffline } from "./shell/offline.js";
 import { mountConvolution } from "./convolution/index.js";
 import { mountExplorers } from "./explorers/index.js";
 import { mountBuilder } from "./builder/index.js";
@@ -121,6 +122,7 @@ async function onReady() {
   }
   setState("ready", "Ready");
   tid("retry").hidden = true;
+  registerOffline(); // after the first start, never competing with it
   for (const fn of readyListeners) fn();
   if (lostReason !== null) {
     client.resume(); // the requests the old worker never answered
