@@ -47,7 +47,8 @@ async function fetchAndKeep(cache, path, sha256) {
   const keep = copy.arrayBuffer().then(async (body) => {
     if ((await hexSha256(body)) !== sha256) return; // changed on the server since: not kept
     const headers = new Headers(copy.headers);
-    headers.delete("content-encoding"); // the body is stored decoded
+    headers.delete("content-encoding"); // the body is stored decoded,
+    headers.delete("vary"); // and under a key of its own, which no request header changes
     headers.set("content-length", String(body.byteLength));
     await cache.put(keyOf(path, sha256), new Response(body, { status: 200, headers }));
   });
@@ -100,8 +101,8 @@ async function refreshManifest() {
 }
 
 /** Cache every listed file that is not cached yet (first visit; after a new build). */
-async function precache() {
-  const current = await refreshManifest();
+async function precache(current = null) {
+  current ??= await refreshManifest();
   if (!current) throw new Error(`${MANIFEST} could not be fetched`);
   const cache = await caches.open(CACHE);
   for (const [path, sha256] of Object.entries(current.files)) {
@@ -130,7 +131,7 @@ async function respond(event, path) {
     current = await refreshManifest();
     // A new build (or a restarted worker): fetch what is missing in the background, so
     // the next visit works offline even for the files this one loads only on demand.
-    if (current && current.version !== before) event.waitUntil(precache().catch(() => {}));
+    if (current && current.version !== before) event.waitUntil(precache(current).catch(() => {}));
   } else {
     current = manifest ??= await storedManifest();
   }
