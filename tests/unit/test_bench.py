@@ -314,7 +314,6 @@ def test_a_missing_figure_is_unknown_not_met():
     targets = report.evaluate_targets([], {}, {})
     assert {t["figure"] for t in targets} == {"edit -> redraw p95", "cold start to ready",
                                              "bytes transferred, cold start",
-                                             "warm start / cold start",
                                              "sliding-window explorer, 32x32, steps/s"}
     assert all(t["met"] is None for t in targets)
 
