@@ -180,8 +180,9 @@ def build(dist_dir: Path = DIST_DIR, web_dir: Path = WEB_DIR) -> dict:
         lock = replace_files(lock, {k: p for k, p in shipped.items() if k in lock["packages"]})
         check_lock_files(lock, pyo)
         if cli is not None:
-            log(f"compile: shipped with bytecode: {', '.join(sorted(p.name for p in shipped.values()))}"
-                f", {', '.join(f for f, r in runtime.items() if 'compiled_from' in r)}")
+            compiled = [r["file_name"] for r in [*wheels, own_record] if "compiled_from" in r]
+            compiled += [f for f, r in runtime.items() if "compiled_from" in r]
+            log(f"compile: shipped with bytecode: {', '.join(sorted(compiled))}")
         (pyo / "pyodide-lock.json").write_text(json.dumps(lock, indent=2, sort_keys=True) + "\n",
                                                encoding="utf-8")
         own_entry = lock["packages"][canonical_name(OWN_PACKAGE)]

@@ -353,8 +353,10 @@ def test_built_lock_names_the_shipped_files_and_their_originals_were_official():
         assert entry["sha256"] == wheel["sha256"] == project.sha256_file(
             project.DIST_DIR / "pyodide" / wheel["file_name"])
         original = wheel.get("compiled_from")
-        if info["bytecode"]:
-            assert original, f"{wheel['file_name']} was not compiled"
+        if info["bytecode"] and dist.has_python_sources(project.DIST_DIR / "pyodide" / wheel["file_name"]):
+            assert original, f"{wheel['file_name']} has Python sources but was not compiled"
+        if original:
+            assert not dist.has_python_sources(project.DIST_DIR / "pyodide" / wheel["file_name"])
         if original and wheel["source"] != "built":
             key = lockfile.canonical_name(wheel["name"])
             assert original["sha256"] == official["packages"][key]["sha256"]
