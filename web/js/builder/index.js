@@ -8,7 +8,7 @@ import { fillSelect } from "../ui/fields.js";
 import { choices } from "../ui/choices.js";
 import { fmtMs } from "../ui/format.js";
 import { coalesce } from "../ui/schedule.js";
-import { wireFileInput, wireDropZone } from "../ui/image-input.js";
+import { FILE_ACCEPT, wireFileInput, wireDropZone } from "../ui/image-input.js";
 import { layerStackEditor, layerSettingsHelp } from "../ui/layer-editor.js";
 import { tableSkeleton, fillTable } from "../ui/layer-table.js";
 import { renderResults } from "./results.js";
@@ -57,7 +57,7 @@ export function mountBuilder(root, ctx) {
   const hIn = el("input", { type: "number", min: "1", step: "1", dataset: { testid: "input-height" }, id: "b-in-h" });
   const wIn = el("input", { type: "number", min: "1", step: "1", dataset: { testid: "input-width" }, id: "b-in-w" });
   const imageInfo = el("p", { className: "hint", dataset: { testid: "builder-image-info" } });
-  const fileIn = el("input", { type: "file", accept: "image/*", dataset: { testid: "builder-upload" } });
+  const fileIn = el("input", { type: "file", accept: FILE_ACCEPT, dataset: { testid: "builder-upload" } });
   const sampleBtn = el("button", { type: "button", className: "secondary", dataset: { testid: "builder-sample" } }, "Use the sample photo");
   const fitText = el("p", { className: "b-fit-text", dataset: { testid: "builder-fit" }, "aria-live": "polite" });
 

@@ -8,7 +8,7 @@ import { drawRGBA } from "../ui/canvas.js";
 import { cellText } from "../ui/cells.js";
 import { choices } from "../ui/choices.js";
 import { fillSelect } from "../ui/fields.js";
-import { wireFileInput, wireDropZone, wirePaste } from "../ui/image-input.js";
+import { FILE_ACCEPT, wireFileInput, wireDropZone, wirePaste } from "../ui/image-input.js";
 import { coalesce } from "../ui/schedule.js";
 import { parseFilter, renderKernelEditor, resizeCells } from "./kernel-editor.js";
 import { describeGeometry } from "./geometry.js";
@@ -244,6 +244,7 @@ export function mountConvolution(panel, ctx) {
       markStale(true);
       return;
     }
+    const imageNumber = $("input-image").dataset.image; // the image these maps are of
     let result;
     try {
       result = await client.latest("conv", "convolve", params, { image: true });
@@ -258,6 +259,7 @@ export function mountConvolution(panel, ctx) {
     setError("pool", result.meta.pool_error);
     state.lastResult = result;
     drawResult(result);
+    $("maps").dataset.image = imageNumber;
   }
 
   function drawResult(result) {
@@ -303,6 +305,7 @@ export function mountConvolution(panel, ctx) {
   const inputCanvas = $("input-image");
   image.onChange((img) => {
     drawRGBA(inputCanvas, img.rgba, img.width, img.height);
+    inputCanvas.dataset.image = String(Number(inputCanvas.dataset.image || 0) + 1);
     // Small images are shown enlarged (crisp pixels) so a 30-pixel test image is visible.
     const zoom = Math.max(1, Math.min(8, Math.floor(320 / Math.max(img.width, img.height))));
     inputCanvas.style.width = zoom > 1 ? `${img.width * zoom}px` : "";
@@ -317,6 +320,7 @@ export function mountConvolution(panel, ctx) {
   image.setMaxSide(Number(maxSide.value));
   maxSide.addEventListener("change", () => image.setMaxSide(Number(maxSide.value)));
   const loadFile = (file) => image.load(file);
+  $("upload").accept = FILE_ACCEPT; // TGA, SGI, PNM and TIFF too (Pillow reads them)
   wireFileInput($("upload"), loadFile);
   wireDropZone($("dropzone").closest(".card"), loadFile);
   wirePaste(loadFile);
