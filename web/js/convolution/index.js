@@ -306,12 +306,14 @@ export function mountConvolution(panel, ctx) {
   image.onChange((img) => {
     drawRGBA(inputCanvas, img.rgba, img.width, img.height);
     inputCanvas.dataset.image = String(Number(inputCanvas.dataset.image || 0) + 1);
+    inputCanvas.dataset.decoder = img.decoder;
     // Small images are shown enlarged (crisp pixels) so a 30-pixel test image is visible.
     const zoom = Math.max(1, Math.min(8, Math.floor(320 / Math.max(img.width, img.height))));
     inputCanvas.style.width = zoom > 1 ? `${img.width * zoom}px` : "";
     inputCanvas.classList.toggle("pixelated", zoom > 1);
     const scaled = img.width !== img.sourceWidth ? ` (scaled from ${img.sourceWidth}×${img.sourceHeight})` : "";
-    $("image-caption").textContent = `${img.name}: ${img.width}×${img.height} pixels (width × height)${scaled}; as an array ${img.height} rows × ${img.width} columns.`;
+    const pillow = img.decoder === "pillow" ? ` Read by Pillow (${img.decoderReason}).` : "";
+    $("image-caption").textContent = `${img.name}: ${img.width}×${img.height} pixels (width × height)${scaled}; as an array ${img.height} rows × ${img.width} columns.${pillow}`;
   });
   image.onSending(() => markStale(true)); // until the new image's maps are drawn
   image.onSent(schedule);

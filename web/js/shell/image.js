@@ -19,7 +19,7 @@ import {
  */
 export function createImageStore({ client, setError, sampleURL }) {
   const current = {
-    info: null, // {width, height, sourceWidth, sourceHeight, name, decoder}
+    info: null, // {width, height, sourceWidth, sourceHeight, name, decoder: "browser" | "pillow", decoderReason}
     rgba: null, // Uint8ClampedArray, width * height * 4: the working image pycore returned
     file: null, // what it was read from, to read again at another working size or after a restart
     maxSide: 512, // the working size: the longest side after scaling (0: none)
@@ -37,12 +37,14 @@ export function createImageStore({ client, setError, sampleURL }) {
     const name = fileName(file);
     const header = (await client.call("image_header", { bytes: bytes.subarray(0, HEADER_BYTES), name })).meta;
     const decodeFile = () => client.call("decode_file", { bytes, name, max_side: current.maxSide });
-    if (header.decoder === "pillow") return { decoder: "pillow", result: await decodeFile() };
+    if (header.decoder === "pillow") return { decoder: "pillow", reason: header.reason, result: await decodeFile() };
     const px = await browserPixels(file, header.max_pixels);
-    if (!px) return { decoder: "pillow", result: await decodeFile() }; // the browser failed: Pillow names the problem
+    if (!px) { // the browser failed: Pillow reads it, or names the problem
+      return { decoder: "pillow", reason: "the browser could not decode it", result: await decodeFile() };
+    }
     const { rgba, width, height } = px;
     const result = await client.call("set_image", { rgba, width, height, max_side: current.maxSide }, { transfer: [rgba.buffer] });
-    return { decoder: "browser", result };
+    return { decoder: "browser", reason: null, result };
   }
 
   async function read(file, ticket) {
@@ -68,7 +70,8 @@ export function createImageStore({ client, setError, sampleURL }) {
     const { meta, arrays } = decoded.result;
     const [sourceWidth, sourceHeight] = meta.source;
     const [width, height] = meta.size;
-    current.info = { width, height, sourceWidth, sourceHeight, name: fileName(file), decoder: decoded.decoder };
+    current.info = { width, height, sourceWidth, sourceHeight, name: fileName(file),
+      decoder: decoded.decoder, decoderReason: decoded.reason };
     current.rgba = rgbaFromPlanes(arrays.image, height, width);
     current.file = file;
     current.inWorker = true;
@@ -86,7 +89,7 @@ export function createImageStore({ client, setError, sampleURL }) {
     return queue;
   }
 
-  /** {width, height, sourceWidth, sourceHeight, name, decoder, rgba} of the current image, or null. */
+  /** {width, height, sourceWidth, sourceHeight, name, decoder, decoderReason, rgba} of the current image, or null. */
   function get() {
     return current.info ? { ...current.info, rgba: current.rgba } : null;
   }
