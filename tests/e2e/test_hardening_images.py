@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
 from page_helpers import ALERT, banner, fmaps, kernel_param, make_png, reset, set_control, upload
+from PIL import Image
 
 from pycore import image as img
 from pycore import page as pycore_page
@@ -152,9 +152,11 @@ def test_the_working_size_is_applied_by_pycore_and_a_change_reads_the_file_again
         image = img.from_pixels(rgb, 255.0, int(side))  # what `pycore apply --max-side` reads
         meta = pycore_page.call("convolve", image, {"kernels": [kernel_param("edge")]})["meta"]["maps"][0]
         edge = fmaps(page)[0]
-        assert edge["vmax"] == pytest.approx(meta["vmax"], rel=1e-6) and edge["vmin"] == pytest.approx(meta["vmin"], abs=1e-6)
+        assert edge["vmax"] == pytest.approx(meta["vmax"], rel=1e-6)
+        assert edge["vmin"] == pytest.approx(meta["vmin"], abs=1e-6)
         # the input canvas shows pycore's working image, rounded to bytes (JS Math.round: half up, in doubles)
-        drawn = np.array(canvas.evaluate("c => Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data)"),
-                         np.uint8).reshape(size[1], size[0], 4)
-        np.testing.assert_array_equal(drawn[..., :3], np.floor(image.transpose(1, 2, 0).astype(np.float64) * 255 + 0.5).astype(np.uint8))
+        pixels = canvas.evaluate("c => Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data)")
+        drawn = np.array(pixels, np.uint8).reshape(size[1], size[0], 4)
+        want = np.floor(image.transpose(1, 2, 0).astype(np.float64) * 255 + 0.5).astype(np.uint8)
+        np.testing.assert_array_equal(drawn[..., :3], want)
     page.select_option("[data-testid=max-side]", "512")

@@ -7,8 +7,7 @@ import io
 
 import numpy as np
 import pytest
-from page_helpers import (ALERT, fmaps, make_png, renders, reset, set_control, upload, wait_image_render,
-                          wait_render)
+from page_helpers import ALERT, fmaps, make_png, renders, reset, set_control, upload, wait_image_render, wait_render
 from PIL import Image
 
 
