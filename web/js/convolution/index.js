@@ -269,7 +269,8 @@ export function mountConvolution(panel, ctx) {
     box.replaceChildren(...mapCards(result, mode));
     markStale(false);
     box.dataset.renders = String(Number(box.dataset.renders || 0) + 1);
-    drawLegendFor($("legend"), mode, state.colorModes);
+    const overflowed = [...meta.maps, ...meta.pooled].some((m) => m.nonfinite?.any);
+    drawLegendFor($("legend"), mode, state.colorModes, overflowed);
     $("timing").textContent = `Computed by pycore in ${ms.toFixed(0)} ms on the ${meta.input.shape[0]}×${meta.input.shape[1]} input. Map sizes are rows × columns, as in the formulas.`;
     $("conv-formula").replaceChildren(...describeGeometry(meta.maps, "Feature map", "kernel"));
     const pooled = meta.pooled.map((p, i) => ({ ...p, kernel: [meta.settings.pool.kernel_size, meta.settings.pool.kernel_size], label: meta.maps[i].label }));
