@@ -98,7 +98,22 @@ export function mountConvolution(panel, ctx) {
     renderFilters();
   }
 
+  // The filter limit's message belongs to this card and to its cause: it is shown beside
+  // the Add button (not on the page-wide banner, which every tab shows) and goes as soon as
+  // there is room for another filter again (a filter removed, Reset).
+  const filtersNote = document.createElement("p");
+  filtersNote.className = "filters-note";
+  filtersNote.dataset.testid = "filters-note";
+  filtersNote.setAttribute("role", "status");
+  filtersNote.hidden = true;
+  $("add-kernel").closest(".add-filter").after(filtersNote);
+  function showFiltersNote(text) {
+    filtersNote.textContent = text || "";
+    filtersNote.hidden = !text;
+  }
+
   function renderFilters() {
+    if (state.filters.length < state.limits.MAX_FILTERS) showFiltersNote(null);
     $("filters").replaceChildren(
       ...state.filters.map((f, i) =>
         renderKernelEditor(f, i, {
@@ -122,7 +137,6 @@ export function mountConvolution(panel, ctx) {
           },
           onRemove: () => {
             state.filters.splice(i, 1);
-            setError("filters", null);
             renderFilters();
             schedule();
           },
@@ -140,7 +154,7 @@ export function mountConvolution(panel, ctx) {
     const name = $("add-kernel-select").value;
     const max = state.limits.MAX_FILTERS;
     if (state.filters.length >= max) {
-      setError("filters", `At most ${max} filters at once: remove one first.`);
+      showFiltersNote(`At most ${max} filters at once: remove one first.`);
       return;
     }
     if (name === "__custom__") {
