@@ -143,7 +143,7 @@ def test_the_builder_refuses_an_empty_height_and_a_negative_seed(page):
     page.wait_for_function("(s) => document.querySelector(s).textContent.includes('eed is empty')", arg=STACK_STATUS)
     seed.fill("3")
     page.wait_for_function("(s) => !document.querySelector(s).classList.contains('bad')", arg=STACK_STATUS)
-    assert page.is_enabled("#build [data-testid=run]")
-    page.click("#build [data-testid=run]")
+    # a good seed runs again (after every change, as the checkbox says), with that seed
     page.wait_for_function("(s) => document.querySelector(s).textContent.includes('Seed 3.')", arg=RUN_STATUS,
                            timeout=20_000)
+    assert page.is_enabled("#build [data-testid=run]")

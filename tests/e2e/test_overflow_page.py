@@ -158,11 +158,17 @@ def test_the_sliding_explorer_names_an_overflowing_output(app, shot):
     page.click(EXPLORE_TAB)
     xcard = "[data-testid=explorer-sliding]"
     page.wait_for_selector(f"{xcard}[data-renders]")
-    page.select_option("[data-testid=sliding-input]", "random")
-    before = int(page.get_attribute(xcard, "data-renders"))
-    page.fill("[data-testid=sliding-kernel-cell][data-row='0'][data-col='0']", "1e308")
-    page.fill("[data-testid=sliding-kernel-cell][data-row='0'][data-col='1']", "1e308")
-    page.wait_for_function("([s, n]) => Number(document.querySelector(s).dataset.renders) > n", arg=[xcard, before])
+
+    def act(fn, done):
+        """Do `fn`, then wait for the explorer's result whose settings satisfy `done` (JS, on args)."""
+        fn()
+        js = f"(s) => {{ const args = JSON.parse(document.querySelector(s).dataset.args || '{{}}'); return {done}; }}"
+        page.wait_for_function(js, arg=xcard)
+
+    act(lambda: page.select_option("[data-testid=sliding-input]", "random"), "args.source === 'random'")
+    cell = "[data-testid=sliding-kernel-cell][data-row='0'][data-col='{}']"
+    act(lambda: (page.fill(cell.format(0), "1e308"), page.fill(cell.format(1), "1e308")),
+        "args.kernel && args.kernel.values[0] === 1e308 && args.kernel.values[1] === 1e308")
     a = json.loads(page.get_attribute(xcard, "data-args"))
     meta = pycore_page.call("window_steps", None, a)["meta"]
     notes = page.locator("[data-testid=sliding-nonfinite] [data-testid=nonfinite]")
@@ -173,12 +179,10 @@ def test_the_sliding_explorer_names_an_overflowing_output(app, shot):
         assert int(notes.nth(i).get_attribute("data-posinf")) == nf["posinf"]
     shot(page, "overflow-explorer")
     # back to a finite kernel: the note goes with its cause
-    before = int(page.get_attribute(xcard, "data-renders"))
-    page.fill("[data-testid=sliding-kernel-cell][data-row='0'][data-col='0']", "1")
-    page.fill("[data-testid=sliding-kernel-cell][data-row='0'][data-col='1']", "1")
-    page.wait_for_function("([s, n]) => Number(document.querySelector(s).dataset.renders) > n", arg=[xcard, before])
+    act(lambda: (page.fill(cell.format(0), "1"), page.fill(cell.format(1), "1")),
+        "args.kernel && args.kernel.values[0] === 1 && args.kernel.values[1] === 1")
     assert notes.count() == 0
-    page.select_option("[data-testid=sliding-input]", "image")
+    act(lambda: page.select_option("[data-testid=sliding-input]", "image"), "args.source === 'image'")
     page.click("[data-testid=tab-convolution]")
 
 

@@ -198,10 +198,12 @@ export function mountBuilder(root, ctx) {
   // A box left empty or not a number is refused (pycore says so); the link keeps the last
   // network that can be written down (JSON has no NaN).
   const writable = () => [b.state.input.height, b.state.input.width, b.state.seed].every(Number.isFinite);
+  let settledHash = null; // the address as the builder last left it (followURL's or writeURL's doing)
   function writeURL() {
     if (!visible() || !writable()) return;
     const hash = `#${TAB_ID}?s=${encoded()}`;
     if (location.hash !== hash) history.replaceState(null, "", hash);
+    settledHash = location.hash;
   }
   /**
    * The network of the link in the address bar, if it has one that reads. A link that
@@ -226,6 +228,8 @@ export function mountBuilder(root, ctx) {
   // link; the address is never rewritten to another network than the link's.
   function followURL() {
     if (!b.options || !visible() || (location.hash.replace(/^#/, "").split("?")[0] !== TAB_ID)) return;
+    // one navigation fires popstate and hashchange: the second finds the address as the first left it
+    if (location.hash === settledHash) return;
     const s = stateParam(location.hash);
     if (!s) writeURL();
     else if (s === encoded()) ctx.setError(LINK_ERR, null);
@@ -234,6 +238,7 @@ export function mountBuilder(root, ctx) {
       stack.status.textContent = "Loaded the network of the link.";
       changed({ url: false });
     } else writeURL(); // the address bar holds what is shown, as always
+    settledHash = location.hash;
   }
   window.addEventListener("hashchange", followURL);
   window.addEventListener("popstate", followURL);
