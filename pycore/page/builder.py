@@ -372,10 +372,14 @@ def network_trace(image, params) -> dict:
     Raises
     ------
     ValueError
-        Only for a malformed call (the stack not a list, a bad input size); a stack
-        whose layers do not fit together is reported in the rows instead.
+        Only for a malformed call (the stack not a list, a bad input size, a seed or
+        initialization :func:`network_run` would refuse, so the page says so before
+        running); a stack whose layers do not fit together is reported in the rows instead.
     """
-    return P.result(_trace(_params(params, "the builder")))
+    p = _params(params, "the builder")
+    _seed(p)
+    _init(p)
+    return P.result(_trace(p))
 
 
 # --------------------------------------------------------------------------- run

@@ -63,10 +63,27 @@ def wait_render(page, before: int) -> None:
     )
 
 
+def wait_image_render(page, before: int) -> None:
+    """Wait until maps newer than `before` are drawn of the image on screen (the input
+    canvas's data-image, which counts the images shown, equals the maps' data-image)."""
+    page.wait_for_function(
+        """(n) => {
+            const maps = document.querySelector('[data-testid=maps]');
+            const input = document.querySelector('canvas[data-testid=input-image]');
+            const st = document.querySelector('[data-testid=status]').dataset.state;
+            return Number(maps.dataset.renders || 0) > n && st === 'ready'
+                && input.dataset.image !== undefined && maps.dataset.image === input.dataset.image;
+        }""",
+        arg=before,
+        timeout=30_000,
+    )
+
+
 def upload(page, path) -> None:
+    """Load a file through the page's file input and wait for its maps."""
     before = renders(page)
     page.set_input_files("input[type=file][data-testid=upload]", str(path))
-    wait_render(page, before)
+    wait_image_render(page, before)
 
 
 def set_control(page, testid: str, value: str) -> None:

@@ -7,7 +7,7 @@ import io
 
 import numpy as np
 import pytest
-from page_helpers import ALERT, fmaps, make_png, renders, reset, set_control, upload, wait_render
+from page_helpers import ALERT, fmaps, make_png, renders, reset, set_control, upload, wait_image_render, wait_render
 from PIL import Image
 
 
@@ -50,7 +50,7 @@ def test_drop_and_paste_an_image(page, event, size):
     rgb = np.random.default_rng(h).integers(0, 256, size=(h, w, 3), dtype=np.uint8)
     before = renders(page)
     dispatch_file(page, event, png_b64(rgb), f"{event}.png", "image/png")
-    wait_render(page, before)
+    wait_image_render(page, before)
     assert page.locator("canvas[data-testid=input-image]").evaluate("c => [c.width, c.height]") == [w, h]
     assert f"{w}×{h}" in page.text_content("[data-testid=image-caption]")
     assert [(m["height"], m["width"]) for m in fmaps(page)] == [(h - 2, w - 2)] * 3
@@ -117,7 +117,7 @@ def test_python_load_failure_offers_a_retry(new_app_page, shot):
     assert alert.is_hidden()
     before = renders(page)
     page.click("[data-testid=sample]")
-    wait_render(page, before)
+    wait_image_render(page, before)
     assert len(fmaps(page)) == 3
 
 
@@ -144,7 +144,7 @@ def test_the_convolution_panel_works_from_the_keyboard_alone(page, tmp_path):
     page.locator("[data-testid=sample]").focus()
     before = renders(page)
     page.keyboard.press("Enter")
-    wait_render(page, before)
+    wait_image_render(page, before)
     cell = page.locator("[data-testid=kernel]").first.locator("[data-testid=kernel-cell]").first
     cell.focus()
     before = renders(page)
@@ -174,7 +174,7 @@ def test_the_loaded_page_keeps_working_offline(new_app_page, tmp_path):
     try:
         before = renders(page)
         page.click("[data-testid=sample]")  # fetched while online, kept in memory
-        wait_render(page, before)
+        wait_image_render(page, before)
         assert [m["label"] for m in fmaps(page)] == ["edge", "sharpen", "blur"]
         path, _ = make_png(tmp_path, h=21, w=26, seed=13)
         upload(page, path)

@@ -2,7 +2,7 @@
 // colour of a value in each mode.
 import test from "node:test";
 import assert from "node:assert/strict";
-import { modeRange, grayLevel, colorOf } from "../../web/js/ui/colormap.js";
+import { modeRange, grayLevel, colorOf, nonfiniteRGB, NONFINITE_KEY, NAN_RGB, POSINF_RGB, NEGINF_RGB } from "../../web/js/ui/colormap.js";
 
 test("modeRange: min..max, symmetric about zero, or 0..max|v|", () => {
   assert.deepEqual(modeRange("gray", -2, 3), { lo: -2, hi: 3 });
@@ -34,4 +34,28 @@ test("colorOf: diverging runs blue - white - red; NaN is magenta", () => {
   assert.deepEqual(colorOf("gray", 0.5, 0, 1), [128, 128, 128]);
   assert.deepEqual(colorOf("abs", -1, 0, 1), [255, 255, 255]);
   assert.deepEqual(colorOf("abs", -0.5, 0, 1), [128, 128, 128]);
+});
+
+test("modeRange: a map with no finite value (pycore's null range) has nothing to scale", () => {
+  for (const mode of ["gray", "diverging", "abs"]) assert.deepEqual(modeRange(mode, null, null), { lo: 0, hi: 0 });
+  assert.throws(() => modeRange("rainbow", null, null), /unknown colour mode rainbow/);
+});
+
+test("+∞, −∞ and NaN have colours of their own in every mode, used by no finite value", () => {
+  const specials = [POSINF_RGB, NEGINF_RGB, NAN_RGB];
+  assert.equal(new Set(specials.map(String)).size, 3);
+  assert.deepEqual(NONFINITE_KEY.map((k) => k.kind), ["posinf", "neginf", "nan"]);
+  for (const mode of ["gray", "diverging", "abs"]) {
+    assert.deepEqual(colorOf(mode, Infinity, 0, 1), POSINF_RGB);
+    assert.deepEqual(colorOf(mode, -Infinity, 0, 1), NEGINF_RGB);
+    assert.deepEqual(colorOf(mode, NaN, -1, 1), NAN_RGB);
+    assert.deepEqual(colorOf(mode, Infinity, 0, 0), POSINF_RGB); // with no finite range too
+    const { lo, hi } = modeRange(mode, -1, 1);
+    for (let i = 0; i <= 200; i++) {
+      const c = colorOf(mode, -1 + i / 100, lo, hi);
+      for (const s of specials) assert.notDeepEqual(c, s);
+    }
+  }
+  assert.equal(nonfiniteRGB(1e308), null);
+  assert.equal(nonfiniteRGB(-0), null);
 });

@@ -1,7 +1,7 @@
 // Number formatting (ui/format.js) against hand-worked values.
 import test from "node:test";
 import assert from "node:assert/strict";
-import { fmt, short, fmtInt, fmtShort, fmtMs, plural, rangeText } from "../../web/js/ui/format.js";
+import { fmt, fmtRange, short, fmtInt, fmtShort, fmtMs, plural, rangeText } from "../../web/js/ui/format.js";
 
 test("fmt: three significant digits, exponent outside 1e-3..1e4, typographic minus", () => {
   assert.equal(fmt(0), "0");
@@ -20,7 +20,10 @@ test("fmt: three significant digits, exponent outside 1e-3..1e4, typographic min
 
 test("short: about two significant digits for a grid cell", () => {
   assert.equal(short(0), "0");
-  assert.equal(short(NaN), "");
+  // NaN and ±∞ are data in a grid (an overflow), written as such, not left blank
+  assert.equal(short(NaN), "NaN");
+  assert.equal(short(Infinity), "∞");
+  assert.equal(short(-Infinity), "−∞");
   assert.equal(short(0.5), ".50");
   assert.equal(short(-0.25), "−.25");
   assert.equal(short(3.14159), "3.1");
@@ -46,4 +49,11 @@ test("plural and ranges", () => {
   assert.equal(plural(3, "partial window"), "3 partial windows");
   assert.equal(rangeText(4, 5), "4");
   assert.equal(rangeText(2, 7), "2–6");
+});
+
+test("fmtRange: a finite range, or says there is none (never 0 … 0 for an all-∞ map)", () => {
+  assert.equal(fmtRange(0, 4.2567), "0 … 4.26");
+  assert.equal(fmtRange(-1.5, -1.5), "−1.5 … −1.5");
+  assert.equal(fmtRange(null, null), "no finite values");
+  assert.equal(fmtRange(undefined, 3), "no finite values");
 });

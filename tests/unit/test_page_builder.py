@@ -149,6 +149,13 @@ def test_malformed_calls_name_the_control():
         B.network_trace(None, {"spec": [{"type": "flatten"}] * 41})
     with pytest.raises(ValueError, match="seed"):
         B.network_run(image(), {**state("tiny"), "seed": -1})
+    # the trace refuses what the run would, so the page says so before anything runs
+    for seed, words in [(-1, "seed must be at least 0, got -1"), (float("nan"), "seed is empty"),
+                        (1.5, "seed must be a whole number")]:
+        with pytest.raises(ValueError, match=words):
+            B.network_trace(None, {**state("tiny"), "seed": seed})
+    with pytest.raises(ValueError, match="input height is empty"):
+        B.network_trace(None, {**state("tiny"), "input": {**state("tiny")["input"], "height": float("nan")}})
     with pytest.raises(ValueError, match="weight init"):
         B.network_run(image(), {**state("tiny"), "init": "zeros"})
 

@@ -8,7 +8,7 @@ import { fillSelect } from "../ui/fields.js";
 import { choices } from "../ui/choices.js";
 import { fmtMs } from "../ui/format.js";
 import { coalesce } from "../ui/schedule.js";
-import { wireFileInput, wireDropZone } from "../ui/image-input.js";
+import { FILE_ACCEPT, wireFileInput, wireDropZone } from "../ui/image-input.js";
 import { layerStackEditor, layerSettingsHelp } from "../ui/layer-editor.js";
 import { tableSkeleton, fillTable } from "../ui/layer-table.js";
 import { renderResults } from "./results.js";
@@ -58,7 +58,7 @@ export function mountBuilder(root, ctx) {
   const hIn = el("input", { type: "number", min: "1", step: "1", dataset: { testid: "input-height" }, id: "b-in-h" });
   const wIn = el("input", { type: "number", min: "1", step: "1", dataset: { testid: "input-width" }, id: "b-in-w" });
   const imageInfo = el("p", { className: "hint", dataset: { testid: "builder-image-info" } });
-  const fileIn = el("input", { type: "file", accept: "image/*", dataset: { testid: "builder-upload" } });
+  const fileIn = el("input", { type: "file", accept: FILE_ACCEPT, dataset: { testid: "builder-upload" } });
   const sampleBtn = el("button", { type: "button", className: "secondary", dataset: { testid: "builder-sample" } }, "Use the sample photo");
   const fitText = el("p", { className: "b-fit-text", dataset: { testid: "builder-fit" }, "aria-live": "polite" });
 
@@ -186,7 +186,8 @@ export function mountBuilder(root, ctx) {
   }
 
   function readInputs() {
-    const num = (input) => (input.value.trim() === "" ? null : Number(input.value));
+    // an emptied box is sent as NaN, which pycore calls empty (null would mean "the default")
+    const num = (input) => (input.value.trim() === "" ? NaN : Number(input.value));
     b.state.input = { color: colorRadios.get(), fit: fitRadios.get(), height: num(hIn), width: num(wIn) };
   }
 
@@ -197,10 +198,15 @@ export function mountBuilder(root, ctx) {
   function shareLink() {
     return `${location.href.split("#")[0]}#${TAB_ID}?s=${encoded()}`;
   }
+  // A box left empty or not a number is refused (pycore says so); the link keeps the last
+  // network that can be written down (JSON has no NaN).
+  const writable = () => [b.state.input.height, b.state.input.width, b.state.seed].every(Number.isFinite);
+  let settledHash = null; // the address as the builder last left it (followURL's or writeURL's doing)
   function writeURL() {
-    if (!visible()) return;
+    if (!visible() || !writable()) return;
     const hash = `#${TAB_ID}?s=${encoded()}`;
     if (location.hash !== hash) history.replaceState(null, "", hash);
+    settledHash = location.hash;
   }
   /**
    * The network of the link in the address bar, if it has one that reads. A link that
@@ -219,8 +225,14 @@ export function mountBuilder(root, ctx) {
       return false;
     }
   }
-  window.addEventListener("hashchange", () => {
-    if (!b.options || (location.hash.replace(/^#/, "").split("?")[0] !== TAB_ID)) return;
+  // The address bar's link is applied however it arrives: typed or pasted into a page that
+  // is open on any tab, or reached by back and forward (hashchange, popstate), and when the
+  // tab is shown. A link that reads replaces the network; a bare #build gets the network's
+  // link; the address is never rewritten to another network than the link's.
+  function followURL() {
+    if (!b.options || !visible() || (location.hash.replace(/^#/, "").split("?")[0] !== TAB_ID)) return;
+    // one navigation fires popstate and hashchange: the second finds the address as the first left it
+    if (location.hash === settledHash) return;
     const s = stateParam(location.hash);
     if (!s) writeURL();
     else if (s === encoded()) ctx.setError(LINK_ERR, null);
@@ -229,7 +241,10 @@ export function mountBuilder(root, ctx) {
       stack.status.textContent = "Loaded the network of the link.";
       changed({ url: false });
     } else writeURL(); // the address bar holds what is shown, as always
-  });
+    settledHash = location.hash;
+  }
+  window.addEventListener("hashchange", followURL);
+  window.addEventListener("popstate", followURL);
 
   function importDoc(doc) {
     if (!doc || typeof doc !== "object") {
@@ -316,12 +331,19 @@ export function mountBuilder(root, ctx) {
       r = await ctx.client.latest("builder-trace", "network_trace", callParams(b.state));
     } catch (e) {
       if (e.kind === "Restart") return;
-      // A malformed setting (an input size out of range): the message names it.
-      stack.status.textContent = e.message;
+      // A malformed setting (an input size or seed out of range, or empty): the message
+      // names it and what is allowed; nothing runs, and the maps drawn are marked out of date.
+      const text = e.message[0].toUpperCase() + e.message.slice(1);
+      stack.status.textContent = `${text}.`;
       stack.status.classList.add("bad");
+      runStatus.textContent = `Not run: ${text}.`;
+      runStatus.dataset.problem = "true";
       runBtn.disabled = true;
+      b.dirty = true;
+      results.classList.toggle("stale", !!b.lastRun);
       return;
     }
+    delete runStatus.dataset.problem;
     if (r.stale) return;
     b.trace = r.meta;
     b.traceKey = k;
@@ -424,9 +446,8 @@ export function mountBuilder(root, ctx) {
       changed();
     });
     seedIn.addEventListener("input", () => {
-      const v = Number(seedIn.value);
-      if (seedIn.value.trim() === "" || !Number.isInteger(v) || v < 0) return;
-      b.state.seed = v;
+      // whatever was typed goes to pycore, which refuses an empty, negative or fractional seed
+      b.state.seed = seedIn.value.trim() === "" ? NaN : Number(seedIn.value);
       changed();
     });
     reseedBtn.addEventListener("click", () => {
@@ -478,10 +499,11 @@ export function mountBuilder(root, ctx) {
     if (b.auto) maybeRun();
   });
 
-  // Shown again (the tabs set a bare "#build"): put the state back in the URL, catch up.
+  // Shown (a tab click sets a bare "#build"; a pasted link shows the tab before its
+  // hashchange reaches followURL): the link's network, or the state back in the URL; catch up.
   new MutationObserver(() => {
     if (!visible() || !b.options) return;
-    writeURL();
+    followURL();
     if (b.dirty && b.auto) maybeRun();
   }).observe(panel, { attributes: true, attributeFilter: ["hidden"] });
 

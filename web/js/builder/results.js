@@ -3,7 +3,8 @@
 // softmax probabilities. Every map can be saved as a PNG.
 import { el } from "../ui/dom.js";
 import { drawMap } from "../ui/canvas.js";
-import { fmt, fmtMs } from "../ui/format.js";
+import { fmt, fmtMs, fmtRange } from "../ui/format.js";
+import { nonfiniteNote } from "../ui/nonfinite.js";
 import { downloadCanvas } from "../ui/download.js";
 import { TYPE_LABELS } from "../ui/layer-editor.js";
 
@@ -57,10 +58,10 @@ function drawChannels(entry, data, mode, prefix) {
   const figs = [];
   for (let k = 0; k < c; k++) {
     const canvas = el("canvas", { dataset: { testid: "builder-fmap", layer: entry.name, channel: String(k) } });
-    const [lo, hi] = entry.channel_ranges[k];
+    const [lo, hi] = entry.channel_ranges[k]; // finite values only (null: none)
     drawMap(canvas, data.subarray(k * h * w, (k + 1) * h * w), w, h, mode, lo, hi);
-    figs.push(figure(canvas, `${k + 1}: ${fmt(lo)} … ${fmt(hi)}`, `${prefix}-${entry.name}-map${k + 1}.png`,
-      `${entry.name} map ${k + 1} of ${c}, ${h} by ${w}, values ${fmt(lo)} to ${fmt(hi)}`));
+    figs.push(figure(canvas, `${k + 1}: ${fmtRange(lo, hi)}`, `${prefix}-${entry.name}-map${k + 1}.png`,
+      `${entry.name} map ${k + 1} of ${c}, ${h} by ${w}, values ${fmtRange(lo, hi).replace(" … ", " to ")}`));
   }
   return figs;
 }
@@ -77,21 +78,25 @@ function strip(entry, data, mode, explain, prefix) {
       if (v > hi) hi = v;
     }
   }
-  if (!Number.isFinite(lo)) lo = hi = 0;
+  if (!Number.isFinite(lo)) lo = hi = null; // no finite value: nothing to scale
   drawMap(canvas, data.subarray(0, n), n, 1, mode, lo, hi);
   canvas.setAttribute("role", "img");
-  canvas.setAttribute("aria-label", `The ${entry.shape[0]} flattened values as a strip, ${fmt(lo)} to ${fmt(hi)}`);
+  canvas.setAttribute("aria-label", `The ${entry.shape[0]} flattened values as a strip, ${fmtRange(lo, hi).replace(" … ", " to ")}`);
   const binNote = entry.bin > 1 ? ` Each cell shows the mean of ${entry.bin} values.` : "";
   return el("div", { className: "b-strip-wrap" }, canvas,
-    el("p", { className: "hint" }, `${explain || `${entry.shape[0]} values`}. Left to right: all of map 1, then map 2, …; ${fmt(lo)} … ${fmt(hi)}.${binNote} `,
+    el("p", { className: "hint" }, `${explain || `${entry.shape[0]} values`}. Left to right: all of map 1, then map 2, …; ${fmtRange(lo, hi)}.${binNote} `,
       pngButton(canvas, `${prefix}-${entry.name}-strip.png`, "the flatten strip")));
 }
 
+// Bars are scaled to the largest finite |value|; one that is not finite fills its bar.
+const finiteMax = (values) => Math.max(1e-12, ...Array.from(values, (v) => (Number.isFinite(v) ? Math.abs(v) : 0)));
+const barFraction = (v, max) => (Number.isFinite(v) ? Math.abs(v) / max : 1);
+
 function bars(values, { labels = null, percent = false } = {}) {
-  const max = Math.max(1e-12, ...values.map((v) => Math.abs(v)));
+  const max = finiteMax(values);
   const signed = values.some((v) => v < 0);
   return el("ol", { className: `b-bars${signed ? " signed" : ""}` }, ...values.map((v, i) => {
-    const frac = Math.abs(v) / max;
+    const frac = barFraction(v, max);
     const bar = el("span", { className: `b-bar${v < 0 ? " neg" : ""}` });
     bar.style.setProperty("--f", frac.toFixed(4));
     return el("li", { dataset: { value: String(v) } },
@@ -108,7 +113,7 @@ function barChart(values, name) {
   const h = 90;
   const canvas = el("canvas", { width: w, height: h, className: "b-chart", dataset: { testid: "dense-chart" } });
   const ctx = canvas.getContext("2d");
-  const max = Math.max(1e-12, ...Array.from(values, (v) => Math.abs(v)));
+  const max = finiteMax(values);
   const signed = Array.prototype.some.call(values, (v) => v < 0);
   const zero = signed ? h / 2 : h - 1;
   const scale = signed ? h / 2 - 2 : h - 3;
@@ -118,7 +123,7 @@ function barChart(values, name) {
     const v = values[i];
     const x0 = Math.floor((i * w) / n);
     const x1 = Math.max(x0 + 1, Math.floor(((i + 1) * w) / n) - (n < w / 3 ? 1 : 0));
-    const len = (Math.abs(v) / max) * scale;
+    const len = barFraction(v, max) * scale;
     ctx.fillStyle = v < 0 ? "#2166ac" : "#2457c5";
     if (v >= 0) ctx.fillRect(x0, zero - len, x1 - x0, len);
     else ctx.fillRect(x0, zero, x1 - x0, len);
@@ -187,7 +192,8 @@ export function renderResults(box, { meta, arrays }, { mode, prefix = "cnn" }) {
     mapsRow("input", inputFigs)));
 
   for (const entry of meta.layers) {
-    const sec = el("section", { className: "b-res", dataset: { testid: "layer-result", name: entry.name, kind: entry.kind } }, layerHead(entry));
+    const sec = el("section", { className: "b-res", dataset: { testid: "layer-result", name: entry.name, kind: entry.kind } }, layerHead(entry),
+      nonfiniteNote(entry.nonfinite));
     if (entry.kind === "maps") {
       const figs = drawChannels(entry, arrays[entry.array], mode, prefix);
       if (entry.factor > 1) {
@@ -206,7 +212,7 @@ export function renderResults(box, { meta, arrays }, { mode, prefix = "cnn" }) {
       else if (values.length <= SMALL_VECTOR) sec.append(bars(values, { percent: entry.type === "softmax" }));
       else sec.append(barChart(values, entry.name));
       if (!isScores && values.length > SMALL_VECTOR) {
-        sec.append(el("p", { className: "hint" }, `${values.length} outputs, one bar each, from ${fmt(entry.vmin)} to ${fmt(entry.vmax)}.`));
+        sec.append(el("p", { className: "hint" }, `${values.length} outputs, one bar each, ${!Number.isFinite(entry.vmin) ? "none of them finite" : `from ${fmt(entry.vmin)} to ${fmt(entry.vmax)}`}.`));
       }
     }
     sections.push(sec);

@@ -8,7 +8,7 @@ import { drawRGBA } from "../ui/canvas.js";
 import { cellText } from "../ui/cells.js";
 import { choices } from "../ui/choices.js";
 import { fillSelect } from "../ui/fields.js";
-import { wireFileInput, wireDropZone, wirePaste } from "../ui/image-input.js";
+import { FILE_ACCEPT, wireFileInput, wireDropZone, wirePaste } from "../ui/image-input.js";
 import { coalesce } from "../ui/schedule.js";
 import { parseFilter, renderKernelEditor, resizeCells } from "./kernel-editor.js";
 import { describeGeometry } from "./geometry.js";
@@ -100,7 +100,22 @@ export function mountConvolution(panel, ctx) {
     renderFilters();
   }
 
+  // The filter limit's message belongs to this card and to its cause: it is shown beside
+  // the Add button (not on the page-wide banner, which every tab shows) and goes as soon as
+  // there is room for another filter again (a filter removed, Reset).
+  const filtersNote = document.createElement("p");
+  filtersNote.className = "filters-note";
+  filtersNote.dataset.testid = "filters-note";
+  filtersNote.setAttribute("role", "status");
+  filtersNote.hidden = true;
+  $("add-kernel").closest(".add-filter").after(filtersNote);
+  function showFiltersNote(text) {
+    filtersNote.textContent = text || "";
+    filtersNote.hidden = !text;
+  }
+
   function renderFilters() {
+    if (state.filters.length < state.limits.MAX_FILTERS) showFiltersNote(null);
     $("filters").replaceChildren(
       ...state.filters.map((f, i) =>
         renderKernelEditor(f, i, {
@@ -124,7 +139,6 @@ export function mountConvolution(panel, ctx) {
           },
           onRemove: () => {
             state.filters.splice(i, 1);
-            setError("filters", null);
             renderFilters();
             schedule();
           },
@@ -142,7 +156,7 @@ export function mountConvolution(panel, ctx) {
     const name = $("add-kernel-select").value;
     const max = state.limits.MAX_FILTERS;
     if (state.filters.length >= max) {
-      setError("filters", `At most ${max} filters at once: remove one first.`);
+      showFiltersNote(`At most ${max} filters at once: remove one first.`);
       return;
     }
     if (name === "__custom__") {
@@ -247,6 +261,7 @@ export function mountConvolution(panel, ctx) {
       return;
     }
     python.update(params, { image: true });
+    const imageNumber = $("input-image").dataset.image; // the image these maps are of
     let result;
     try {
       result = await client.latest("conv", "convolve", params, { image: true });
@@ -261,6 +276,7 @@ export function mountConvolution(panel, ctx) {
     setError("pool", result.meta.pool_error);
     state.lastResult = result;
     drawResult(result);
+    $("maps").dataset.image = imageNumber;
   }
 
   function drawResult(result) {
@@ -270,7 +286,8 @@ export function mountConvolution(panel, ctx) {
     box.replaceChildren(...mapCards(result, mode));
     markStale(false);
     box.dataset.renders = String(Number(box.dataset.renders || 0) + 1);
-    drawLegendFor($("legend"), mode, state.colorModes);
+    const overflowed = [...meta.maps, ...meta.pooled].some((m) => m.nonfinite?.any);
+    drawLegendFor($("legend"), mode, state.colorModes, overflowed);
     $("timing").textContent = `Computed by pycore in ${ms.toFixed(0)} ms on the ${meta.input.shape[0]}×${meta.input.shape[1]} input. Map sizes are rows × columns, as in the formulas.`;
     $("conv-formula").replaceChildren(...describeGeometry(meta.maps, "Feature map", "kernel"));
     const pooled = meta.pooled.map((p, i) => ({ ...p, kernel: [meta.settings.pool.kernel_size, meta.settings.pool.kernel_size], label: meta.maps[i].label }));
@@ -306,12 +323,15 @@ export function mountConvolution(panel, ctx) {
   const inputCanvas = $("input-image");
   image.onChange((img) => {
     drawRGBA(inputCanvas, img.rgba, img.width, img.height);
+    inputCanvas.dataset.image = String(Number(inputCanvas.dataset.image || 0) + 1);
+    inputCanvas.dataset.decoder = img.decoder;
     // Small images are shown enlarged (crisp pixels) so a 30-pixel test image is visible.
     const zoom = Math.max(1, Math.min(8, Math.floor(320 / Math.max(img.width, img.height))));
     inputCanvas.style.width = zoom > 1 ? `${img.width * zoom}px` : "";
     inputCanvas.classList.toggle("pixelated", zoom > 1);
     const scaled = img.width !== img.sourceWidth ? ` (scaled from ${img.sourceWidth}×${img.sourceHeight})` : "";
-    $("image-caption").textContent = `${img.name}: ${img.width}×${img.height} pixels (width × height)${scaled}; as an array ${img.height} rows × ${img.width} columns.`;
+    const pillow = img.decoder === "pillow" ? ` Read by Pillow (${img.decoderReason}).` : "";
+    $("image-caption").textContent = `${img.name}: ${img.width}×${img.height} pixels (width × height)${scaled}; as an array ${img.height} rows × ${img.width} columns.${pillow}`;
   });
   image.onSending(() => markStale(true)); // until the new image's maps are drawn
   image.onSent(schedule);
@@ -321,6 +341,7 @@ export function mountConvolution(panel, ctx) {
   image.setMaxSide(Number(maxSide.value));
   maxSide.addEventListener("change", () => image.setMaxSide(Number(maxSide.value)));
   const loadFile = (file) => image.load(file);
+  $("upload").accept = FILE_ACCEPT; // TGA, SGI, PNM and TIFF too (Pillow reads them)
   wireFileInput($("upload"), loadFile);
   wireDropZone($("dropzone").closest(".card"), loadFile);
   wirePaste(loadFile);

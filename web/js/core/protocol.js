@@ -3,7 +3,10 @@
 //   request   {id, fn, args, image}   fn: a function of pycore.page's CALLS table; args: a
 //                                     plain object; image: true passes the worker's current
 //                                     image (3, H, W) as the first argument, else None
-//             set_image is the worker's own call: args {rgba, width, height}
+//             the worker's own calls, which make its current image: set_image {rgba,
+//             width, height, max_side} (pycore's prepare_image) and decode_file (pycore's,
+//             with Pillow's wheel loaded first); both answer meta {source, size, ...} and
+//             arrays {image: (3, h, w)}
 //   response  {id, ok: true, meta, arrays, ms} | {id, ok: false, error, kind, fatal}
 //             arrays: {name: Float32Array}, the names each call's docstring lists;
 //             fatal: Pyodide cannot run anything more (the page starts a new worker);

@@ -98,19 +98,57 @@ function unpack(result) {
   }
 }
 
-// Calls that keep state in the worker rather than in Python.
+// Calls that keep state in the worker rather than in Python. Both make the worker's
+// current image and return it as arrays.image (the page draws that working image).
+function keepImage(img) {
+  if (imageProxy) imageProxy.destroy();
+  imageProxy = img;
+}
+
+// Pillow's wheel is loaded (integrity-checked, like numpy's) only for a file that needs it.
+let pillow = null;
+const needPillow = () => (pillow ??= loadPackages(pyodide, ["pillow"]).catch((e) => {
+  pillow = null;
+  throw new Error(`Pillow, which reads this file, could not be loaded: ${e.message}`);
+}));
+
 const local = {
   set_image(args) {
-    const { rgba, width, height } = args;
+    const { rgba, width, height, max_side = 0 } = args;
     const py = toPy(rgba);
     try {
-      const img = page.prepare_image(py, height, width);
-      if (imageProxy) imageProxy.destroy();
-      imageProxy = img;
+      keepImage(page.prepare_image(py, height, width, max_side));
     } finally {
       py.destroy();
     }
-    return { meta: { width, height }, arrays: {} };
+    const buf = imageProxy.getBuffer("f32");
+    try {
+      const [, h, w] = buf.shape;
+      return { meta: { source: [width, height], size: [w, h] }, arrays: { image: buf.data.slice() } };
+    } finally {
+      buf.release();
+    }
+  },
+  async decode_file(args) {
+    await needPillow();
+    const pyArgs = toPy(args);
+    let result;
+    try {
+      result = page.call("decode_file", null, pyArgs);
+    } finally {
+      pyArgs.destroy?.();
+    }
+    try {
+      const arraysProxy = result.get("arrays");
+      try {
+        keepImage(arraysProxy.get("image"));
+      } finally {
+        arraysProxy.destroy();
+      }
+      return unpack(result);
+    } finally {
+      result.destroy();
+    }
   },
 };
 
@@ -213,7 +251,7 @@ self.onmessage = async (ev) => {
   try {
     if (image && !imageProxy) throw new Error("no image loaded yet");
     const t0 = performance.now();
-    const { meta, arrays } = call(fn, args, image);
+    const { meta, arrays } = await call(fn, args, image);
     const ms = performance.now() - t0;
     post({ id, ok: true, meta, arrays, ms }, Object.values(arrays).map((a) => a.buffer));
   } catch (e) {

@@ -3,6 +3,7 @@
 import { el } from "../ui/dom.js";
 import { debounce } from "../ui/schedule.js";
 import { mountPythonPanel } from "../ui/python-panel.js";
+import { nonfiniteNotes } from "../ui/nonfinite.js";
 
 const STALE_NOTE = "Not updated: see the message above. What is dimmed here is for the previous settings.";
 
@@ -49,6 +50,7 @@ export function makeRunner(ctx, { key: name, fn, collect, onResult, host = null,
   let lastGood = null;
   let renders = 0;
   let inline = null;
+  let overflow = null; // the notes on arrays of the result that hold +∞, −∞ or NaN
   let message = null; // the explorer's current problem, or null
   const key = `explorer-${name}`;
   const title = host?.querySelector("h2")?.textContent || name;
@@ -80,6 +82,18 @@ export function makeRunner(ctx, { key: name, fn, collect, onResult, host = null,
       if (text) host.dataset.failed = "true";
       else delete host.dataset.failed;
     }
+  }
+  // Every explorer's meta counts the cells of its arrays that are not finite (pycore's
+  // nonfinite); the ones that hold any are named under the title, with pycore's sentence.
+  function showNonfinite(nonfinite) {
+    if (!host) return;
+    const notes = nonfiniteNotes(nonfinite);
+    if (!overflow) {
+      overflow = el("div", { class: "x-nonfinite", dataset: { testid: `${name}-nonfinite` } });
+      (inline || host.querySelector("h2"))?.after(overflow);
+    }
+    overflow.replaceChildren(...notes);
+    overflow.hidden = notes.length === 0;
   }
   // Leaving the tab takes the message off the banner; coming back puts it there again.
   // (The tabs switch with history.pushState, which fires no hashchange: watch the panel.)
@@ -113,6 +127,7 @@ export function makeRunner(ctx, { key: name, fn, collect, onResult, host = null,
     report(null);
     lastGood = result;
     onResult(result);
+    showNonfinite(result.meta.nonfinite);
     if (host) {
       // For tests and the benchmark: what was computed, and how many times.
       host.dataset.args = JSON.stringify(args);

@@ -1,11 +1,13 @@
 // Drawing on canvases: arrays in, pixels out. No module state; every function takes all
 // it needs. drawMap/drawRGBA draw at true size (one pixel per value); paintGrid and the
 // helpers after it draw grids of cells (one square per value) for the explorers.
-import { NAN_RGB, colorOf, modeRange } from "./colormap.js";
+import { colorOf, modeRange, nonfiniteRGB } from "./colormap.js";
 import { short } from "./format.js";
 
 /**
- * Draw a (height, width) float map onto a canvas at its true size.
+ * Draw a (height, width) float map onto a canvas at its true size. The colours are scaled
+ * to the finite range [vmin, vmax] (pycore's, finite cells only; null when none is
+ * finite); +∞, −∞ and NaN cells get their own colours (ui/colormap.js NONFINITE_KEY).
  * @param {HTMLCanvasElement} canvas
  * @param {Float32Array} data  row-major, length width*height
  */
@@ -23,10 +25,11 @@ export function drawMap(canvas, data, width, height, mode, vmin, vmax) {
     const abs = mode === "abs";
     for (let i = 0, j = 0; i < n; i++, j += 4) {
       let v = data[i];
-      if (v !== v) {
-        px[j] = NAN_RGB[0];
-        px[j + 1] = NAN_RGB[1];
-        px[j + 2] = NAN_RGB[2];
+      if (v !== v || v === Infinity || v === -Infinity) {
+        const c = nonfiniteRGB(v);
+        px[j] = c[0];
+        px[j + 1] = c[1];
+        px[j + 2] = c[2];
       } else {
         if (abs) v = Math.abs(v);
         let g = scale ? Math.round((v - lo) * scale) : 128;
@@ -96,8 +99,9 @@ export function sizeCanvas(canvas, w, h) {
 /**
  * Paint a (h, w) grid of values, one square per value, onto an offscreen canvas.
  * @param {Float32Array} data  row-major
- * @param {{cell:number, mode?:string, lo?:number, hi?:number, numbers?:boolean, rgb?:boolean, nanColor?:string}} o
- *   With `rgb`, data is (3, h, w) in [0, 1].
+ * @param {{cell:number, mode?:string, lo?:number|null, hi?:number|null, numbers?:boolean, rgb?:boolean}} o
+ *   With `rgb`, data is (3, h, w) in [0, 1]. lo/hi: the finite range (null: none is
+ *   finite); +∞, −∞ and NaN cells have their own colours, as in drawMap.
  * @returns {HTMLCanvasElement}
  */
 export function paintGrid(data, h, w, o) {
@@ -109,7 +113,7 @@ export function paintGrid(data, h, w, o) {
   const ctx = c.getContext("2d");
   ctx.scale(dpr, dpr);
   const mode = o.mode || "gray";
-  const { lo, hi } = o.rgb ? { lo: 0, hi: 1 } : modeRange(mode, o.lo ?? 0, o.hi ?? 1);
+  const { lo, hi } = o.rgb ? { lo: 0, hi: 1 } : modeRange(mode, o.lo === undefined ? 0 : o.lo, o.hi === undefined ? 1 : o.hi);
   const n = h * w;
   for (let i = 0; i < n; i++) {
     const r = Math.floor(i / w);
@@ -117,10 +121,6 @@ export function paintGrid(data, h, w, o) {
     let rgb;
     if (o.rgb) {
       rgb = [0, 1, 2].map((ch) => Math.round(Math.min(1, Math.max(0, data[ch * n + i])) * 255));
-    } else if (Number.isNaN(data[i])) {
-      ctx.fillStyle = o.nanColor || "#fff";
-      ctx.fillRect(col * cell, r * cell, cell, cell);
-      continue;
     } else {
       rgb = colorOf(mode, data[i], lo, hi);
     }

@@ -1,7 +1,25 @@
 // The colour maps: how a value becomes a colour in each mode (the list of modes, with their
 // labels and help, is pycore's options.color_modes). Pure functions, no DOM.
 
-export const NAN_RGB = [255, 0, 255]; // NaN is data; show it loudly rather than hide it.
+// Values that are not finite are data (an overflow, inf − inf): each has a colour of its
+// own that no colour mode uses, whatever the mode, and the legend names them.
+export const NAN_RGB = [255, 0, 255];
+export const POSINF_RGB = [255, 200, 0];
+export const NEGINF_RGB = [0, 170, 90];
+/** The legend's entries for values that are not finite, in the order of pycore's nonfinite counts. */
+export const NONFINITE_KEY = [
+  { kind: "posinf", label: "+∞", rgb: POSINF_RGB },
+  { kind: "neginf", label: "−∞", rgb: NEGINF_RGB },
+  { kind: "nan", label: "NaN", rgb: NAN_RGB },
+];
+
+/** The colour of a value that is not finite; null for a finite one. */
+export function nonfiniteRGB(v) {
+  if (v === Infinity) return POSINF_RGB;
+  if (v === -Infinity) return NEGINF_RGB;
+  if (Number.isNaN(v)) return NAN_RGB;
+  return null;
+}
 const NEG_RGB = [33, 102, 172];
 const MID_RGB = [247, 247, 247];
 const POS_RGB = [178, 24, 43];
@@ -9,11 +27,16 @@ const POS_RGB = [178, 24, 43];
 /**
  * The value range a colour mode maps onto its scale.
  * @param {string} mode  a colour mode's value: gray, diverging or abs
- * @param {number} vmin  smallest finite value of the map
- * @param {number} vmax  largest finite value of the map
- * @returns {{lo: number, hi: number}}
+ * @param {number | null | undefined} vmin  smallest finite value of the map (pycore's None,
+ *   null or undefined here: it has none)
+ * @param {number | null} vmax  largest finite value of the map
+ * @returns {{lo: number, hi: number}}  hi == lo when there is nothing to scale (drawn mid-scale)
  */
 export function modeRange(mode, vmin, vmax) {
+  if (!Number.isFinite(vmin) || !Number.isFinite(vmax)) {
+    if (!["gray", "diverging", "abs"].includes(mode)) throw new Error(`unknown colour mode ${mode}`);
+    return { lo: 0, hi: 0 };
+  }
   const m = Math.max(Math.abs(vmin), Math.abs(vmax));
   switch (mode) {
     case "gray":
@@ -43,7 +66,8 @@ function lerp(a, b, t) {
 
 /** RGB for one value in a mode whose range is {lo, hi}. */
 export function colorOf(mode, v, lo, hi) {
-  if (Number.isNaN(v)) return NAN_RGB;
+  const special = nonfiniteRGB(v);
+  if (special) return special;
   switch (mode) {
     case "gray": {
       const g = grayLevel(v, lo, hi);

@@ -10,9 +10,19 @@ export function fmt(v) {
   return s.replace("-", "−");
 }
 
-/** Very short number for inside a grid cell: about 2 significant digits; NaN is blank. */
+/**
+ * A map's value range as a label: "0 … 4.26", or what to say when pycore found no finite
+ * value (vmin/vmax None: null or undefined here), rather than a range that is not there.
+ */
+export function fmtRange(vmin, vmax) {
+  if (!Number.isFinite(vmin) || !Number.isFinite(vmax)) return "no finite values";
+  return `${fmt(vmin)} … ${fmt(vmax)}`;
+}
+
+/** Very short number for inside a grid cell: about 2 significant digits. */
 export function short(v) {
-  if (Number.isNaN(v)) return "";
+  if (Number.isNaN(v)) return "NaN";
+  if (!Number.isFinite(v)) return v > 0 ? "∞" : "−∞";
   if (v === 0) return "0";
   const a = Math.abs(v);
   let s;

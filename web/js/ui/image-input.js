@@ -1,11 +1,19 @@
-// Getting an image into the page: file picker, drag-and-drop, paste and the sample.
-// The browser decodes (respecting EXIF orientation); the result is RGBA pixels. Which
-// image is current, and the worker's copy of it, is shell/image.js's business.
+// Getting an image into the page: file picker, drag-and-drop, paste and the sample, and
+// the browser's half of reading it: the checks made before anything is read, and the
+// pixels at source size (EXIF orientation applied, over white). The rule of which decoder
+// reads a file, and the worker's copy of the image, are shell/image.js's business; the
+// scaling to the working size is pycore's (prepare_image), as in the command line.
 
 export const MAX_FILE_BYTES = 40 * 1024 * 1024;
-export const MAX_SOURCE_PIXELS = 80e6; // what we agree to decode at all
+// The bytes pycore's header reader looks at (pycore.image.read_header reads no more).
+export const HEADER_BYTES = 65536;
 
-const IMAGE_NAME = /\.(png|jpe?g|gif|webp|bmp|avif|ico|svg)$/i;
+// What a file picker offers and a typeless file is taken for: the browser's formats and
+// those Pillow reads in the worker (TGA, SGI, PNM, TIFF).
+export const IMAGE_EXTENSIONS = ["png", "jpg", "jpeg", "gif", "webp", "bmp", "avif", "ico", "tga", "sgi", "rgb", "rgba",
+  "bw", "pgm", "ppm", "pbm", "pnm", "tif", "tiff"];
+export const FILE_ACCEPT = ["image/*", ...IMAGE_EXTENSIONS.map((e) => `.${e}`)].join(",");
+const IMAGE_NAME = new RegExp(`\\.(${IMAGE_EXTENSIONS.join("|")})$`, "i");
 
 /** A user-facing error: its message is shown as is. */
 export class ImageInputError extends Error {}
@@ -14,48 +22,75 @@ function describeSize(bytes) {
   return bytes >= 1048576 ? `${(bytes / 1048576).toFixed(1)} MB` : `${Math.ceil(bytes / 1024)} KB`;
 }
 
+/** The name a file is called by in messages. */
+export function fileName(file) {
+  return file.name || "pasted image";
+}
+
 /**
- * Decode a File/Blob into RGBA pixels, scaled so the longer side is at most maxSide.
- * Transparent areas are composited onto white.
- * @param {Blob & {name?: string}} file
- * @param {number} maxSide  0 means no limit
- * @returns {Promise<{rgba: Uint8ClampedArray, width: number, height: number,
- *   sourceWidth: number, sourceHeight: number, name: string}>}
+ * The checks made before a file is read: an image type or name, not empty, not too many bytes.
+ * @throws {ImageInputError}
  */
-export async function decodeImage(file, maxSide) {
-  const name = file.name || "pasted image";
+export function checkFile(file) {
+  const name = fileName(file);
   const looksLikeImage = (file.type && file.type.startsWith("image/")) || IMAGE_NAME.test(name);
   if (!looksLikeImage) {
-    throw new ImageInputError(`"${name}" is not an image (type ${file.type || "unknown"}). Choose a PNG, JPEG, GIF or WebP file.`);
+    throw new ImageInputError(`"${name}" is not an image (type ${file.type || "unknown"}). Choose a PNG, JPEG, GIF, WebP, BMP, TGA, SGI, PNM or TIFF file.`);
   }
   if (file.size === 0) throw new ImageInputError(`"${name}" is empty.`);
   if (file.size > MAX_FILE_BYTES) {
     throw new ImageInputError(`"${name}" is ${describeSize(file.size)}; the limit is ${describeSize(MAX_FILE_BYTES)}.`);
   }
+}
+
+/**
+ * The browser's decoding: RGBA pixels at the image's source size, EXIF orientation
+ * applied, colour profile not applied (as Pillow does not), drawn over white. No scaling
+ * here: pycore scales to the working size, so the page and the command line agree.
+ * @param {Blob} file
+ * @param {number} maxPixels  refuse a larger image (its header did not say its size)
+ * @returns {Promise<{rgba: Uint8ClampedArray, width: number, height: number} | null>}
+ *   null when the browser cannot decode the file (Pillow may)
+ * @throws {ImageInputError} the image has more than maxPixels pixels
+ */
+export async function browserPixels(file, maxPixels) {
   let bitmap;
   try {
-    bitmap = await createImageBitmap(file, { imageOrientation: "from-image" });
+    bitmap = await createImageBitmap(file, { imageOrientation: "from-image", colorSpaceConversion: "none" });
   } catch {
-    throw new ImageInputError(`"${name}" could not be decoded: the file is damaged or not in a format this browser can read.`);
+    return null;
   }
-  const sourceWidth = bitmap.width;
-  const sourceHeight = bitmap.height;
-  if (sourceWidth * sourceHeight > MAX_SOURCE_PIXELS) {
+  const { width, height } = bitmap;
+  try {
+    if (width * height > maxPixels) {
+      throw new ImageInputError(`"${fileName(file)}" is ${width}×${height} pixels (${(width * height / 1e6).toPrecision(4)} megapixels), too large to open here: the limit is ${maxPixels / 1e6} megapixels.`);
+    }
+    const canvas = new OffscreenCanvas(width, height);
+    const ctx = canvas.getContext("2d", { willReadFrequently: true });
+    ctx.fillStyle = "#fff";
+    ctx.fillRect(0, 0, width, height);
+    ctx.drawImage(bitmap, 0, 0);
+    return { rgba: ctx.getImageData(0, 0, width, height).data, width, height };
+  } finally {
     bitmap.close();
-    throw new ImageInputError(`"${name}" is ${sourceWidth}×${sourceHeight} pixels, too large to open here (limit ${MAX_SOURCE_PIXELS / 1e6} megapixels).`);
   }
-  const scale = maxSide > 0 ? Math.min(1, maxSide / Math.max(sourceWidth, sourceHeight)) : 1;
-  const width = Math.max(1, Math.round(sourceWidth * scale));
-  const height = Math.max(1, Math.round(sourceHeight * scale));
-  const canvas = new OffscreenCanvas(width, height);
-  const ctx = canvas.getContext("2d", { willReadFrequently: true });
-  ctx.fillStyle = "#fff";
-  ctx.fillRect(0, 0, width, height);
-  ctx.imageSmoothingQuality = "high";
-  ctx.drawImage(bitmap, 0, 0, width, height);
-  bitmap.close();
-  const rgba = ctx.getImageData(0, 0, width, height).data;
-  return { rgba, width, height, sourceWidth, sourceHeight, name };
+}
+
+/**
+ * The working image pycore returned, (3, h, w) floats in [0, 1], as RGBA bytes to draw.
+ * @param {Float32Array} planes
+ * @returns {Uint8ClampedArray}
+ */
+export function rgbaFromPlanes(planes, height, width) {
+  const n = height * width;
+  const rgba = new Uint8ClampedArray(n * 4);
+  for (let i = 0, j = 0; i < n; i++, j += 4) {
+    rgba[j] = Math.round(planes[i] * 255);
+    rgba[j + 1] = Math.round(planes[n + i] * 255);
+    rgba[j + 2] = Math.round(planes[2 * n + i] * 255);
+    rgba[j + 3] = 255;
+  }
+  return rgba;
 }
 
 /** Call onFile(file) when a file is chosen in `input` (choosing the same file again fires again). */
