@@ -93,10 +93,8 @@ def explore(app, tmp_path_factory):
     page = app.page
     path = tmp_path_factory.mktemp("explorers") / "explorers.png"
     rgba = make_png(path)
-    page.click(CONV_TAB)
     before = renders(page, "sliding")
-    page.set_input_files("input[type=file][data-testid=upload]", str(path))
-    page.click(EXPLORE_TAB)
+    upload(page, path)  # (defined below) waits until the image is the current one
     wait_new(page, "sliding", before)
     # every stepping explorer switched to the new image (the user had not chosen another input)
     page.wait_for_function("document.querySelector('[data-testid=explorer-rgb]').dataset.args?.includes('image')")
@@ -539,9 +537,12 @@ def tiny_png(path, w, h):
 
 
 def upload(page, path):
+    """Load `path` as the page's image and wait until it is the current one (in the worker and on screen)."""
     page.click(CONV_TAB)
+    before = int(page.get_attribute("canvas[data-testid=input-image]", "data-image") or 0)
     page.set_input_files("input[type=file][data-testid=upload]", str(path))
-    page.wait_for_function("document.querySelector('[data-testid=status]').dataset.state === 'ready'")
+    page.wait_for_function("""(n) => Number(document.querySelector('canvas[data-testid=input-image]').dataset.image) > n
+        && document.querySelector('[data-testid=status]').dataset.state === 'ready'""", arg=before)
     page.click(EXPLORE_TAB)
 
 
