@@ -62,7 +62,11 @@ export function createImageStore({ client, setError, sampleURL }) {
     try {
       decoded = await readIntoWorker(file, bytes);
     } catch (e) {
-      if (e.kind !== "Restart") setError("image", e.message); // messages name the file and the problem
+      if (e.kind === "Restart") {
+        pending = file; // the new worker reads it (resend)
+        return;
+      }
+      setError("image", e.message); // messages name the file and the problem
       emit("sent"); // the worker still holds the image it had
       return;
     }
