@@ -13,6 +13,8 @@ import numpy as np
 import pytest
 from page_helpers import (
     ALERT,
+    CONV_TAB,
+    banner,
     expected_maps,
     fmaps,
     gray_levels,
@@ -178,6 +180,28 @@ def test_invalid_kernel_cell_is_marked_and_the_page_recovers(page, tmp_path, sho
     assert len(fmaps(page)) == 3
     assert page.locator("[data-testid=stale-note]").is_hidden()
     assert page.get_attribute("[data-testid=maps]", "data-stale") == "false"
+
+
+def test_a_views_message_shows_only_on_its_own_tab(page, tmp_path):
+    """A problem with the Convolution tab's settings is that tab's: it is not shown over the
+    Build or Train tab, comes back with its tab while the cause stays, and goes with it."""
+    path, _ = make_png(tmp_path, h=8, w=8, seed=6)
+    upload(page, path)
+    alert = page.locator(ALERT)
+    page.fill("[data-testid=stride]", "0")
+    alert.wait_for(state="visible")
+    message = banner(page)
+    assert "stride" in message.lower()
+    for tab in ("build", "train"):
+        page.click(f"[data-testid=tab-{tab}]")
+        assert banner(page) is None, f"the Convolution tab's message shows on the {tab} tab"
+    page.click(CONV_TAB)
+    assert banner(page) == message
+    set_control(page, "stride", "1")
+    assert banner(page) is None
+    page.click("[data-testid=tab-build]")
+    assert banner(page) is None
+    page.click(CONV_TAB)
 
 
 def test_impossible_parameters_get_a_message_and_the_page_recovers(page, tmp_path):

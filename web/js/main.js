@@ -36,19 +36,28 @@ function showStage({ stage, detail, bytes }) {
 
 // ----------------------------------------------------------------------------- errors
 
-// One banner shows the latest problem; each source clears its own when it is fixed.
-const errors = new Map();
-function setError(source, message) {
-  errors.delete(source);
-  if (message) errors.set(source, message);
+// One banner shows the latest problem; each source clears its own when it is fixed. A
+// view's messages belong to its tab (panel): they show only while that tab is shown, so a
+// problem on one tab never sits over another. Page-wide ones (loading, the image, the
+// worker) have no panel and always show.
+const errors = new Map(); // source -> {message, panel}
+let shownPanel = null;
+function renderBanner() {
   const banner = tid("error");
-  const last = [...errors.values()].pop();
+  const last = [...errors.values()].filter((e) => e.panel === null || e.panel === shownPanel).pop();
   banner.hidden = !last;
-  banner.querySelector(".error-text").textContent = last || "";
+  banner.querySelector(".error-text").textContent = last?.message || "";
 }
+function setError(source, message, panel = null) {
+  errors.delete(source);
+  if (message) errors.set(source, { message, panel });
+  renderBanner();
+}
+/** The setError a view gets: its messages are tied to its tab's panel. */
+const panelErrors = (panel) => (source, message) => setError(`${panel}:${source}`, message, panel);
 document.querySelector(".error-close").addEventListener("click", () => {
   errors.clear();
-  setError("", null);
+  renderBanner();
 });
 
 // ----------------------------------------------------------------------------- worker and views
@@ -82,12 +91,18 @@ const context = {
   isReady: () => client.ready && statusEl.dataset.state !== "loading",
 };
 
-const convolution = mountConvolution(document.getElementById("convolution"), context);
-const tabs = wireTabs(document.querySelector(".tabs"));
-const builder = mountBuilder(tid("builder-root"), context); // it starts on ready, with context.options
+// A view's own context: the shared one (Object.create: it sees later fields, options, as
+// they are set) with a setError tied to the view's tab.
+const viewContext = (panel, extra = {}) => Object.assign(Object.create(context), { setError: panelErrors(panel) }, extra);
+
+const convolution = mountConvolution(document.getElementById("convolution"), viewContext("convolution"));
+const tabs = wireTabs(document.querySelector(".tabs"), (panel) => {
+  shownPanel = panel;
+  renderBanner();
+});
+const builder = mountBuilder(tid("builder-root"), viewContext("build")); // it starts on ready, with context.options
 // The Train tab hands a trained network (train_export's result) to the Build tab.
-// (Object.create: the view sees the context's later fields, options, as they are set.)
-mountTrain(tid("train-root"), Object.assign(Object.create(context), {
+mountTrain(tid("train-root"), viewContext("train", {
   openInBuilder: (model) => {
     builder?.showTrained(model);
     history.pushState(null, "", "#build");
@@ -107,7 +122,7 @@ async function onReady() {
     await convolution.start(context.options);
     if (!explorersMounted) {
       explorersMounted = true;
-      mountExplorers(tid("explorers-root"), context);
+      mountExplorers(tid("explorers-root"), viewContext("explore"));
     }
   } catch (e) {
     setState("error", "Python loaded, but its options or kernel library did not");
