@@ -85,8 +85,11 @@ function unpack(result) {
           void new Float32Array(new ArrayBuffer(8), -1955060904); // what a heap past 2 GB gives
         }
         const buf = a.getBuffer("f32");
-        arrays[name] = buf.data.slice(); // copy out of the wasm heap before release
-        buf.release();
+        try {
+          arrays[name] = buf.data.slice(); // copy out of the wasm heap before release
+        } finally {
+          buf.release(); // also when the copy fails (out of memory): the page keeps working
+        }
       } finally {
         a.destroy();
       }
