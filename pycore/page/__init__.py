@@ -19,7 +19,7 @@ from .. import image as img
 from . import builder, code, convolution, explorers, files, training
 from . import params as P
 
-__all__ = ["CALLS", "call", "prepare_image", "options"]
+__all__ = ["CALLS", "call", "worker_call", "prepare_image", "options"]
 
 # The convolution panel's options, in the page's words: (value, label)
 ACTIVATION_LABELS = {
@@ -186,6 +186,19 @@ def call(fn: str, image, params) -> dict:
             return CALLS[fn](image, P.plain(params))
     except MemoryError:  # numpy's _ArrayMemoryError too; the worker survives, this call does not
         raise ValueError(out_of_memory_message(fn)) from None
+
+
+def worker_call(fn: str, image, params) -> dict:
+    """:func:`call` as the worker makes it: a bad setting (ValueError or TypeError) comes
+    back as data, ``{"meta": {"error": message, "kind": "ValueError", "field": key or
+    None}, "arrays": {}}``, because a Python exception reaches JavaScript as text only and
+    the page needs ``field`` (see :func:`params.at`) to show the message next to its control.
+    """
+    try:
+        return call(fn, image, params)
+    except (ValueError, TypeError) as error:
+        return {"meta": {"error": str(error), "kind": type(error).__name__, "field": getattr(error, "field", None)},
+                "arrays": {}}
 
 
 # What each call can make smaller when memory runs out, in the page's words.

@@ -14,12 +14,48 @@ Every page function returns :func:`result`: ``{"meta": JSON-able dict, "arrays":
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 
 __all__ = ["plain", "deep_plain", "settings", "get", "whole", "integer", "number", "choice", "padding", "flag",
-           "matrix", "result"]
+           "matrix", "result", "at", "problem", "shown"]
+
+
+def problem(message: str, field: str | None) -> ValueError:
+    """A ValueError tied to the page control ``field`` (the settings key; a dotted path
+    such as ``"kernels.2"`` for nested settings), so the page shows it next to that control."""
+    error = ValueError(message)
+    error.field = field
+    return error
+
+
+@contextmanager
+def at(field: str):
+    """Tie a ValueError or TypeError raised inside to the control ``field``, unless an
+    inner :func:`at` already tied it (the innermost control is the most precise)."""
+    try:
+        yield
+    except (ValueError, TypeError) as error:
+        if getattr(error, "field", None) is None:
+            error.field = field
+        raise
+
+
+def shown(value: Any) -> str:
+    """A value as a message quotes it: numbers short (1e308 typed in a box is "1e+308",
+    not 309 digits), anything else by its repr, cut to 40 characters."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value) if abs(value) < 10**12 else f"{value:.3g}"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "not a number"
+        if math.isinf(value):
+            return "infinity" if value > 0 else "minus infinity"
+        return f"{value:.6g}"
+    text = repr(value)
+    return text if len(text) <= 40 else text[:39] + "…"
 
 
 def plain(value: Any) -> Any:
@@ -65,37 +101,41 @@ def whole(value: Any, label: str, minimum: int | None = None, maximum: int | Non
         advice = f": type a whole number from {minimum} to {maximum}" if None not in (minimum, maximum) else ""
         raise ValueError(f"{label} is empty or not a number{advice}")
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"{label} must be a whole number, got {value!r}")
+        raise TypeError(f"{label} must be a whole number, got {shown(value)}")
     if isinstance(value, float):
         if not value.is_integer():
-            raise ValueError(f"{label} must be a whole number, got {value!r}")
+            raise ValueError(f"{label} must be a whole number, got {shown(value)}")
         value = int(value)
     if minimum is not None and value < minimum:
-        raise ValueError(f"{label} must be at least {minimum}, got {value}")
+        raise ValueError(f"{label} must be at least {minimum}, got {shown(value)}")
     if maximum is not None and value > maximum:
-        raise ValueError(f"{label} must be at most {maximum}, got {value}")
+        raise ValueError(f"{label} must be at most {maximum}, got {shown(value)}")
     return value
 
 
 def integer(params: dict, key: str, default: int, label: str, minimum: int | None = None,
             maximum: int | None = None) -> int:
-    """``params[key]`` (default when missing) as a :func:`whole` number."""
-    return whole(get(params, key, default), label, minimum, maximum)
+    """``params[key]`` (default when missing) as a :func:`whole` number; a problem is
+    tied to the control ``key``."""
+    with at(key):
+        return whole(get(params, key, default), label, minimum, maximum)
 
 
 def number(params: dict, key: str, default: float, label: str, minimum: float | None = None,
            maximum: float | None = None, above: float | None = None) -> float:
     """``params[key]`` as a finite float, at least ``minimum``, more than ``above`` and at
-    most ``maximum`` (each bound only when given)."""
+    most ``maximum`` (each bound only when given); a problem is tied to the control ``key``."""
     value = get(params, key, default)
+    if isinstance(value, float) and math.isnan(value):  # what an emptied or unparsable box sends
+        raise problem(f"{label} is empty or not a number", key)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ValueError(f"{label} must be a finite number, got {value!r}")
+        raise problem(f"{label} must be a finite number, got {shown(value)}", key)
     if minimum is not None and value < minimum:
-        raise ValueError(f"{label} must be at least {minimum:g}, got {value:g}")
+        raise problem(f"{label} must be at least {minimum:g}, got {shown(value)}", key)
     if above is not None and value <= above:
-        raise ValueError(f"{label} must be more than {above:g}, got {value:g}")
+        raise problem(f"{label} must be more than {above:g}, got {shown(value)}", key)
     if maximum is not None and value > maximum:
-        raise ValueError(f"{label} must be at most {maximum:g}, got {value:g}")
+        raise problem(f"{label} must be at most {maximum:g}, got {shown(value)}", key)
     return float(value)
 
 
@@ -103,7 +143,7 @@ def choice(params: dict, key: str, default: str, options, label: str) -> str:
     """``params[key]`` if it is one of ``options`` (a tuple of values)."""
     value = get(params, key, default)
     if value not in options:
-        raise ValueError(f"{label} must be one of {', '.join(map(str, options))}; got {value!r}")
+        raise problem(f"{label} must be one of {', '.join(map(str, options))}; got {shown(value)}", key)
     return value
 
 
@@ -113,16 +153,19 @@ def flag(params: dict, key: str, default: bool = False) -> bool:
 
 
 def padding(params: dict, key: str, label: str, maximum: int, default: Any = 0):
-    """An int in [0, maximum] (a number or digits), or "same"/"valid"."""
+    """An int in [0, maximum] (a number or digits), or "same"/"valid"; a problem is tied
+    to the control ``key``."""
     value = get(params, key, default)
-    if isinstance(value, str):
-        if value in ("same", "valid"):
-            return value
-        text = value.strip()
-        if text.isdigit():
-            return whole(int(text), label, 0, maximum)
-        raise ValueError(f"{label} must be a whole number >= 0, 'same' or 'valid'; got {value!r}")
-    return whole(value, label, 0, maximum)
+    with at(key):
+        if isinstance(value, str):
+            if value in ("same", "valid"):
+                return value
+            text = value.strip()
+            if text.isdigit():
+                return whole(int(text), label, 0, maximum)
+            raise ValueError(f"{label} must be a whole number from 0 to {maximum}, 'same' or 'valid'; "
+                             f"got {shown(value)}")
+        return whole(value, label, 0, maximum)
 
 
 def matrix(spec: Any, label: str, max_side: int, default_side: int = 3) -> np.ndarray:

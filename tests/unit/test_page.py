@@ -195,6 +195,7 @@ def test_the_explorer_and_builder_limits_are_the_ones_enforced():
     (1.5, ValueError, "stride must be a whole number, got 1.5"),
     ("2", TypeError, "stride must be a whole number, got '2'"),
     (True, TypeError, "stride must be a whole number, got True"),
+    (1e308, ValueError, r"stride must be at most 8, got 1e\+308$"),
     (0, ValueError, "stride must be at least 1, got 0"),
     (9, ValueError, "stride must be at most 8, got 9"),
     (float("nan"), ValueError, "stride is empty or not a number: type a whole number from 1 to 8"),
@@ -205,19 +206,62 @@ def test_whole_names_the_control_and_the_value(value, error, message):
         P.whole(value, "stride", 1, 8)
 
 
+@pytest.mark.parametrize("value, text", [
+    (7, "7"), (10**12, "1e+12"), (-3.25, "-3.25"), (1 / 3, "0.333333"), (1e308, "1e+308"),
+    (float("nan"), "not a number"), (float("-inf"), "minus infinity"), (True, "True"),
+    ("abc", "'abc'"), ("x" * 80, "'" + "x" * 38 + "…"), (None, "None"),
+])
+def test_shown_keeps_quoted_values_short_and_plain(value, text):
+    assert P.shown(value) == text
+
+
+ONE_KERNEL = {"kernels": [{"name": "edge", "rows": 1, "cols": 1, "values": [1.0]}]}
+
+
+@pytest.mark.parametrize("fn, params", [
+    ("convolve", {"stride": 0}),
+    ("convolve", {"dilation": 1e308}),
+    ("convolve", {"padding": "lots"}),
+])
+def test_a_bad_setting_names_its_control_for_the_page(fn, params):
+    key = next(iter(params))
+    params = {**ONE_KERNEL, **params}
+    with pytest.raises(ValueError) as caught:
+        page.call(fn, np.zeros((3, 8, 8), np.float32), params)
+    assert caught.value.field == key
+    answer = page.worker_call(fn, np.zeros((3, 8, 8), np.float32), params)
+    assert answer["arrays"] == {}
+    assert answer["meta"] == {"error": str(caught.value), "kind": "ValueError", "field": key}
+
+
+def test_worker_call_returns_results_and_errors_without_a_field():
+    good = page.worker_call("convolve", np.zeros((3, 8, 8), np.float32), ONE_KERNEL)
+    assert "error" not in good["meta"] and good["arrays"]
+    unknown = page.worker_call("no_such_call", None, {})
+    assert unknown["meta"]["field"] is None and "no_such_call" in unknown["meta"]["error"]
+
+
+def test_at_keeps_the_innermost_field():
+    with pytest.raises(ValueError) as caught:
+        with P.at("outer"):
+            with P.at("inner"):
+                raise ValueError("bad")
+    assert caught.value.field == "inner"
+
+
 def test_whole_accepts_whole_floats_from_javascript():
     assert P.whole(3.0, "stride", 1, 8) == 3 and isinstance(P.whole(3.0, "stride"), int)
     assert P.integer({"stride": None}, "stride", 2, "stride") == 2  # missing and None take the default
 
 
 def test_the_other_validators_name_the_value():
-    with pytest.raises(ValueError, match="bias must be a finite number, got inf"):
+    with pytest.raises(ValueError, match="bias must be a finite number, got infinity"):
         P.number({"bias": math.inf}, "bias", 0.0, "bias")
     with pytest.raises(ValueError, match="bias must be a finite number, got 'x'"):
         P.number({"bias": "x"}, "bias", 0.0, "bias")
     with pytest.raises(ValueError, match="pooling type must be one of none, max, avg; got 'min'"):
         P.choice({"type": "min"}, "type", "none", ("none", "max", "avg"), "pooling type")
-    with pytest.raises(ValueError, match="padding must be a whole number >= 0, 'same' or 'valid'; got 'full'"):
+    with pytest.raises(ValueError, match="padding must be a whole number from 0 to 8, 'same' or 'valid'; got 'full'"):
         P.padding({"padding": "full"}, "padding", "padding", 8)
     assert P.padding({"padding": " 3 "}, "padding", "padding", 8) == 3
     with pytest.raises(ValueError, match="padding must be at most 8, got 9"):

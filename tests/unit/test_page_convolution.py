@@ -171,7 +171,7 @@ def test_a_pooling_problem_keeps_the_maps():
         ({"stride": "2"}, TypeError, "stride must be a whole number, got '2'"),
         ({"dilation": 0}, ValueError, "dilation must be at least 1, got 0"),
         ({"padding": -1}, ValueError, "padding must be at least 0, got -1"),
-        ({"padding": "wide"}, ValueError, "padding must be a whole number >= 0, 'same' or 'valid'; got 'wide'"),
+        ({"padding": "wide"}, ValueError, "padding must be a whole number from 0 to .*, 'same' or 'valid'; got 'wide'"),
         (
             {"padding_mode": "mirror"},
             ValueError,
@@ -183,7 +183,7 @@ def test_a_pooling_problem_keeps_the_maps():
             "activation must be one of none, relu, leaky_relu, sigmoid, tanh; got 'gelu'",
         ),
         ({"channel": "alpha"}, ValueError, "input channel must be one of gray, red, green, blue; got 'alpha'"),
-        ({"negative_slope": float("nan")}, ValueError, "leaky ReLU slope must be a finite number, got nan"),
+        ({"negative_slope": float("nan")}, ValueError, "leaky ReLU slope is empty or not a number"),
         ({"kernels": []}, ValueError, "add at least one filter"),
         (
             {"kernels": [kernel("big", np.ones((12, 3)))]},

@@ -35,10 +35,13 @@ const NO_WATCHDOG = new Set(["run_code"]);
 const MAX_RESTARTS = 3;
 const RESTART_WINDOW_MS = 60_000;
 
+/** A failed call: `kind` is Python's exception type (or Restart, WorkerLost, ...);
+ * `field` the settings key of the control a bad setting came from (null: none). */
 export class WorkerError extends Error {
-  constructor(message, kind) {
+  constructor(message, kind, field = null) {
     super(message);
     this.kind = kind;
+    this.field = field;
   }
 }
 
@@ -167,7 +170,7 @@ export class CoreClient {
       // Pyodide cannot be used again: this call failed, and the rest run on a new worker.
       entry.reject(new WorkerError(msg.error, msg.kind));
       this.restart(`Python failed: ${msg.error}`);
-    } else entry.reject(new WorkerError(msg.error, msg.kind));
+    } else entry.reject(new WorkerError(msg.error, msg.kind, msg.field ?? null));
   }
 
   setBusy(delta) {

@@ -7,10 +7,12 @@
 //             width, height, max_side} (pycore's prepare_image) and decode_file (pycore's,
 //             with Pillow's wheel loaded first); both answer meta {source, size, ...} and
 //             arrays {image: (3, h, w)}
-//   response  {id, ok: true, meta, arrays, ms} | {id, ok: false, error, kind, fatal}
+//   response  {id, ok: true, meta, arrays, ms} | {id, ok: false, error, kind, field, fatal}
 //             arrays: {name: Float32Array}, the names each call's docstring lists;
 //             fatal: Pyodide cannot run anything more (the page starts a new worker);
-//             kind "MemoryError": out of memory, error says what to make smaller
+//             kind "MemoryError": out of memory, error says what to make smaller;
+//             field: the settings key (dotted for nested ones, "kernels.2") of the
+//             control a bad setting came from, or null; the view shows error beside it
 //   loading   {progress: {stage, detail, bytes}}, then {ready: true} or {loadError}
 //
 // A result reaches a view as {meta, arrays, ms}, and a view reads an array only by its

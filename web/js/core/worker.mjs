@@ -161,7 +161,7 @@ function call(fn, args, withImage) {
   const pyArgs = toPy(args ?? {});
   let result;
   try {
-    result = page.call(fn, withImage ? imageProxy : null, pyArgs); // an unknown fn raises, naming it
+    result = page.worker_call(fn, withImage ? imageProxy : null, pyArgs); // an unknown fn: meta.error names it
   } finally {
     pyArgs.destroy?.();
   }
@@ -255,6 +255,11 @@ self.onmessage = async (ev) => {
     if (image && !imageProxy) throw new Error("no image loaded yet");
     const t0 = performance.now();
     const { meta, arrays } = await call(fn, args, image);
+    if (typeof meta?.error === "string") {
+      // a bad setting, as data (pycore.page.worker_call): field names the control it came from
+      post({ id, ok: false, error: meta.error, kind: meta.kind, field: meta.field ?? null, fatal: false });
+      return;
+    }
     const ms = performance.now() - t0;
     post({ id, ok: true, meta, arrays, ms }, Object.values(arrays).map((a) => a.buffer));
   } catch (e) {
