@@ -190,15 +190,15 @@ def call(fn: str, image, params) -> dict:
 
 def worker_call(fn: str, image, params) -> dict:
     """:func:`call` as the worker makes it: a bad setting (ValueError or TypeError) comes
-    back as data, ``{"meta": {"error": message, "kind": "ValueError", "field": key or
-    None}, "arrays": {}}``, because a Python exception reaches JavaScript as text only and
-    the page needs ``field`` (see :func:`params.at`) to show the message next to its control.
+    back as data, ``{"problem": {"error": message, "kind": "ValueError", "field": key or
+    None}}``, because a Python exception reaches JavaScript as text only and the page needs
+    ``field`` (see :func:`params.at`) to show the message next to its control. (Not in
+    ``meta``: a result's meta may hold an ``error`` of its own, as network_trace's does.)
     """
     try:
         return call(fn, image, params)
     except (ValueError, TypeError) as error:
-        return {"meta": {"error": str(error), "kind": type(error).__name__, "field": getattr(error, "field", None)},
-                "arrays": {}}
+        return {"problem": {"error": str(error), "kind": type(error).__name__, "field": getattr(error, "field", None)}}
 
 
 # What each call can make smaller when memory runs out, in the page's words.

@@ -230,15 +230,17 @@ def test_a_bad_setting_names_its_control_for_the_page(fn, params):
         page.call(fn, np.zeros((3, 8, 8), np.float32), params)
     assert caught.value.field == key
     answer = page.worker_call(fn, np.zeros((3, 8, 8), np.float32), params)
-    assert answer["arrays"] == {}
-    assert answer["meta"] == {"error": str(caught.value), "kind": "ValueError", "field": key}
+    assert answer == {"problem": {"error": str(caught.value), "kind": "ValueError", "field": key}}
 
 
 def test_worker_call_returns_results_and_errors_without_a_field():
     good = page.worker_call("convolve", np.zeros((3, 8, 8), np.float32), ONE_KERNEL)
-    assert "error" not in good["meta"] and good["arrays"]
+    assert "problem" not in good and good["arrays"]
     unknown = page.worker_call("no_such_call", None, {})
-    assert unknown["meta"]["field"] is None and "no_such_call" in unknown["meta"]["error"]
+    assert unknown["problem"]["field"] is None and "no_such_call" in unknown["problem"]["error"]
+    # a result's own meta "error" (a broken stack's trace) is a result, not a failed call
+    trace = page.worker_call("network_trace", None, {"spec": [{"type": "dropout"}], "input": {"height": 8, "width": 8}})
+    assert "problem" not in trace and "dropout" in trace["meta"]["error"]
 
 
 def test_at_keeps_the_innermost_field():

@@ -161,11 +161,19 @@ function call(fn, args, withImage) {
   const pyArgs = toPy(args ?? {});
   let result;
   try {
-    result = page.worker_call(fn, withImage ? imageProxy : null, pyArgs); // an unknown fn: meta.error names it
+    result = page.worker_call(fn, withImage ? imageProxy : null, pyArgs); // an unknown fn: a problem naming it
   } finally {
     pyArgs.destroy?.();
   }
   try {
+    const problem = result.get("problem"); // a bad setting, as data (pycore.page.worker_call)
+    if (problem !== undefined) {
+      try {
+        return { problem: problem.toJs({ dict_converter: Object.fromEntries }) };
+      } finally {
+        problem.destroy?.();
+      }
+    }
     return unpack(result);
   } finally {
     result.destroy();
@@ -254,10 +262,10 @@ self.onmessage = async (ev) => {
   try {
     if (image && !imageProxy) throw new Error("no image loaded yet");
     const t0 = performance.now();
-    const { meta, arrays } = await call(fn, args, image);
-    if (typeof meta?.error === "string") {
-      // a bad setting, as data (pycore.page.worker_call): field names the control it came from
-      post({ id, ok: false, error: meta.error, kind: meta.kind, field: meta.field ?? null, fatal: false });
+    const { meta, arrays, problem } = await call(fn, args, image);
+    if (problem) {
+      // field: the settings key of the control the bad setting came from
+      post({ id, ok: false, error: problem.error, kind: problem.kind, field: problem.field ?? null, fatal: false });
       return;
     }
     const ms = performance.now() - t0;
