@@ -219,8 +219,16 @@ def _image_ndim_error(name: str, shape: tuple[int, ...]) -> ValueError:
 # ---------------------------------------------------------------------------
 
 
+class _Fields:
+    """``as_dict`` for the geometry dataclasses."""
+
+    def as_dict(self) -> dict:
+        """Plain ``dict`` of all fields (JSON-serialisable, for the web API)."""
+        return dataclasses.asdict(self)
+
+
 @dataclasses.dataclass(frozen=True)
-class ConvGeometry:
+class ConvGeometry(_Fields):
     """Where the windows of a convolution or pooling fall along one axis.
 
     Attributes
@@ -258,10 +266,6 @@ class ConvGeometry:
     pad_after: int
     dilation: int
     ceil_mode: bool
-
-    def as_dict(self) -> dict:
-        """Plain ``dict`` of all fields (JSON-serialisable, for the web API)."""
-        return dataclasses.asdict(self)
 
 
 def conv_output_geometry(
@@ -993,7 +997,7 @@ def flip_kernel(w: Any) -> np.ndarray:
 
 
 @dataclasses.dataclass(frozen=True)
-class TransposedGeometry:
+class TransposedGeometry(_Fields):
     """Output size of a transposed convolution along one axis, with the working.
 
     Attributes
@@ -1024,10 +1028,6 @@ class TransposedGeometry:
     padding: int
     output_padding: int
     dilation: int
-
-    def as_dict(self) -> dict:
-        """Plain ``dict`` of all fields (JSON-serialisable, for the web API)."""
-        return dataclasses.asdict(self)
 
 
 def conv_transpose_output_geometry(

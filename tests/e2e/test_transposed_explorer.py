@@ -77,7 +77,8 @@ def test_defaults_show_the_formula_and_match_conv_transpose2d(tx):
     assert page.get_attribute("[data-testid=transposed-check]", "data-agrees") == "true"
     # the canvases: the spread input is 9×9 cells, the output 7×7, at whole cells
     sizes = page.evaluate("""() => ['spread', 'output'].map((n) => {
-        const c = document.querySelector(`[data-testid=transposed-${n}]`); return [c.style.width, c.style.height]; })""")
+        const c = document.querySelector(`[data-testid=transposed-${n}]`);
+        return [c.style.width, c.style.height]; })""")
     spread_w, out_w = (int(float(w[:-2])) for w, _ in sizes)
     assert spread_w % 9 == 0 and out_w % 7 == 0
 
