@@ -50,8 +50,8 @@ PREFILTER_LABELS = {"none": "the input itself", "edge": "ReLU(edge filter) of th
 RGB_PRESET_LABELS = {"notebook": "random uniform(−1, 1), seeded", "red_minus_blue": "red minus blue (mean)",
                      "gray_edge": "Sobel x on every channel / 3"}
 STACK_TYPE_LABELS = {"conv2d": "conv", "maxpool": "max pool", "avgpool": "avg pool"}
-TRANSPOSED_INPUT_LABELS = {"count": "1, 2, 3, …", "random": "random whole numbers"}
-TRANSPOSED_KERNEL_LABELS = {"ones": "all ones", "count": "1, 2, 3, …", "random": "random whole numbers"}
+TRANSPOSED_INPUT_LABELS = {"count": "1, 2, 3, …", "random": "random −3…3"}
+TRANSPOSED_KERNEL_LABELS = {"ones": "all ones", "count": "1, 2, 3, …", "random": "random −3…3"}
 # How the feature maps are coloured (the page draws them; the list lives here once).
 COLOR_MODES = [
     {"value": "gray", "label": "Gray, min–max", "help": "Smallest value black, largest white."},
