@@ -9,7 +9,8 @@ Layouts
 -------
 Image arrays are ``(C, H, W)`` or batched ``(N, C, H, W)``; a plain ``(H, W)``
 array is one channel.  Convolution weights are ``(C_out, C_in // groups, kH,
-kW)``.
+kW)``; a transposed convolution's are ``(C_in, C_out // groups, kH, kW)``, as in
+PyTorch.
 
 Dtypes
 ------
@@ -20,7 +21,8 @@ raise ``TypeError``.  NaN is data: it propagates through every op.
 Output size
 -----------
 The output-size formula lives in exactly one place, :func:`conv_output_geometry`
-(wrapped by :func:`conv_output_size`); convolution and both pools call it.
+(wrapped by :func:`conv_output_size`); convolution and both pools call it. The
+transposed convolution's is :func:`conv_transpose_output_geometry`.
 
 Speed
 -----
@@ -60,6 +62,7 @@ __all__ = [
     "PADDING_MODES",
     "PAD_MODES",
     "ConvGeometry",
+    "TransposedGeometry",
     "activate",
     "as_float_array",
     "avg_pool2d",
@@ -69,6 +72,9 @@ __all__ = [
     "conv_output_geometry",
     "conv_output_size",
     "conv_pad_mode",
+    "conv_transpose2d",
+    "conv_transpose_output_geometry",
+    "conv_transpose_output_size",
     "finite_range",
     "flip_kernel",
     "leaky_relu",
@@ -213,8 +219,16 @@ def _image_ndim_error(name: str, shape: tuple[int, ...]) -> ValueError:
 # ---------------------------------------------------------------------------
 
 
+class _Fields:
+    """``as_dict`` for the geometry dataclasses."""
+
+    def as_dict(self) -> dict:
+        """Plain ``dict`` of all fields (JSON-serialisable, for the web API)."""
+        return dataclasses.asdict(self)
+
+
 @dataclasses.dataclass(frozen=True)
-class ConvGeometry:
+class ConvGeometry(_Fields):
     """Where the windows of a convolution or pooling fall along one axis.
 
     Attributes
@@ -252,10 +266,6 @@ class ConvGeometry:
     pad_after: int
     dilation: int
     ceil_mode: bool
-
-    def as_dict(self) -> dict:
-        """Plain ``dict`` of all fields (JSON-serialisable, for the web API)."""
-        return dataclasses.asdict(self)
 
 
 def conv_output_geometry(
@@ -979,6 +989,224 @@ def flip_kernel(w: Any) -> np.ndarray:
     if w.ndim < 2:
         raise ValueError(f"w must have at least 2 dimensions (kH, kW), got shape {w.shape}")
     return np.ascontiguousarray(w[..., ::-1, ::-1])
+
+
+# ---------------------------------------------------------------------------
+# transposed convolution
+# ---------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class TransposedGeometry(_Fields):
+    """Output size of a transposed convolution along one axis, with the working.
+
+    Attributes
+    ----------
+    size : int
+        ``(n − 1)·stride − 2·padding + dilation·(kernel_size − 1) + output_padding + 1``.
+    formula : str
+        That formula with the numbers substituted, e.g.
+        ``"(3 − 1)·2 − 2·1 + 1·(3 − 1) + 1 + 1 = 6"``.
+    spread : int
+        ``(n − 1)·stride + 1``: the input with ``stride − 1`` zeros between its cells.
+    border : int
+        ``dilation·(kernel_size − 1) − padding``: the zeros on each side of the spread
+        input in the equivalent direct convolution (stride 1, flipped kernel); negative
+        when the padding crops more than that. ``output_padding`` more zeros go after
+        (bottom/right).
+    n, kernel_size, stride, padding, output_padding, dilation : int
+        The inputs, normalised.
+    """
+
+    size: int
+    formula: str
+    spread: int
+    border: int
+    n: int
+    kernel_size: int
+    stride: int
+    padding: int
+    output_padding: int
+    dilation: int
+
+
+def conv_transpose_output_geometry(
+    n: int,
+    kernel_size: int,
+    stride: int = 1,
+    padding: int = 0,
+    output_padding: int = 0,
+    dilation: int = 1,
+) -> TransposedGeometry:
+    """Output size of a transposed convolution along one axis, with the working.
+
+    The one place this formula lives (:func:`conv_transpose2d` calls it).
+
+    Parameters
+    ----------
+    n : int
+        Input length along the axis (>= 1).
+    kernel_size : int
+        Kernel length (>= 1).
+    stride : int
+        >= 1.
+    padding : int
+        >= 0: cells removed from each end of the full output.
+    output_padding : int
+        >= 0 and smaller than ``stride`` or smaller than ``dilation`` (torch's rule):
+        cells added at the end, to choose among the input sizes a stride-``stride``
+        convolution maps to the same ``n``.
+    dilation : int
+        Spacing of kernel taps (>= 1).
+
+    Returns
+    -------
+    TransposedGeometry
+
+    Raises
+    ------
+    TypeError
+        Non-integer arguments.
+    ValueError
+        Out-of-range arguments, or an output size below 1.
+    """
+    n = validate.integer(n, "input size", 1)
+    k = validate.integer(kernel_size, "kernel_size", 1)
+    s = validate.integer(stride, "stride", 1)
+    p = validate.integer(padding, "padding", 0)
+    op = validate.integer(output_padding, "output_padding", 0)
+    d = validate.integer(dilation, "dilation", 1)
+    if op >= s and op >= d:
+        raise ValueError(
+            f"output_padding must be smaller than stride or dilation, got output_padding {op} "
+            f"with stride {s} and dilation {d}"
+        )
+    size = (n - 1) * s - 2 * p + d * (k - 1) + op + 1
+    formula = f"({n} − 1)·{s} − 2·{p} + {d}·({k} − 1) + {op} + 1 = {size}"
+    if size < 1:
+        raise ValueError(f"padding {p} is too large: the output size would be {formula}, less than 1")
+    return TransposedGeometry(size=size, formula=formula, spread=(n - 1) * s + 1, border=d * (k - 1) - p, n=n,
+                              kernel_size=k, stride=s, padding=p, output_padding=op, dilation=d)
+
+
+def conv_transpose_output_size(
+    n: int,
+    kernel_size: int,
+    stride: int = 1,
+    padding: int = 0,
+    output_padding: int = 0,
+    dilation: int = 1,
+) -> int:
+    """Number of output positions along one axis (see :func:`conv_transpose_output_geometry`)."""
+    return conv_transpose_output_geometry(n, kernel_size, stride, padding, output_padding, dilation).size
+
+
+def conv_transpose2d(
+    x: Any,
+    weight: Any,
+    bias: Any = None,
+    stride: int | tuple[int, int] = 1,
+    padding: int | tuple[int, int] = 0,
+    output_padding: int | tuple[int, int] = 0,
+    groups: int = 1,
+    dilation: int | tuple[int, int] = 1,
+) -> np.ndarray:
+    """2-D transposed convolution, as ``torch.nn.functional.conv_transpose2d``.
+
+    Each input cell stamps the kernel, scaled by its value, onto the output, the stamps
+    ``stride`` cells apart and added where they overlap:
+    ``out[n, co, i·s − p + ki·d, j·s − p + kj·d] += x[n, ci, i, j] · w[ci, co', ki, kj]``
+    (``co`` in the group of ``ci``). It is the gradient of :func:`conv2d` with respect
+    to its input, and equals a stride-1 convolution of the input spread out with
+    ``stride − 1`` zeros between its cells and ``dilation·(k − 1) − padding`` zeros
+    around it, with the flipped kernel (see :class:`TransposedGeometry`).
+
+    Parameters
+    ----------
+    x : array_like, shape (C_in, H, W) or (N, C_in, H, W)
+    weight : array_like, shape (C_in, C_out // groups, kH, kW)
+        Note the order: input channels first (torch's layout for transposed
+        convolution, the transpose of conv2d's). Cast to ``x``'s dtype.
+    bias : array_like, shape (C_out,), optional
+    stride : int or (int, int)
+        >= 1.
+    padding : int or (int, int)
+        >= 0: rows/cols removed from each side of the full output.
+    output_padding : int or (int, int)
+        >= 0, per axis smaller than the stride or the dilation: rows/cols added at the
+        bottom/right.
+    groups : int
+        C_in must be divisible by it; C_out is ``groups · weight.shape[1]``.
+    dilation : int or (int, int)
+        >= 1.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(C_out, H', W')`` for 3-D ``x``, ``(N, C_out, H', W')`` for 4-D ``x``, in
+        ``x``'s float dtype (float32 stays float32);
+        ``H' = (H − 1)·stride − 2·padding + dilation·(kH − 1) + output_padding + 1``
+        (:func:`conv_transpose_output_size`).
+
+    Raises
+    ------
+    ValueError
+        Wrong ndim, channel/group mismatch, bad bias shape, stride or dilation < 1,
+        negative padding or output_padding, output_padding not smaller than stride or
+        dilation, an output size below 1.
+    TypeError
+        Non-integer stride/padding/output_padding/dilation/groups, non-real dtypes.
+
+    Notes
+    -----
+    One matrix product gives every (input cell, output channel, tap) product at once,
+    ``(C_out/g·kH·kW, C_in/g) @ (C_in/g, H·W)`` per group; then each of the kH·kW taps
+    is added into a strided slice of the full (uncropped) output, and the padding is
+    cropped off. No loop runs per pixel.
+    """
+    x = as_float_array(x, "x")
+    if x.ndim not in (3, 4):
+        raise ValueError(f"x must have 3 or 4 dimensions ((C_in, H, W) or (N, C_in, H, W)), got shape {x.shape}")
+    w = as_float_array(weight, "weight")
+    if w.ndim != 4:
+        raise ValueError(f"weight must have shape (C_in, C_out // groups, kH, kW), got shape {w.shape}")
+    w = w.astype(x.dtype, copy=False)
+    x4 = x if x.ndim == 4 else x[None]
+    N, C_in, H, W = x4.shape
+    Cw, Og, kH, kW = w.shape
+    groups = validate.integer(groups, "groups", 1)
+    if Cw != C_in:
+        raise ValueError(f"x has {C_in} channels but weight.shape[0] is {Cw}: the weight of a transposed "
+                         "convolution is (C_in, C_out // groups, kH, kW)")
+    if C_in % groups:
+        raise ValueError(f"in channels ({C_in}) must be divisible by groups = {groups}")
+    C_out = Og * groups
+    b = None
+    if bias is not None:
+        b = as_float_array(bias, "bias").astype(x.dtype, copy=False)
+        if b.shape != (C_out,):
+            raise ValueError(f"bias must have shape ({C_out},) to match weight and groups, got shape {b.shape}")
+    s = validate.pair(stride, "stride", 1)
+    p = validate.pair(padding, "padding", 0)
+    op = validate.pair(output_padding, "output_padding", 0)
+    d = validate.pair(dilation, "dilation", 1)
+    gh = conv_transpose_output_geometry(H, kH, s[0], p[0], op[0], d[0])
+    gw = conv_transpose_output_geometry(W, kW, s[1], p[1], op[1], d[1])
+
+    G, Cg = groups, C_in // groups
+    # every product at once: (G, Og·kH·kW, Cg) @ (N, G, Cg, H·W) -> (N, G, Og·kH·kW, H·W)
+    wt = w.reshape(G, Cg, Og * kH * kW).transpose(0, 2, 1)
+    taps = np.matmul(wt, x4.reshape(N, G, Cg, H * W)).reshape(N, C_out, kH, kW, H, W)
+    # the full output before the padding is cropped: p + H' + p rows (output_padding included)
+    full = np.zeros((N, C_out, gh.size + 2 * p[0], gw.size + 2 * p[1]), dtype=x.dtype)
+    for i in range(kH):
+        rows = slice(i * d[0], i * d[0] + (H - 1) * s[0] + 1, s[0])
+        for j in range(kW):
+            full[:, :, rows, j * d[1] : j * d[1] + (W - 1) * s[1] + 1 : s[1]] += taps[:, :, i, j]
+    out = np.ascontiguousarray(full[:, :, p[0] : p[0] + gh.size, p[1] : p[1] + gw.size])
+    if b is not None:
+        out += b[:, None, None]
+    return out if x.ndim == 4 else out[0]
 
 
 # ---------------------------------------------------------------------------

@@ -50,6 +50,8 @@ PREFILTER_LABELS = {"none": "the input itself", "edge": "ReLU(edge filter) of th
 RGB_PRESET_LABELS = {"notebook": "random uniform(−1, 1), seeded", "red_minus_blue": "red minus blue (mean)",
                      "gray_edge": "Sobel x on every channel / 3"}
 STACK_TYPE_LABELS = {"conv2d": "conv", "maxpool": "max pool", "avgpool": "avg pool"}
+TRANSPOSED_INPUT_LABELS = {"count": "1, 2, 3, …", "random": "random −3…3"}
+TRANSPOSED_KERNEL_LABELS = {"ones": "all ones", "count": "1, 2, 3, …", "random": "random −3…3"}
 # How the feature maps are coloured (the page draws them; the list lives here once).
 COLOR_MODES = [
     {"value": "gray", "label": "Gray, min–max", "help": "Smallest value black, largest white."},
@@ -95,6 +97,8 @@ def options(image, params) -> dict:
         "prefilters": _labelled(explorers.PREFILTERS, PREFILTER_LABELS),
         "rgb_presets": _labelled(explorers.RGB_PRESETS, RGB_PRESET_LABELS),
         "stack_types": _labelled(windows.STACK_TYPES, STACK_TYPE_LABELS),
+        "transposed_inputs": _labelled(explorers.TRANSPOSED_INPUTS, TRANSPOSED_INPUT_LABELS),
+        "transposed_kernels": _labelled(explorers.TRANSPOSED_KERNELS, TRANSPOSED_KERNEL_LABELS),
         "kernels": [{"value": k["name"], "label": k["name"], "description": k["description"],
                      "default_size": k["default_size"], "sizes": k["sizes"]} for k in kernels.describe_kernels()],
         "limits": {
@@ -111,6 +115,7 @@ def options(image, params) -> dict:
                 "SCALES": list(explorers.SCALES), "STACK": dict(explorers.STACK_LIMITS),
                 "SLIDING": dict(explorers.SLIDING_LIMITS), "POOLING": dict(explorers.POOLING_LIMITS),
                 "PADDING": dict(explorers.PADDING_LIMITS), "PARAM_COUNTS": dict(explorers.PARAM_COUNT_LIMITS),
+                "TRANSPOSED": dict(explorers.TRANSPOSED_LIMITS),
             },
             "builder": dict(builder.LIMITS),
             "image": {"MAX_SOURCE_PIXELS": img.MAX_SOURCE_PIXELS, "DEFAULT_MAX_SIDE": img.DEFAULT_MAX_SIDE},
@@ -133,6 +138,7 @@ CALLS = {
     "flip_compare": explorers.flip_compare,
     "rgb_filter": explorers.rgb_filter,
     "param_counts": explorers.param_counts,
+    "transposed_steps": explorers.transposed_steps,
     "network_presets": builder.network_presets,
     "network_trace": builder.network_trace,
     "network_run": builder.network_run,

@@ -20,6 +20,7 @@ flip_compare       ``flip_compare``        ``input``, ``kernel``, ``flipped``, `
                                            ``conv``, ``diff``
 rgb_filter         ``rgb_filter``          ``input``, ``filter``, ``partial``, ``output``
 param_counts       ``param_counts``        none (it prints the counts)
+transposed_steps   ``transposed_steps``    ``input``, ``kernel``, ``spread``, ``output``
 builder            ``network_run``         ``input`` and each drawn layer's array
 training           ``train_setup``         ``samples``, ``filters`` (before training, as
                                            ``train_setup``), ``filters`` (after the last
@@ -611,6 +612,45 @@ def _training(image, settings) -> _Code:
     return c
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def _transposed_steps(image, settings) -> _Code:
+    r = explorers.transposed_steps(image, settings)
+    m = r["meta"]
+    n, k, s, p, op, b = m["size"], m["kernel_size"], m["stride"], m["padding"], m["output_padding"], m["border"]
+    (ho, wo), side, seed = m["out_shape"], m["spread_shape"][0], m["seed"]
+    c = _Code()
+    for name, kind, size, sd in (("x", m["input"], n, seed), ("kernel", m["kernel"], k, seed + 1)):
+        if kind == "ones":
+            c.add(f"{name} = np.ones(({size}, {size}))")
+        elif kind == "count":
+            c.add(f"{name} = np.arange(1, {size * size + 1}, dtype=np.float64).reshape({size}, {size})  # 1, 2, 3, ...")
+        elif kind == "random":
+            c.add(f"{name} = np.random.default_rng({sd}).integers(-3, 4, size=({size}, {size})).astype(np.float64)"
+                  "  # whole numbers from -3 to 3")
+        else:
+            raise ValueError(f"unknown values {kind!r}")
+    rest = _kwargs(stride=(s, 1), padding=(p, 0), output_padding=(op, 0))
+    c.add("# weights (C_in, C_out, kH, kW): one channel in, one out",
+          f"output = pycore.conv_transpose2d(x[None, None], kernel[None, None]{rest})[0, 0]  # {_shape((ho, wo))}",
+          "",
+          f"# the same as a sliding window: the input spread out ({_count(s - 1, 'zero')} between its cells), a border",
+          f"# of kernel size - 1 - padding = {_count(b, 'zero')} around it"
+          + (f" ({op} more at the bottom and right: the output padding)," if op else ","),
+          "# and the flipped kernel sliding over that with stride 1",
+          f"spread = np.zeros(({side}, {side}))",
+          f"spread[{b}:{b + m['geometry']['rows']['spread']}:{s}, {b}:{b + m['geometry']['rows']['spread']}:{s}] = x",
+          "sliding = pycore.conv2d(spread, pycore.flip_kernel(kernel))[0]",
+          'print("the same by sliding the flipped kernel:", np.array_equal(sliding, output))')
+    c.show("x", "input", "input", "transposed_steps", m["in_shape"])
+    c.show("kernel", "kernel", "kernel", "transposed_steps", (k, k))
+    c.show("spread", "spread-out input", "spread", "transposed_steps", m["spread_shape"])
+    c.show("output", "output", "output", "transposed_steps", (ho, wo))
+    return c
+
+
 # name -> (the code's generator, the page call whose settings it takes, a title)
 VIEWS = {
     "convolution": (_convolution, "convolve", "the Convolution tab"),
@@ -622,6 +662,7 @@ VIEWS = {
     "flip_compare": (_flip_compare, "flip_compare", "convolution against cross-correlation"),
     "rgb_filter": (_rgb_filter, "rgb_filter", "a 3-D filter over RGB"),
     "param_counts": (_param_counts, "param_counts", "parameter counts"),
+    "transposed_steps": (_transposed_steps, "transposed_steps", "transposed convolution"),
     "builder": (_builder, "network_run", "the network builder"),
     "training": (_training, "train_setup", "training a CNN"),
 }

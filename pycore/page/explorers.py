@@ -844,3 +844,102 @@ def param_counts(image, params) -> dict:
     meta = {"height": h, "width": w, "channels": c, "kernel_size": k, "fc": fc, "conv": conv,
             "ratio": fc["weights"] / conv["weights"], "log10_ratio": math.log10(fc["weights"] / conv["weights"])}
     return P.result(meta)
+
+
+# --------------------------------------------------------------------------- transposed convolution
+
+# The transposed-convolution explorer's largest settings (the smallest is 1, or 0 for the
+# paddings); dilation is 1 there (pycore.conv_transpose2d takes any).
+TRANSPOSED_LIMITS = {"size": 6, "kernel_size": 5, "stride": 4, "padding": 4, "output_padding": 3}
+TRANSPOSED_INPUTS = ("count", "random")  # the input's values: 1, 2, 3, ... or seeded whole numbers
+TRANSPOSED_KERNELS = ("ones", "count", "random")
+# what each cell of the spread-out input is (the values of the ``kinds`` array, by index)
+SPREAD_KINDS = ("input", "inserted", "border", "output_padding")
+
+
+def transposed_values(kind: str, side: int, seed: int) -> np.ndarray:
+    """A (side, side) float64 grid of whole numbers: "ones", "count" (1, 2, 3, ... row by
+    row) or "random" (seeded, from −3 to 3), so every sum of the explorer reads exactly."""
+    if kind == "ones":
+        return np.ones((side, side))
+    elif kind == "count":
+        return np.arange(1, side * side + 1, dtype=np.float64).reshape(side, side)
+    elif kind == "random":
+        return np.random.default_rng(seed).integers(-3, 4, size=(side, side)).astype(np.float64)
+    else:
+        raise ValueError(f"unknown values {kind!r}; valid: ones, count, random")
+
+
+def transposed_steps(image, params) -> dict:
+    """A stride-s transposed convolution as a sliding window over the spread-out input.
+
+    A transposed convolution stamps the kernel onto the output once per input cell, the
+    stamps ``stride`` apart (:func:`pycore.ops.conv_transpose2d`). The same numbers come
+    from the input spread out with ``stride − 1`` zeros between its cells, a border of
+    ``kernel_size − 1 − padding`` zeros (``output_padding`` more at the bottom and right),
+    and the flipped kernel sliding over that with stride 1: what this explorer steps through.
+
+    params: ``size`` (the input is size × size), ``input`` (count|random), ``kernel_size``,
+    ``kernel`` (ones|count|random), ``seed`` (the random values; the kernel's is seed + 1),
+    ``stride``, ``padding`` (at most ``kernel_size − 1`` here, so the border is not
+    negative), ``output_padding`` (smaller than the stride; the dilation is 1).
+
+    Returns arrays (P = Ho·Wo positions, row-major over the output): ``input`` (n, n);
+    ``kernel`` and ``flipped`` (k, k); ``spread`` (S, S) the spread-out, bordered input;
+    ``kinds`` (S, S) each cell's index into :data:`SPREAD_KINDS`; ``windows`` and
+    ``products`` (window × flipped kernel) (P, k, k); ``output`` (Ho, Wo). The window of
+    position i has its top-left cell at spread row ``i // Wo``, column ``i % Wo``.
+    meta: the settings, ``in_shape``, ``out_shape``, ``positions``, ``spread_shape``,
+    ``border``, ``kinds`` (SPREAD_KINDS), ``geometry`` {rows, cols}
+    (ops.conv_transpose_output_geometry), value ranges, ``agrees_with_conv_transpose2d``.
+    """
+    params = P.settings(params, "transposed_steps")
+    lim = TRANSPOSED_LIMITS
+    n = P.integer(params, "size", 3, "input size", 2, lim["size"])
+    input_kind = P.choice(params, "input", "count", TRANSPOSED_INPUTS, "input values")
+    k = P.integer(params, "kernel_size", 3, "kernel size", 1, lim["kernel_size"])
+    kernel_kind = P.choice(params, "kernel", "ones", TRANSPOSED_KERNELS, "kernel values")
+    seed = P.integer(params, "seed", 0, "seed", 0, MAX_SEED - 1)
+    s = P.integer(params, "stride", 2, "stride", 1, lim["stride"])
+    p = P.integer(params, "padding", 0, "padding", 0, lim["padding"])
+    op = P.integer(params, "output_padding", 0, "output padding", 0, lim["output_padding"])
+    if op >= s:
+        raise P.problem(f"output padding must be smaller than the stride ({s}); got {op}", "output_padding")
+    if p > k - 1:
+        raise P.problem(f"padding must be at most kernel size − 1 = {k - 1} in this view (it draws a border of "
+                        f"kernel size − 1 − padding zeros); got {p}", "padding")
+    with P.at("padding"):
+        g = ops.conv_transpose_output_geometry(n, k, s, p, op)
+    x = transposed_values(input_kind, n, seed)
+    w = transposed_values(kernel_kind, k, seed + 1)
+    b = g.border
+    side = g.spread + 2 * b + op
+    spread = np.zeros((side, side))
+    spread[b : b + g.spread : s, b : b + g.spread : s] = x
+    kinds = np.full((side, side), float(SPREAD_KINDS.index("border")))
+    kinds[b : b + g.spread, b : b + g.spread] = SPREAD_KINDS.index("inserted")
+    kinds[b : b + g.spread : s, b : b + g.spread : s] = SPREAD_KINDS.index("input")
+    if op:
+        kinds[side - op :, :] = kinds[:, side - op :] = SPREAD_KINDS.index("output_padding")
+    ho = wo = g.size
+    flipped = ops.flip_kernel(w)
+    win, _, _ = windows.gather_windows(spread, k, k, 1, 1, ho, wo)
+    products = win * flipped
+    output = products.sum(axis=(1, 2)).reshape(ho, wo)
+    # the same numbers from pycore's transposed convolution, as a check the page shows
+    ref = ops.conv_transpose2d(x[None, None], w[None, None], stride=s, padding=p, output_padding=op)[0, 0]
+    meta = {
+        "size": n, "input": input_kind, "kernel_size": k, "kernel": kernel_kind, "seed": seed, "stride": s,
+        "padding": p, "output_padding": op, "dilation": 1,
+        "in_shape": [n, n], "out_shape": [ho, wo], "positions": ho * wo, "spread_shape": [side, side],
+        "border": b, "kinds": list(SPREAD_KINDS),
+        "geometry": {"rows": g.as_dict(), "cols": g.as_dict()},
+        **_ranges(input=x, spread=spread, output=output, kernel=w),
+        "agrees_with_conv_transpose2d": bool(np.array_equal(ref, output)),
+    }
+    return P.result(meta, {"input": x, "kernel": w, "flipped": flipped, "spread": spread, "kinds": kinds,
+                           "windows": win, "products": products, "output": output})
+
+
+__all__ += ["TRANSPOSED_LIMITS", "TRANSPOSED_INPUTS", "TRANSPOSED_KERNELS", "SPREAD_KINDS", "transposed_values",
+            "transposed_steps"]

@@ -12,6 +12,7 @@ import { mountReceptive } from "./receptive.js";
 import { mountFlip } from "./flip.js";
 import { mountRGB } from "./rgb.js";
 import { mountParams } from "./params.js";
+import { mountTransposed } from "./transposed.js";
 
 /**
  * Every explorer, in page order. Its key is its one name: the card is section#x-KEY with
@@ -27,6 +28,7 @@ export const EXPLORERS = [
   { key: "flip", title: "Convolution vs cross-correlation", mount: mountFlip },
   { key: "rgb", title: "3-D filter over RGB", mount: mountRGB },
   { key: "params", title: "Parameter counts", mount: mountParams },
+  { key: "transposed", title: "Transposed convolution", mount: mountTransposed },
 ];
 
 /**
