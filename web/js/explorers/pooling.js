@@ -6,7 +6,7 @@
 import { el } from "../ui/dom.js";
 import { fmt, plural } from "../ui/format.js";
 import { selectField } from "../ui/fields.js";
-import { grid, sizeCanvas, outline, cellSize, blit, hatch, drawMapUpTo } from "../ui/canvas.js";
+import { grid, sizeCanvas, outline, cellSize, blit, hatch, drawMapUpTo, drawNumbers } from "../ui/canvas.js";
 import { Player } from "../ui/player.js";
 import { onWidthChange } from "../ui/schedule.js";
 import { sourcePicker } from "./source-picker.js";
@@ -128,11 +128,12 @@ export function mountPooling(card, ctx, name) {
     cell = c;
     outCell = oc;
     const a = data.arrays;
-    const input = grid(a.input, h, w, { cell, mode: "gray", lo: m.ranges.input[0], hi: m.ranges.input[1], numbers: cell >= 28 });
+    const input = grid(a.input, h, w, { cell, mode: "gray", lo: m.ranges.input[0], hi: m.ranges.input[1] });
     // never-read cells: dropped by floor, or skipped between windows
     const ictx = input.getContext("2d");
     const cov = a.coverage;
     for (let r = 0; r < h; r++) for (let col = 0; col < w; col++) if (cov[r * w + col] === 0) hatch(ictx, r, col, r + 1, col + 1, cell);
+    if (cell >= 28) drawNumbers(input, a.input, h, w, cell); // over the hatching, in a colour that reads on it
     const out = grid(a.output, ho, wo, { cell: outCell, mode: "gray", lo: m.ranges.input[0], hi: m.ranges.input[1], numbers: outCell >= 28 });
     bases = { key, data, input, out, eh, ew };
     inCap.textContent = `map ${h}×${w}${m.prefilter !== "none" ? ` (ReLU of ${m.prefilter})` : ""}`;
@@ -171,7 +172,7 @@ export function mountPooling(card, ctx, name) {
       }
     }
     const partial = r0 + k > h || c0 + k > w;
-    outline(ic, r0, c0, r0 + k, c0 + k, cell, { color: "#2457c5", width: Math.max(2, Math.min(4, cell / 6)), dash: partial ? [6, 4] : null, fill: partial ? null : "rgba(36, 87, 197, .12)" });
+    outline(ic, r0, c0, r0 + k, c0 + k, cell, { color: "#2457c5", width: Math.max(2, Math.min(4, cell / 6)), dash: partial ? [6, 4] : null, fill: partial || cell >= 28 ? null : "rgba(36, 87, 197, .12)" }); // no tint over numbers
     // mark the winner of a max window
     if (m.type === "max") {
       const j = a.argmax[i];

@@ -1,0 +1,257 @@
+"""End-to-end: direct manipulation, legends and accessibility in the Explorers tab.
+
+Clicking (or choosing with the keyboard) an output cell of the sliding-window explorer
+moves the window to the step whose output it is; hovering or focusing a kernel weight
+marks every input cell it multiplies; the receptive-field and flip maps have legends with
+numbers; the grids are tables for screen readers; numbers on canvases keep 4.5:1; the
+320 px layout, reduced motion and forced colours; a bad value's message beside its control.
+Every expected number comes from pycore.page run here in CPython with the page's settings.
+"""
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import open_app
+from page_helpers import ALERT, EXPLORE_TAB
+
+from pycore import page as pycore_page
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def card(xid):
+    return f"[data-testid=explorer-{xid}]"
+
+
+def renders(page, xid) -> int:
+    return int(page.get_attribute(card(xid), "data-renders") or 0)
+
+
+def act(page, xid, fn, timeout=20_000):
+    """Do something that recomputes an explorer and wait for its new result."""
+    before = renders(page, xid)
+    fn()
+    page.wait_for_function("([s, n]) => Number(document.querySelector(s).dataset.renders || 0) > n",
+                           arg=[card(xid), before], timeout=timeout)
+
+
+def select(page, xid, testid, value):
+    act(page, xid, lambda: page.select_option(f"[data-testid={testid}]", str(value)))
+
+
+def args(page, xid) -> dict:
+    return json.loads(page.get_attribute(card(xid), "data-args"))
+
+
+def expected(fn, a):
+    """pycore.page's call `fn` in CPython with the page's settings (no image: random grids)."""
+    out = pycore_page.call(fn, None, a)
+    return out["meta"], out["arrays"]
+
+
+def click_cell(page, selector, row, col, rows, cols):
+    loc = page.locator(selector)
+    loc.scroll_into_view_if_needed()
+    box = loc.bounding_box()
+    page.mouse.click(box["x"] + (col + 0.5) * box["width"] / cols, box["y"] + (row + 0.5) * box["height"] / rows)
+
+
+def position(page) -> int:
+    return int(page.input_value("[data-testid=sliding-scrub]"))
+
+
+@pytest.fixture(scope="module")
+def xpage(browser, server):
+    """A page of its own on the Explorers tab (no image: every explorer on a random grid)."""
+    a = open_app(browser, server)
+    a.page.click(EXPLORE_TAB)
+    a.page.wait_for_function("Number(document.querySelector('[data-testid=explorer-sliding]')?.dataset.renders || 0) > 0")
+    yield a.page
+    a.context.close()
+
+
+@pytest.fixture
+def sliding(xpage):
+    """The sliding window on a 6×6 random grid, 3×3 edge kernel, padding 1 (8×8 padded), stride 1."""
+    page = xpage
+    page.set_viewport_size({"width": 1280, "height": 900})
+    act(page, "sliding", lambda: page.fill("[data-testid=sliding-size]", "6"))
+    for testid, value in (("sliding-padding", 1), ("sliding-stride", 1), ("sliding-dilation", 1)):
+        if page.input_value(f"[data-testid={testid}]") != str(value):
+            select(page, "sliding", testid, value)
+    a = args(page, "sliding")
+    assert (a["source"], a["size"], a["padding"], a["stride"], a["dilation"]) == ("random", 6, 1, 1, 1)
+    page.locator(card("sliding")).scroll_into_view_if_needed()
+    return page
+
+
+# ----------------------------------------------------------------------------- sliding window
+
+
+def window_text(meta, arrays, i):
+    """The first words of the arithmetic panel's "where" line at step i, from pycore's window corner."""
+    r0, c0 = int(arrays["rows"][i]), int(arrays["cols"][i])
+    kh, kw = meta["kernel_shape"]
+    d = meta["dilation"]
+    return f"Window at padded rows {r0}–{r0 + d * (kh - 1)}, columns {c0}–{c0 + d * (kw - 1)}"
+
+
+def test_clicking_an_output_cell_moves_the_window_there(sliding):
+    page = sliding
+    for stride in (1, 2):
+        select(page, "sliding", "sliding-stride", stride)
+        meta, arrays = expected("window_steps", args(page, "sliding"))
+        ho, wo = meta["out_shape"]
+        assert (ho, wo) == ((6, 6) if stride == 1 else (3, 3))
+        for row, col in ((ho - 1, 1), (1, wo - 1), (0, 0)):
+            click_cell(page, "canvas[data-testid=sliding-output]", row, col, ho, wo)
+            i = row * wo + col
+            assert position(page) == i
+            assert page.text_content("[data-testid=sliding-step]").startswith(f"Position {i + 1} of {ho * wo}: "
+                                                                                f"output row {row}, column {col}")
+            assert page.text_content("[data-testid=sliding-where]").startswith(window_text(meta, arrays, i))
+            assert float(page.get_attribute("[data-testid=sliding-out]", "data-value")) == pytest.approx(
+                float(arrays["outputs"][i]), rel=1e-5, abs=1e-6)
+    select(page, "sliding", "sliding-stride", 1)
+
+
+def test_the_keyboard_chooses_an_output_cell_and_enter_jumps(sliding):
+    page = sliding
+    meta, arrays = expected("window_steps", args(page, "sliding"))
+    ho, wo = meta["out_shape"]
+    page.locator("[data-testid=sliding-scrub]").fill("0")
+    out = page.locator("canvas[data-testid=sliding-output]")
+    out.focus()
+    assert out.get_attribute("data-chosen") == "0,0"
+    for key in ("ArrowRight", "ArrowRight", "ArrowDown", "ArrowDown", "ArrowDown", "ArrowLeft"):
+        page.keyboard.press(key)
+    # the arrows move the chosen cell, not the window (the stage's own arrows step the player)
+    assert out.get_attribute("data-chosen") == "3,1"
+    assert position(page) == 0
+    assert "row 3, column 1" in page.text_content("[data-testid=sliding-live]")
+    page.keyboard.press("Enter")
+    i = 3 * wo + 1
+    assert position(page) == i
+    assert page.text_content("[data-testid=sliding-live]").startswith(f"Position {i + 1} of {ho * wo}")
+    assert page.text_content("[data-testid=sliding-where]").startswith(window_text(meta, arrays, i))
+    # the edges hold the chosen cell inside the map
+    for _ in range(wo + 2):
+        page.keyboard.press("ArrowRight")
+    page.keyboard.press(" ")
+    assert position(page) == 3 * wo + wo - 1
+
+
+def touched(meta, arrays, row, col):
+    """Every padded input cell the weight (row, col) multiplies, over all positions."""
+    d = meta["dilation"]
+    return {(int(r) + row * d, int(c) + col * d) for r, c in zip(arrays["rows"], arrays["cols"])}
+
+
+def marked(page):
+    note = page.locator("[data-testid=sliding-weight-note]")
+    cells = {tuple(map(int, t.split(","))) for t in (note.get_attribute("data-cells") or "").split()}
+    return int(note.get_attribute("data-count") or -1), cells
+
+
+def pixel(page, selector, x, y):
+    return page.eval_on_selector(selector, """(c, [x, y]) => {
+        const s = c.width / c.getBoundingClientRect().width;
+        return Array.from(c.getContext('2d').getImageData(Math.round(x * s), Math.round(y * s), 1, 1).data.slice(0, 3));
+    }""", [x, y])
+
+
+def test_hovering_or_focusing_a_weight_marks_every_input_cell_it_touches(sliding):
+    page = sliding
+    select(page, "sliding", "sliding-stride", 2)
+    select(page, "sliding", "sliding-dilation", 2)
+    meta, arrays = expected("window_steps", args(page, "sliding"))
+    hp, wp = meta["padded_shape"]
+    # hover the kernel editor's top-right weight
+    page.hover("[data-testid=sliding-kernel-cell][data-row='0'][data-col='2']")
+    want = touched(meta, arrays, 0, 2)
+    count, cells = marked(page)
+    assert count == len(want) == meta["positions"] and cells == want
+    text = page.text_content("[data-testid=sliding-weight-note]")
+    assert f"multiplies {len(want)} input cells" in text
+    pads = sum(1 for r, c in want if not (1 <= r < hp - 1 and 1 <= c < wp - 1))
+    assert (f"{pads} of them" in text) == (pads > 0)
+    # the marked cells are outlined on the input canvas (pink border), the others are not
+    size = page.eval_on_selector("canvas[data-testid=sliding-input]", "c => c.getBoundingClientRect().width") / wp
+    inset = max(1.5, size * 0.08) + 1.5
+    pink = lambda rgb: rgb[0] > 140 and rgb[1] < 60 and rgb[2] > 70  # noqa: E731  #b0006d
+    for r in range(hp):
+        for c in range(wp):
+            got = pixel(page, "canvas[data-testid=sliding-input]", c * size + size / 2, r * size + inset)
+            assert pink(got) == ((r, c) in want), (r, c, got)
+    # the same weight is marked in the kernel, window and products tables
+    assert page.locator("[data-testid=sliding-kernel-shown] td.hi").count() == 1
+    assert page.eval_on_selector("[data-testid=sliding-kernel-shown] td.hi", "td => [td.parentElement.sectionRowIndex, td.cellIndex]") == [0, 2]
+    # the keyboard: focusing another weight shows its cells
+    page.focus("[data-testid=sliding-kernel-cell][data-row='1'][data-col='0']")
+    count, cells = marked(page)
+    assert cells == touched(meta, arrays, 1, 0) and count == len(cells)
+    page.focus("[data-testid=sliding-size]")
+    assert marked(page) == (-1, set())
+    select(page, "sliding", "sliding-dilation", 1)
+    select(page, "sliding", "sliding-stride", 1)
+
+
+CONTRAST = """(c) => {
+    // every cell's text against its background: the cell's corners are the background, the
+    // pixel of its middle farthest from them is the text (black or white, anti-aliased)
+    const [h, w] = c.dataset.cells.split(',').map(Number);
+    const g = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    const lum = (j) => [0, 1, 2].map((k) => { const x = g[j + k] / 255; return x <= 0.04045 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4; })
+        .reduce((s, v, k) => s + v * [0.2126, 0.7152, 0.0722][k], 0);
+    const at = (x, y) => (Math.round(y) * c.width + Math.round(x)) * 4;
+    const cw = c.width / w, ch = c.height / h;
+    const out = [];
+    for (let r = 0; r < h; r++) for (let col = 0; col < w; col++) {
+        const x0 = col * cw, y0 = r * ch, e = cw * 0.2;
+        const bg = [at(x0 + e, y0 + e), at(x0 + cw - e, y0 + e), at(x0 + e, y0 + ch - e), at(x0 + cw - e, y0 + ch - e)].map(lum).sort();
+        const lb = (bg[1] + bg[2]) / 2;
+        let far = lb;
+        for (let y = y0 + ch * 0.3; y < y0 + ch * 0.7; y++) for (let x = x0 + cw * 0.2; x < x0 + cw * 0.8; x++) {
+            const l = lum(at(x, y));
+            if (Math.abs(l - lb) > Math.abs(far - lb)) far = l;
+        }
+        const text = far > lb ? 1 : 0;  // the pure colour the anti-aliased text tends to
+        out.push({ r, col, ratio: (Math.max(text, lb) + 0.05) / (Math.min(text, lb) + 0.05), moved: Math.abs(far - lb) });
+    }
+    return out;
+}"""
+
+
+def test_numbers_on_the_canvases_keep_4_5_to_1(sliding):
+    page = sliding
+    meta, _ = expected("window_steps", args(page, "sliding"))
+    hp, wp = meta["padded_shape"]
+    ho, wo = meta["out_shape"]
+    page.locator("[data-testid=sliding-scrub]").fill(str(ho * wo - 1))  # the whole map filled in
+    page.focus("[data-testid=sliding-size]")
+    for testid, (h, w) in (("sliding-input", (hp, wp)), ("sliding-output", (ho, wo))):
+        sel = f"canvas[data-testid={testid}]"
+        page.eval_on_selector(sel, "(c, hw) => (c.dataset.cells = hw)", f"{h},{w}")
+        cells = page.eval_on_selector(sel, CONTRAST)
+        assert len(cells) == h * w
+        assert all(c["moved"] > 0.1 for c in cells), "every cell has its number"
+        bad = [c for c in cells if c["ratio"] < 4.5]
+        assert not bad, f"{testid}: {bad[:5]}"
+
+
+def test_the_grids_are_tables_for_screen_readers(sliding):
+    page = sliding
+    meta, arrays = expected("window_steps", args(page, "sliding"))
+    hp, wp = meta["padded_shape"]
+    ho, wo = meta["out_shape"]
+    for testid, (h, w), values in (("sliding-input-table", (hp, wp), arrays["padded"]),
+                                   ("sliding-output-table", (ho, wo), arrays["outputs"])):
+        t = page.locator(f"table[data-testid={testid}]")
+        assert t.locator("caption").text_content()
+        assert t.locator("tbody tr").count() == h and t.locator("tbody td").count() == h * w
+        assert t.locator("thead th[scope=col]").count() == w and t.locator("tbody th[scope=row]").count() == h
+        # visually hidden, but in the accessibility tree
+        assert t.evaluate("t => t.parentElement.getBoundingClientRect().width") <= 1
+        first = t.locator("tbody td").first.text_content()
+        assert float(first.replace("−", "-")) == pytest.approx(float(values.ravel()[0]), rel=5e-3, abs=1e-3)
