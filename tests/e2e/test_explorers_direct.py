@@ -255,3 +255,129 @@ def test_the_grids_are_tables_for_screen_readers(sliding):
         assert t.evaluate("t => t.parentElement.getBoundingClientRect().width") <= 1
         first = t.locator("tbody td").first.text_content()
         assert float(first.replace("−", "-")) == pytest.approx(float(values.ravel()[0]), rel=5e-3, abs=1e-3)
+
+
+# ----------------------------------------------------------------------------- legends
+
+
+def fmt(v):
+    """The page's short number (ui/format.js fmt) for the values these tests meet."""
+    if v == 0:
+        return "0"
+    if abs(v) >= 1e4 or abs(v) < 1e-3:
+        mantissa, exponent = f"{v:.2e}".split("e")
+        s = f"{mantissa}e{int(exponent):+d}"
+    else:
+        s = f"{float(f'{v:.3g}'):g}"
+    return s.replace("-", "−")
+
+
+def legend(page, testid):
+    loc = page.locator(f"[data-testid={testid}]")
+    return [{"lo": float(x.get_attribute("data-lo")), "hi": float(x.get_attribute("data-hi")),
+             "mode": x.get_attribute("data-mode"), "text": x.inner_text()} for x in loc.all()]
+
+
+def test_the_receptive_field_maps_have_legends_with_their_values(xpage):
+    page = xpage
+    page.set_viewport_size({"width": 1280, "height": 900})
+    meta, _ = expected("receptive_field", args(page, "receptive"))
+    got = legend(page, "receptive-legend")
+    want = [meta["range"]] + [L["range"] for L in meta["layers"]]
+    assert len(got) == len(meta["layers"]) + 1 == 5
+    for g, (lo, hi) in zip(got, want):
+        assert g["mode"] == "gray"
+        assert (g["lo"], g["hi"]) == (pytest.approx(lo, rel=1e-6), pytest.approx(hi, rel=1e-6))
+        assert fmt(lo) in g["text"] and fmt(hi) in g["text"]
+    # the marks drawn over the input are named
+    key = page.text_content("[data-testid=receptive-key]")
+    assert "depends on" in key and "padding" in key
+
+
+def test_the_flip_maps_have_legends_with_their_values(xpage):
+    page = xpage
+    meta, _ = expected("flip_compare", args(page, "flip"))
+    (inp,), (out,), (diff,) = (legend(page, f"flip-legend-{k}") for k in ("input", "output", "diff"))
+    assert inp["mode"] == "gray" and (inp["lo"], inp["hi"]) == (pytest.approx(meta["ranges"]["input"][0], rel=1e-6),
+                                                                pytest.approx(meta["ranges"]["input"][1], rel=1e-6))
+    for g, name in ((out, "output"), (diff, "diff")):
+        m = max(abs(v) for v in meta["ranges"][name])
+        assert g["mode"] == "diverging" and (g["lo"], g["hi"]) == (pytest.approx(-m, rel=1e-6), pytest.approx(m, rel=1e-6))
+        assert fmt(m) in g["text"] and "0 white" in g["text"]
+    # one scale for both outputs: the switch changes the map, not its legend
+    page.click("[data-testid=flip-switch]")
+    assert legend(page, "flip-legend-output")[0]["hi"] == out["hi"]
+    page.click("[data-testid=flip-switch]")
+
+
+# ----------------------------------------------------------------------------- accessibility
+
+
+def test_at_320_px_the_receptive_field_rows_fit(xpage):
+    page = xpage
+    page.set_viewport_size({"width": 320, "height": 700})
+    try:
+        page.wait_for_timeout(300)
+        rows = page.eval_on_selector_all("[data-testid=receptive-layer]", """rs => rs.map(r => {
+            const box = r.closest('fieldset').getBoundingClientRect();
+            const right = Math.max(...[...r.children].map(c => c.getBoundingClientRect().right));
+            return {scroll: r.scrollWidth, width: r.clientWidth, right, edge: box.right};
+        })""")
+        assert len(rows) == 4
+        for r in rows:
+            assert r["scroll"] <= r["width"] and r["right"] <= r["edge"], r
+        assert page.evaluate("document.documentElement.scrollWidth") <= 320
+        # every number field is still wide enough to type in
+        widths = page.eval_on_selector_all("[data-testid=receptive-layer] input", "is => is.filter(i => i.offsetParent).map(i => i.clientWidth)")
+        assert min(widths) >= 36
+    finally:
+        page.set_viewport_size({"width": 1280, "height": 900})
+
+
+JUMP = """(key) => {
+    // where the explorer is right after the click: an instant jump is there already
+    window.scrollTo(0, 0);
+    document.querySelector(`[data-testid=explorers-toc] a[data-target=x-${key}]`).click();
+    return document.getElementById(`x-${key}`).getBoundingClientRect().top;
+}"""
+
+
+@pytest.mark.parametrize("motion", ["reduce", "no-preference"])
+def test_jump_to_does_not_animate_for_reduced_motion(xpage, motion):
+    page = xpage
+    page.emulate_media(reduced_motion=motion)
+    try:
+        top = page.evaluate(JUMP, "receptive")
+        if motion == "reduce":
+            assert abs(top - 8) <= 2  # at its scroll margin (.5rem) at once
+        else:
+            assert top > 500  # still on its way: a smooth scroll
+            page.wait_for_function("Math.abs(document.getElementById('x-receptive').getBoundingClientRect().top - 8) <= 2")
+        assert page.evaluate("document.activeElement.id") == "xh-receptive"
+    finally:
+        page.emulate_media(reduced_motion="no-preference")
+
+
+KNOB = """(sw) => {
+    const knob = getComputedStyle(sw, '::after');
+    const track = getComputedStyle(sw);
+    return {knob: knob.backgroundColor, knobBorder: knob.borderTopWidth, knobBorderColor: knob.borderTopColor,
+            track: track.backgroundColor, trackBorder: track.borderTopWidth, trackBorderColor: track.borderTopColor,
+            adjust: knob.forcedColorAdjust};
+}"""
+
+
+def test_the_flip_switch_knob_stays_visible_in_forced_colours(xpage):
+    page = xpage
+    page.emulate_media(forced_colors="active")
+    try:
+        assert page.evaluate("matchMedia('(forced-colors: active)').matches")
+        for _ in range(2):  # off, then on
+            s = page.eval_on_selector("[data-testid=flip-switch]", KNOB)
+            assert s["knob"] != s["track"], s  # the knob is a colour of its own on the track
+            assert s["knob"] not in ("rgba(0, 0, 0, 0)", "transparent"), s
+            assert float(s["knobBorder"].rstrip("px")) >= 1 and float(s["trackBorder"].rstrip("px")) >= 1, s
+            assert s["trackBorderColor"] != s["track"], s  # the track's outline shows against the page
+            page.click("[data-testid=flip-switch]")
+    finally:
+        page.emulate_media(forced_colors="none")

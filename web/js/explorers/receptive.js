@@ -11,6 +11,7 @@ import { onWidthChange } from "../ui/schedule.js";
 import { sourcePicker } from "./source-picker.js";
 import { numberTable } from "./tables.js";
 import { makeRunner } from "./runner.js";
+import { mapLegend, markKey } from "./legend.js";
 import { hint } from "./card.js";
 
 // Layers in network spec format (pycore.network): a pool's padding is at most half its window.
@@ -98,6 +99,9 @@ export function mountReceptive(card, ctx, name) {
 
   const inCanvas = el("canvas", { role: "img", dataset: { testid: `${name}-input` }, "aria-label": "The input, with the receptive field outlined" });
   const inCap = el("figcaption", {}, "input");
+  const inLegend = el("div");
+  const key = markKey([["rf-in", "the region the chosen pixel depends on"], ["rf-full", "its full field, where it reaches into padding"],
+    ["rf-out", "input it does not read"]], `${name}-key`);
   const maps = el("div", { class: "x-figs", dataset: { testid: `${name}-maps` } });
   const readout = el("div", { class: "rf-readout", dataset: { testid: `${name}-readout` }, "aria-live": "polite" },
     el("p", { class: "hint" }, "Hover over a pixel of a layer's map, or focus a map and use the arrow keys."));
@@ -108,7 +112,7 @@ export function mountReceptive(card, ctx, name) {
   const firstBox = el("div", { class: "arith", dataset: { testid: `${name}-first` }, hidden: true },
     el("div", { class: "arith-tables" }, winT.element, el("span", { class: "op" }, "×"), kerT.element, el("span", { class: "op" }, "="), prodT.element), sumL);
   const stage = el("div", { class: "x-stage" },
-    el("div", { class: "x-figs" }, el("figure", {}, inCanvas, inCap)), readout, firstBox, maps);
+    el("div", { class: "x-figs" }, el("figure", {}, inCanvas, inCap, inLegend, key)), readout, firstBox, maps);
   card.append(el("div", { class: "x-layout" }, controls, stage));
 
   let data = null;
@@ -133,6 +137,7 @@ export function mountReceptive(card, ctx, name) {
     cell = cellSize(Math.min(380, avail), Math.max(h, w), 3, 16);
     inBase = grid(a.input, h, w, { cell, mode: "gray", lo: m.range[0], hi: m.range[1] });
     inCap.textContent = `input ${h}×${w}`;
+    inLegend.replaceChildren(mapLegend("gray", m.range[0], m.range[1], { testid: `${name}-legend`, what: "input" }));
     mapCanvases.length = 0;
     maps.replaceChildren(...m.layers.map((L, i) => {
       const [lh, lw] = L.shape;
@@ -145,7 +150,8 @@ export function mountReceptive(card, ctx, name) {
       drawMapCanvas(canvas, L, null);
       wireMap(canvas, i);
       mapCanvases.push(canvas);
-      return el("figure", {}, canvas, el("figcaption", {}, el("strong", {}, `layer ${i + 1}`), ` ${describeLayer(L, typeText)}${L.kernel_name ? ` (${L.kernel_name})` : ""} → ${lh}×${lw}`, el("br"), `receptive field ${L.full_size[0]}×${L.full_size[1]}`));
+      return el("figure", {}, canvas, el("figcaption", {}, el("strong", {}, `layer ${i + 1}`), ` ${describeLayer(L, typeText)}${L.kernel_name ? ` (${L.kernel_name})` : ""} → ${lh}×${lw}`, el("br"), `receptive field ${L.full_size[0]}×${L.full_size[1]}`),
+        mapLegend("gray", L.range[0], L.range[1], { testid: `${name}-legend`, what: `layer ${i + 1}'s map` }));
     }));
     drawInput(null);
     maps.dataset.builds = String(++builds); // for tests: hovering redraws, never rebuilds
