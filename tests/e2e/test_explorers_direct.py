@@ -66,7 +66,8 @@ def xpage(browser, server):
     """A page of its own on the Explorers tab (no image: every explorer on a random grid)."""
     a = open_app(browser, server)
     a.page.click(EXPLORE_TAB)
-    a.page.wait_for_function("Number(document.querySelector('[data-testid=explorer-sliding]')?.dataset.renders || 0) > 0")
+    a.page.wait_for_function(
+        "Number(document.querySelector('[data-testid=explorer-sliding]')?.dataset.renders || 0) > 0")
     yield a.page
     a.context.close()
 
@@ -186,7 +187,8 @@ def test_hovering_or_focusing_a_weight_marks_every_input_cell_it_touches(sliding
             assert pink(got) == ((r, c) in want), (r, c, got)
     # the same weight is marked in the kernel, window and products tables
     assert page.locator("[data-testid=sliding-kernel-shown] td.hi").count() == 1
-    assert page.eval_on_selector("[data-testid=sliding-kernel-shown] td.hi", "td => [td.parentElement.sectionRowIndex, td.cellIndex]") == [0, 2]
+    where = "td => [td.parentElement.sectionRowIndex, td.cellIndex]"
+    assert page.eval_on_selector("[data-testid=sliding-kernel-shown] td.hi", where) == [0, 2]
     # the keyboard: focusing another weight shows its cells
     page.focus("[data-testid=sliding-kernel-cell][data-row='1'][data-col='0']")
     count, cells = marked(page)
@@ -202,14 +204,15 @@ CONTRAST = """(c) => {
     // pixel of its middle farthest from them is the text (black or white, anti-aliased)
     const [h, w] = c.dataset.cells.split(',').map(Number);
     const g = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-    const lum = (j) => [0, 1, 2].map((k) => { const x = g[j + k] / 255; return x <= 0.04045 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4; })
-        .reduce((s, v, k) => s + v * [0.2126, 0.7152, 0.0722][k], 0);
+    const lin = (v) => { const x = v / 255; return x <= 0.04045 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4; };
+    const lum = (j) => 0.2126 * lin(g[j]) + 0.7152 * lin(g[j + 1]) + 0.0722 * lin(g[j + 2]);
     const at = (x, y) => (Math.round(y) * c.width + Math.round(x)) * 4;
     const cw = c.width / w, ch = c.height / h;
     const out = [];
     for (let r = 0; r < h; r++) for (let col = 0; col < w; col++) {
         const x0 = col * cw, y0 = r * ch, e = cw * 0.2;
-        const bg = [at(x0 + e, y0 + e), at(x0 + cw - e, y0 + e), at(x0 + e, y0 + ch - e), at(x0 + cw - e, y0 + ch - e)].map(lum).sort();
+        const bg = [at(x0 + e, y0 + e), at(x0 + cw - e, y0 + e), at(x0 + e, y0 + ch - e), at(x0 + cw - e, y0 + ch - e)]
+            .map(lum).sort((a, b) => a - b);
         const lb = (bg[1] + bg[2]) / 2;
         let far = lb;
         for (let y = y0 + ch * 0.3; y < y0 + ch * 0.7; y++) for (let x = x0 + cw * 0.2; x < x0 + cw * 0.8; x++) {
@@ -217,7 +220,8 @@ CONTRAST = """(c) => {
             if (Math.abs(l - lb) > Math.abs(far - lb)) far = l;
         }
         const text = far > lb ? 1 : 0;  // the pure colour the anti-aliased text tends to
-        out.push({ r, col, ratio: (Math.max(text, lb) + 0.05) / (Math.min(text, lb) + 0.05), moved: Math.abs(far - lb) });
+        const ratio = (Math.max(text, lb) + 0.05) / (Math.min(text, lb) + 0.05);
+        out.push({ r, col, ratio, moved: Math.abs(far - lb) });
     }
     return out;
 }"""
@@ -302,7 +306,8 @@ def test_the_flip_maps_have_legends_with_their_values(xpage):
                                                                 pytest.approx(meta["ranges"]["input"][1], rel=1e-6))
     for g, name in ((out, "output"), (diff, "diff")):
         m = max(abs(v) for v in meta["ranges"][name])
-        assert g["mode"] == "diverging" and (g["lo"], g["hi"]) == (pytest.approx(-m, rel=1e-6), pytest.approx(m, rel=1e-6))
+        assert g["mode"] == "diverging"
+        assert (g["lo"], g["hi"]) == (pytest.approx(-m, rel=1e-6), pytest.approx(m, rel=1e-6))
         assert fmt(m) in g["text"] and "0 white" in g["text"]
     # one scale for both outputs: the switch changes the map, not its legend
     page.click("[data-testid=flip-switch]")
@@ -328,7 +333,8 @@ def test_at_320_px_the_receptive_field_rows_fit(xpage):
             assert r["scroll"] <= r["width"] and r["right"] <= r["edge"], r
         assert page.evaluate("document.documentElement.scrollWidth") <= 320
         # every number field is still wide enough to type in
-        widths = page.eval_on_selector_all("[data-testid=receptive-layer] input", "is => is.filter(i => i.offsetParent).map(i => i.clientWidth)")
+        widths = page.eval_on_selector_all("[data-testid=receptive-layer] input",
+                                           "is => is.filter(i => i.offsetParent).map(i => i.clientWidth)")
         assert min(widths) >= 36
     finally:
         page.set_viewport_size({"width": 1280, "height": 900})
@@ -352,7 +358,8 @@ def test_jump_to_does_not_animate_for_reduced_motion(xpage, motion):
             assert abs(top - 8) <= 2  # at its scroll margin (.5rem) at once
         else:
             assert top > 500  # still on its way: a smooth scroll
-            page.wait_for_function("Math.abs(document.getElementById('x-receptive').getBoundingClientRect().top - 8) <= 2")
+            page.wait_for_function(
+                "Math.abs(document.getElementById('x-receptive').getBoundingClientRect().top - 8) <= 2")
         assert page.evaluate("document.activeElement.id") == "xh-receptive"
     finally:
         page.emulate_media(reduced_motion="no-preference")
@@ -381,3 +388,63 @@ def test_the_flip_switch_knob_stays_visible_in_forced_colours(xpage):
             page.click("[data-testid=flip-switch]")
     finally:
         page.emulate_media(forced_colors="none")
+
+
+# ----------------------------------------------------------------------------- messages beside their controls
+
+
+def beside(page, control):
+    """The message tied to `control` (aria-describedby), checked to sit just under it."""
+    loc = page.locator(control)
+    assert loc.get_attribute("aria-invalid") == "true"
+    msg = page.locator(f"[id='{loc.get_attribute('aria-describedby').split()[-1]}']")
+    assert msg.is_visible()
+    c, m = loc.bounding_box(), msg.bounding_box()
+    assert 0 <= m["y"] - (c["y"] + c["height"]) <= 80, (c, m)  # right under the control
+    return msg.inner_text()
+
+
+def no_banner(page):
+    return not page.is_visible(ALERT) or "explorer" not in page.inner_text(ALERT).lower()
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_a_bad_value_shows_beside_its_control(xpage, width):
+    page = xpage
+    page.set_viewport_size({"width": width, "height": 800})
+    try:
+        # a number field: pycore's message, in plain words, under the field, not on the banner
+        page.fill("[data-testid=params-filters]", "0")
+        page.wait_for_function("document.querySelector('[data-testid=params-filters]').ariaInvalid === 'true'")
+        text = beside(page, "[data-testid=params-filters]")
+        assert text == "Number of filters must be at least 1, got 0"
+        assert not page.is_visible("[data-testid=params-error]") and no_banner(page)
+        assert page.inner_text("[data-testid=params-stale]").startswith("Not updated: see the message at “Filters”")
+        act(page, "params", lambda: page.fill("[data-testid=params-filters]", "20"))
+        assert page.get_attribute("[data-testid=params-filters]", "aria-invalid") is None
+        assert page.locator(f"{card('params')} .field-error").count() == 0
+        # a huge number is quoted short
+        page.fill("[data-testid=params-k]", "1e308")
+        page.wait_for_function("document.querySelector('[data-testid=params-k]').ariaInvalid === 'true'")
+        assert beside(page, "[data-testid=params-k]") == "Filter size must be at most 1000, got 1e+308"
+        act(page, "params", lambda: page.fill("[data-testid=params-k]", "5"))
+        # a receptive-field layer: under its row, naming the layer
+        stride = page.locator("[data-testid=receptive-layer]").nth(1).locator("[data-testid=receptive-s]")
+        stride.fill("0")
+        page.wait_for_function("(e) => e.ariaInvalid === 'true'", arg=stride.element_handle())
+        row = page.locator("[data-testid=receptive-layer]").nth(1)
+        msg = page.locator(f"[id='{stride.get_attribute('aria-describedby')}']")
+        assert msg.inner_text() == "Layer 2 stride must be at least 1, got 0"
+        assert 0 <= msg.bounding_box()["y"] - (row.bounding_box()["y"] + row.bounding_box()["height"]) <= 16
+        act(page, "receptive", lambda: stride.fill("2"))
+        assert stride.get_attribute("aria-invalid") is None
+        # a typed kernel cell the page cannot read: under the kernel editor
+        cell = "[data-testid=sliding-kernel-cell][data-row='1'][data-col='1']"
+        page.fill(cell, "abc")
+        page.wait_for_function("document.querySelector('[data-testid=sliding-kernel]').ariaInvalid === 'true'")
+        text = beside(page, "[data-testid=sliding-kernel]")
+        assert text.startswith("Kernel, row 2, column 2") and "not a number" in text and no_banner(page)
+        act(page, "sliding", lambda: page.fill(cell, "0"))
+        assert page.locator(f"{card('sliding')} .field-error").count() == 0
+    finally:
+        page.set_viewport_size({"width": 1280, "height": 900})

@@ -10,7 +10,7 @@ import { sourcePicker } from "./source-picker.js";
 import { matrixEditor, numberTable } from "./tables.js";
 import { makeRunner } from "./runner.js";
 import { mapLegend } from "./legend.js";
-import { hint, kernelChoice, typedKernel } from "./card.js";
+import { hint, kernelChoice, typedKernel, kernelControl } from "./card.js";
 import { choices } from "../ui/choices.js";
 
 // The fixed 3×3 kernels of pycore's library this explorer offers, asymmetric ones first.
@@ -49,7 +49,8 @@ export function mountFlip(card, ctx, name) {
     verdict);
   card.append(el("div", { class: "x-layout" }, controls, stage));
 
-  const runner = makeRunner(ctx, { key: name, fn: "flip_compare", host: card, source, collect: () => {
+  const controlOf = (f) => source.control(f) ?? kernelControl(f, editor, { preset: preset.input });
+  const runner = makeRunner(ctx, { key: name, fn: "flip_compare", host: card, source, controls: controlOf, collect: () => {
     const p = source.params();
     p.kernel = kernel.typed ? typedKernel(editor) : { preset: preset.input.value };
     return p;

@@ -47,7 +47,8 @@ export function mountPadding(card, ctx, name) {
   const stage = el("div", { class: "x-stage" }, figs, rule);
   card.append(el("div", { class: "x-layout" }, controls, stage));
 
-  const runner = makeRunner(ctx, { key: name, fn: "padded_view", host: card, source, collect: () => ({
+  const own = { padding: pad.input, kernel_size: k.input, dilation: d.input };
+  const runner = makeRunner(ctx, { key: name, fn: "padded_view", host: card, source, controls: (f) => source.control(f) ?? own[f] ?? null, collect: () => ({
     ...source.params(), padding: Number(pad.input.value), kernel_size: Number(k.input.value), dilation: Number(d.input.value),
   }), onResult: (result) => {
     draw(result);

@@ -79,7 +79,8 @@ export function mountPooling(card, ctx, name) {
   player.bindKeys(stage);
   card.append(el("div", { class: "x-layout" }, controls, stage));
 
-  const runner = makeRunner(ctx, { key: name, fn: "pool_steps", host: card, source, collect: () => ({
+  const own = { prefilter: pre.input, type: type.input, window: win.input, stride: stride.input, ceil_mode: ceil };
+  const runner = makeRunner(ctx, { key: name, fn: "pool_steps", host: card, source, controls: (f) => source.control(f) ?? own[f] ?? null, collect: () => ({
     ...source.params(), prefilter: pre.input.value, type: type.input.value, window: Number(win.input.value),
     stride: Number(stride.input.value), ceil_mode: ceil.checked,
   }), onResult: (result) => {

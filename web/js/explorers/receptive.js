@@ -39,7 +39,9 @@ export function mountReceptive(card, ctx, name) {
   const MAX_LAYERS = ctx.options.limits.explorers.MAX_LAYERS;
   let layers = DEFAULT.map((l) => ({ ...l }));
   const list = el("div", { class: "rf-layers", dataset: { testid: `${name}-layers` } });
+  let rows = []; // per layer: its row and its controls by settings key (type, kernel_size, ...)
   function renderLayers() {
+    rows = [];
     list.replaceChildren(...layers.map((L, i) => {
       const type = el("select", { dataset: { testid: `${name}-type` }, "aria-label": `Layer ${i + 1} type` });
       for (const t of ctx.options.stack_types) type.add(new Option(t.label, t.value));
@@ -70,8 +72,11 @@ export function mountReceptive(card, ctx, name) {
         renderLayers();
         runner.run();
       });
-      return el("div", { class: "rf-layer", dataset: { testid: `${name}-layer` } },
+      const row = el("div", { class: "rf-layer", dataset: { testid: `${name}-layer` } },
         el("label", {}, `layer ${i + 1}`, type), size, stride, pad, dl, rm);
+      const [kernel_size, strideIn, padIn, dilIn] = [size, stride, pad, dl].map((lab) => lab.querySelector("input"));
+      rows.push({ row, type, kernel_size, stride: strideIn, padding: padIn, dilation: dilIn });
+      return row;
     }));
   }
   const addConv = el("button", { type: "button", class: "secondary", dataset: { testid: `${name}-add-conv` } }, "+ conv 3×3");
@@ -119,7 +124,19 @@ export function mountReceptive(card, ctx, name) {
   let inBase = null;
   let cell = 8;
   const sel = { layer: null, row: 0, col: 0 };
-  const runner = makeRunner(ctx, { key: name, fn: "receptive_field", host: card, source, collect: () => ({
+  // "layers.2.stride": layer 3's stride field, its message under its row; "layers.2": the
+  // row's type; "layers": the add buttons
+  const addRow = addConv.parentElement;
+  function controlOf(field) {
+    const own = source.control(field);
+    if (own) return own;
+    const [top, index, key] = field.split(".");
+    if (top !== "layers") return null;
+    const r = rows[Number(index)];
+    if (index === undefined || !r) return { control: addConv, anchor: addRow };
+    return { control: r[key] ?? r.type, anchor: r.row };
+  }
+  const runner = makeRunner(ctx, { key: name, fn: "receptive_field", host: card, source, controls: controlOf, collect: () => ({
     ...source.params(), layers: layers.map((L) => ({ ...L })), maps: true,
   }), onResult: (result) => {
     data = result;

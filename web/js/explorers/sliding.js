@@ -9,8 +9,8 @@ import { Player } from "../ui/player.js";
 import { onWidthChange } from "../ui/schedule.js";
 import { sourcePicker } from "./source-picker.js";
 import { matrixEditor, numberTable, gridTable } from "./tables.js";
-import { makeRunner } from "./runner.js";
-import { hint, kernelChoice, typedKernel } from "./card.js";
+import { makeRunner, fieldError } from "./runner.js";
+import { hint, kernelChoice, typedKernel, kernelControl } from "./card.js";
 import { choices, wholeRange } from "../ui/choices.js";
 
 // The fixed 3×3 kernels of pycore's library this explorer offers, in its order.
@@ -143,7 +143,10 @@ export function mountSliding(card, ctx, name) {
   card.append(el("div", { class: "x-layout" }, controls, stage));
 
   // ------------------------------------------------------------------ compute
-  const runner = makeRunner(ctx, { key: name, fn: "window_steps", host: card, source, collect, onResult });
+  const own = { bias: bias.input, stride: stride.input, dilation: dilation.input, padding: padding.input, padding_mode: mode.input, activation: act.input };
+  const controlOf = (field) => source.control(field) ?? own[field] ??
+    kernelControl(field, editor, { preset: preset.input, size: kSize.input, seed: kSeed.input });
+  const runner = makeRunner(ctx, { key: name, fn: "window_steps", host: card, source, collect, onResult, controls: controlOf });
 
   function onResult(result) {
     const fresh = !data || data.meta.positions !== result.meta.positions;
@@ -177,7 +180,7 @@ export function mountSliding(card, ctx, name) {
       bias: numberOf(bias.input), stride: Number(stride.input.value), padding: pad === "same" ? "same" : Number(pad),
       padding_mode: mode.input.value, dilation: Number(dilation.input.value), activation: act.input.value,
     });
-    if (Number.isNaN(p.bias)) throw new Error("Bias must be a number.");
+    if (Number.isNaN(p.bias)) throw fieldError("Bias is empty or not a number.", "bias");
     return p;
   }
 
