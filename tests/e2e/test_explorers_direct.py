@@ -448,3 +448,25 @@ def test_a_bad_value_shows_beside_its_control(xpage, width):
         assert page.locator(f"{card('sliding')} .field-error").count() == 0
     finally:
         page.set_viewport_size({"width": 1280, "height": 900})
+
+
+def test_the_other_explorers_grids_are_tables_too(xpage):
+    page = xpage
+
+    def cells(testid):
+        t = page.locator(f"table[data-testid={testid}]")
+        return [(x.locator("tbody tr").count(), x.locator("tbody td").count()) for x in t.all()]
+
+    meta, _ = expected("receptive_field", args(page, "receptive"))
+    h, w = meta["in_shape"]
+    assert cells("receptive-input-table") == [(h, h * w)]
+    assert cells("receptive-map-table") == [(L["shape"][0], L["shape"][0] * L["shape"][1]) for L in meta["layers"]]
+    meta, _ = expected("flip_compare", args(page, "flip"))
+    h, w = meta["input"]["shape"]
+    ho, wo = meta["out_shape"]
+    assert cells("flip-input-table") == [(h, h * w)]
+    assert cells("flip-output-table") == cells("flip-diff-table") == [(ho, ho * wo)]
+    assert "cross-correlation" in page.text_content("table[data-testid=flip-output-table] caption")
+    meta, _ = expected("pool_steps", args(page, "pooling"))
+    (h, w), (ho, wo) = meta["in_shape"], meta["out_shape"]
+    assert cells("pooling-input-table") == [(h, h * w)] and cells("pooling-output-table") == [(ho, ho * wo)]

@@ -10,7 +10,7 @@ import { grid, sizeCanvas, outline, cellSize, blit, hatch, drawMapUpTo, drawNumb
 import { Player } from "../ui/player.js";
 import { onWidthChange } from "../ui/schedule.js";
 import { sourcePicker } from "./source-picker.js";
-import { numberTable } from "./tables.js";
+import { numberTable, gridTable } from "./tables.js";
 import { makeRunner } from "./runner.js";
 import { hint } from "./card.js";
 import { choices, wholeRange } from "../ui/choices.js";
@@ -49,6 +49,8 @@ export function mountPooling(card, ctx, name) {
   const outCanvas = el("canvas", { dataset: { testid: `${name}-output` }, role: "img", "aria-label": "The pooled map, filled up to the current position" });
   const inCap = el("figcaption");
   const outCap = el("figcaption");
+  const inTable = gridTable(`${name}-input-table`); // the grids for screen readers
+  const outTable = gridTable(`${name}-output-table`);
   const winT = numberTable(`${name}-window-values`, "window values");
   const where = el("p", { class: "arith-where", dataset: { testid: `${name}-where` } });
   const valueL = el("p", { class: "big-sum", dataset: { testid: `${name}-value` } });
@@ -74,7 +76,7 @@ export function mountPooling(card, ctx, name) {
   });
   const stage = el("div", { class: "x-stage", tabindex: "0", dataset: { testid: `${name}-stage` },
     "aria-label": "Pooling window. Arrow keys step, space plays or pauses." },
-  player.element, el("div", { class: "x-figs" }, el("figure", {}, inCanvas, inCap), el("figure", {}, outCanvas, outCap)),
+  player.element, el("div", { class: "x-figs" }, el("figure", {}, inCanvas, inCap, inTable.element), el("figure", {}, outCanvas, outCap, outTable.element)),
   legend, arith, notes, formula);
   player.bindKeys(stage);
   card.append(el("div", { class: "x-layout" }, controls, stage));
@@ -139,6 +141,8 @@ export function mountPooling(card, ctx, name) {
     bases = { key, data, input, out, eh, ew };
     inCap.textContent = `map ${h}×${w}${m.prefilter !== "none" ? ` (ReLU of ${m.prefilter})` : ""}`;
     outCap.textContent = `${m.type === "max" ? "max" : "average"} pooled ${ho}×${wo} (same gray scale)`;
+    inTable.set(a.input, h, w, `The map pooled (${h} rows, ${w} columns)`);
+    outTable.set(a.output, ho, wo, `The pooled map, every position (${ho} rows, ${wo} columns)`);
   }
 
   function drawStep(i) {

@@ -9,7 +9,7 @@ import { numberOf } from "../ui/fields.js";
 import { grid, sizeCanvas, cellSize, blit, outline, cellAt } from "../ui/canvas.js";
 import { onWidthChange } from "../ui/schedule.js";
 import { sourcePicker } from "./source-picker.js";
-import { numberTable } from "./tables.js";
+import { numberTable, gridTable } from "./tables.js";
 import { makeRunner } from "./runner.js";
 import { mapLegend, markKey } from "./legend.js";
 import { hint } from "./card.js";
@@ -105,6 +105,7 @@ export function mountReceptive(card, ctx, name) {
   const inCanvas = el("canvas", { role: "img", dataset: { testid: `${name}-input` }, "aria-label": "The input, with the receptive field outlined" });
   const inCap = el("figcaption", {}, "input");
   const inLegend = el("div");
+  const inTable = gridTable(`${name}-input-table`); // the grids for screen readers
   const key = markKey([["rf-in", "the region the chosen pixel depends on"], ["rf-full", "its full field, where it reaches into padding"],
     ["rf-out", "input it does not read"]], `${name}-key`);
   const maps = el("div", { class: "x-figs", dataset: { testid: `${name}-maps` } });
@@ -117,7 +118,7 @@ export function mountReceptive(card, ctx, name) {
   const firstBox = el("div", { class: "arith", dataset: { testid: `${name}-first` }, hidden: true },
     el("div", { class: "arith-tables" }, winT.element, el("span", { class: "op" }, "×"), kerT.element, el("span", { class: "op" }, "="), prodT.element), sumL);
   const stage = el("div", { class: "x-stage" },
-    el("div", { class: "x-figs" }, el("figure", {}, inCanvas, inCap, inLegend, key)), readout, firstBox, maps);
+    el("div", { class: "x-figs" }, el("figure", {}, inCanvas, inCap, inLegend, key, inTable.element)), readout, firstBox, maps);
   card.append(el("div", { class: "x-layout" }, controls, stage));
 
   let data = null;
@@ -154,6 +155,7 @@ export function mountReceptive(card, ctx, name) {
     cell = cellSize(Math.min(380, avail), Math.max(h, w), 3, 16);
     inBase = grid(a.input, h, w, { cell, mode: "gray", lo: m.range[0], hi: m.range[1] });
     inCap.textContent = `input ${h}×${w}`;
+    inTable.set(a.input, h, w, `The input (${h} rows, ${w} columns)`);
     inLegend.replaceChildren(mapLegend("gray", m.range[0], m.range[1], { testid: `${name}-legend`, what: "input" }));
     mapCanvases.length = 0;
     maps.replaceChildren(...m.layers.map((L, i) => {
@@ -168,10 +170,16 @@ export function mountReceptive(card, ctx, name) {
       wireMap(canvas, i);
       mapCanvases.push(canvas);
       return el("figure", {}, canvas, el("figcaption", {}, el("strong", {}, `layer ${i + 1}`), ` ${describeLayer(L, typeText)}${L.kernel_name ? ` (${L.kernel_name})` : ""} → ${lh}×${lw}`, el("br"), `receptive field ${L.full_size[0]}×${L.full_size[1]}`),
-        mapLegend("gray", L.range[0], L.range[1], { testid: `${name}-legend`, what: `layer ${i + 1}'s map` }));
+        mapLegend("gray", L.range[0], L.range[1], { testid: `${name}-legend`, what: `layer ${i + 1}'s map` }), mapTable(L, i));
     }));
     drawInput(null);
     maps.dataset.builds = String(++builds); // for tests: hovering redraws, never rebuilds
+  }
+
+  function mapTable(L, i) {
+    const t = gridTable(`${name}-map-table`);
+    t.set(data.arrays[L.map], L.shape[0], L.shape[1], `Layer ${i + 1}'s map (${L.shape[0]} rows, ${L.shape[1]} columns)`);
+    return t.element;
   }
 
   function drawMapCanvas(canvas, L, pix) {

@@ -48,6 +48,8 @@ export function setStale(target, stale, { note = true, testid, beside = null } =
   if (n) n.hidden = !(stale && note);
   target.classList.toggle("x-stale", stale);
   for (const c of target.children) if (c !== n) c.inert = stale;
+  // a legend's numbers are the old result's, like the captions: hidden with them
+  for (const legend of target.querySelectorAll(".x-legend")) legend.style.visibility = stale ? "hidden" : "";
   if (stale) target.dataset.stale = "true";
   else delete target.dataset.stale;
 }
