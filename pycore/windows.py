@@ -100,7 +100,8 @@ def fit_error(what, kh, kw, d, h, w, rows, cols, src="input"):
 def stack_shapes(stack: list[dict], h: int, w: int) -> list[tuple[ops.ConvGeometry, ops.ConvGeometry]]:
     """Each layer's per-axis geometry for an (h, w) input: ``[(rows, cols), ...]``.
 
-    Raises ValueError naming the layer (from 1) whose window no longer fits.
+    Raises ValueError naming the layer (from 1) whose window no longer fits; its ``layer``
+    attribute is that layer's index (from 0).
     """
     out = []
     for i, entry in enumerate(stack):
@@ -113,7 +114,9 @@ def stack_shapes(stack: list[dict], h: int, w: int) -> list[tuple[ops.ConvGeomet
             src = f"map from layer {i}" if i else "input"
             # one dilation names both axes' spans (the explorers dilate square)
             fit = fit_error(what, ar["k"], ac["k"], ar["d"], h, w, ar["pads"], ac["pads"], src)
-            raise ValueError(f"layer {i + 1} ({_TYPE_WORDS[entry['type']]}): {fit or e}") from None
+            error = ValueError(f"layer {i + 1} ({_TYPE_WORDS[entry['type']]}): {fit or e}")
+            error.layer = i  # which layer (from 0) breaks the stack, for a caller that points at it
+            raise error from None
         out.append((gr, gc))
         h, w = gr.size, gc.size
     return out

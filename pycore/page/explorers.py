@@ -26,6 +26,7 @@ Helpers the tests use directly: :func:`digit`, :func:`notebook_random_filter`,
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -58,6 +59,19 @@ POOLING_LIMITS = {"window": 8, "stride": 8}
 PADDING_LIMITS = {"padding": MAX_PAD, "kernel_size": 11, "dilation": 4}
 PARAM_COUNT_LIMITS = {"height": 100_000, "width": 100_000, "channels": 4096, "filters": 100_000,
                       "kernel_size": 1000, "neurons": 100_000}
+
+
+@contextmanager
+def _within(prefix: str):
+    """Tie a problem raised inside to a control of the nested setting ``prefix`` (the page's
+    settings key): a problem tied to its own ``key`` becomes ``prefix.key``, an untied one
+    ``prefix`` (so "size" inside the kernel's settings is "kernel.size", not the grid size)."""
+    try:
+        yield
+    except (ValueError, TypeError) as error:
+        inner = getattr(error, "field", None)
+        error.field = f"{prefix}.{inner}" if inner else prefix
+        raise
 
 
 def _vrange(a):
@@ -134,15 +148,16 @@ def _source(image, params, max_size, rgb=False, digits=True):
         meta.update(digit=d, size=8)
     elif src == "image":
         if image is None:
-            raise ValueError("input 'your image' needs an image first: choose one, drop one, or use the sample photo")
+            raise P.problem("the input “your image” needs an image first: choose one, drop one, or use the "
+                            "sample photo in the “Convolution & pooling” tab", "source")
         _, h, w = np.shape(image)
         n = P.integer(params, "size", 16, "grid size", 2, max_size)
         scale = P.integer(params, "scale", 1, "zoom out", minimum=1)
         if scale not in SCALES:
-            raise ValueError(f"zoom out must be one of {', '.join(map(str, SCALES))}; got {scale}")
+            raise P.problem(f"zoom out must be one of {', '.join(map(str, SCALES))}; got {P.shown(scale)}", "scale")
         side = n * scale
         if side > h or side > w:
-            raise ValueError(_crop_error(n, scale, h, w, digits))
+            raise P.problem(_crop_error(n, scale, h, w, digits), "size")
         row = min(max(P.integer(params, "row", 0, "crop row", minimum=0), 0), h - side)
         col = min(max(P.integer(params, "col", 0, "crop column", minimum=0), 0), w - side)
         channels = CHANNELS_RGB if rgb else img.CHANNELS
@@ -155,7 +170,7 @@ def _source(image, params, max_size, rgb=False, digits=True):
             x = np.stack([x, x, x]) if rgb else x
         meta.update(size=n, scale=scale, row=row, col=col, channel=channel, image=[h, w])
     else:
-        raise ValueError(f"unknown input {src!r}")
+        raise P.problem(f"the input must be a random grid, a digit or your image; got {P.shown(src)}", "source")
     x = np.ascontiguousarray(x, dtype=np.float64)
     meta["shape"] = list(x.shape[-2:])
     return x, meta
@@ -188,23 +203,26 @@ def _crop_error(n, scale, h, w, digits=True):
 def _kernel(params, key="kernel", default="edge", label="kernel"):
     """A kernel from ``{"preset", "size", "seed"}`` or ``{"rows", "cols", "values"}``.
 
-    Returns (kernel (k, k) float64, meta).
+    A problem is tied to the control ``key`` (``key.size``, ``key.preset``, ... when it is
+    one of the preset's settings). Returns (kernel (k, k) float64, meta).
     """
-    spec = P.plain(P.get(params, key, {})) or {}
-    if not isinstance(spec, dict):
-        raise TypeError(f"{label} must be a dict")
-    if "values" in spec and spec.get("values") is not None:
-        return P.matrix(spec, label, MAX_EXPLORER_KERNEL), {"preset": None}
-    name = P.get(spec, "preset", default)
-    if name not in kernels.KERNELS:
-        raise ValueError(f"{label} preset must be one of {', '.join(kernels.kernel_names())}; got {name!r}")
-    size = P.integer(spec, "size", kernels.KERNELS[name].default_size, f"{label} size", 1, MAX_EXPLORER_KERNEL)
-    seed = P.integer(spec, "seed", 0, f"{label} seed", 0, MAX_SEED)
-    try:
-        k = kernels.get_kernel(name, size=size, seed=seed)
-    except ValueError as e:
-        raise ValueError(f"{label}: {e}") from None
-    return k, {"preset": name, "size": size, "seed": seed}
+    with _within(key):
+        spec = P.plain(P.get(params, key, {})) or {}
+        if not isinstance(spec, dict):
+            raise TypeError(f"the {label} must be a preset or a grid of numbers")
+        if "values" in spec and spec.get("values") is not None:
+            return P.matrix(spec, label, MAX_EXPLORER_KERNEL), {"preset": None}
+        name = P.get(spec, "preset", default)
+        if name not in kernels.KERNELS:
+            raise P.problem(f"{label} preset {P.shown(name)} is not one of pycore's kernels; choose one from the list",
+                            "preset")
+        size = P.integer(spec, "size", kernels.KERNELS[name].default_size, f"{label} size", 1, MAX_EXPLORER_KERNEL)
+        seed = P.integer(spec, "seed", 0, f"{label} seed", 0, MAX_SEED)
+        try:
+            k = kernels.get_kernel(name, size=size, seed=seed)
+        except ValueError as e:
+            raise P.problem(f"{label}: {e}", "size") from None
+        return k, {"preset": name, "size": size, "seed": seed}
 
 
 def _conv_pads(params, k, dilation, stride):
@@ -212,8 +230,8 @@ def _conv_pads(params, k, dilation, stride):
     pad = P.padding(params, "padding", "padding", MAX_PAD)
     if pad == "same":
         if stride != 1:
-            raise ValueError('padding "same" needs stride 1 (the output can only match the input at stride 1); '
-                             f"stride is {stride}")
+            raise P.problem("padding “same” needs stride 1 (the output can only match the input at stride 1); "
+                            f"the stride is {stride}", "padding")
         rows = ops.same_padding(k.shape[0], dilation)
         cols = ops.same_padding(k.shape[1], dilation)
     else:
@@ -237,11 +255,13 @@ def multiply_sum(image, params) -> dict:
     params = P.settings(params, "multiply_sum")
     default_a = {"rows": 3, "cols": 3, "values": list(range(1, 10))}
     default_b = {"rows": 3, "cols": 3, "values": list(range(9, 0, -1))}
-    a = P.matrix(P.get(params, "a", default_a), "matrix A", MAX_EXPLORER_KERNEL)
-    b = P.matrix(P.get(params, "b", default_b), "matrix B", MAX_EXPLORER_KERNEL)
+    with _within("a"):
+        a = P.matrix(P.get(params, "a", default_a), "matrix A", MAX_EXPLORER_KERNEL)
+    with _within("b"):
+        b = P.matrix(P.get(params, "b", default_b), "matrix B", MAX_EXPLORER_KERNEL)
     if a.shape != b.shape:
-        raise ValueError(f"matrix A is {a.shape[0]}×{a.shape[1]} but matrix B is {b.shape[0]}×{b.shape[1]}: "
-                         "they must match")
+        raise P.problem(f"matrix A is {a.shape[0]}×{a.shape[1]} but matrix B is {b.shape[0]}×{b.shape[1]}: "
+                        "they must match", "b")
     products = a * b
     total = float(products.sum())
     meta = {"shape": list(a.shape), "sum": total}
@@ -508,40 +528,47 @@ def stack_from_params(params: dict) -> list[dict]:
     if specs is None:
         specs = DEFAULT_STACK
     if not isinstance(specs, (list, tuple)) or not specs:
-        raise ValueError("add at least one layer")
+        raise P.problem("add at least one layer", "layers")
     if len(specs) > MAX_LAYERS:
-        raise ValueError(f"at most {MAX_LAYERS} layers; got {len(specs)}")
+        raise P.problem(f"at most {MAX_LAYERS} layers; there are {len(specs)}", "layers")
     lim = STACK_LIMITS
     stack = []
     for i, spec in enumerate(specs):
-        spec = P.plain(spec)
-        name = f"layer {i + 1}"
-        if not isinstance(spec, dict):
-            raise TypeError(f"{name} must be a dict with a type")
-        kind = P.choice(spec, "type", "conv2d", windows.STACK_TYPES, f"{name} type")
-        conv = kind == "conv2d"
-        k = _side_or_pair(spec, "kernel_size", 3 if conv else 2, f"{name} kernel size", 1, lim["kernel_size"])
-        first_side = k[0] if isinstance(k, list) else k
-        stride = P.integer(spec, "stride", 1 if conv else first_side, f"{name} stride", 1, lim["stride"])
-        if P.get(spec, "padding", 0) == "same":
-            if not conv or stride != 1:
-                raise ValueError(f'{name}: padding "same" is for convolutions at stride 1')
-            pad = "same"
-        else:
-            pad = _side_or_pair(spec, "padding", 0, f"{name} padding", 0, lim["padding"])
-        if conv:
-            entry = {"type": kind, "filters": 1, "kernel_size": k, "stride": stride, "padding": pad,
-                     "dilation": P.integer(spec, "dilation", 1, f"{name} dilation", 1, lim["dilation"]),
-                     "activation": P.choice(spec, "activation", "none", ops.ACTIVATIONS, f"{name} activation")}
-        else:
-            sides = k if isinstance(k, list) else [k, k]
-            pads = pad if isinstance(pad, list) else [pad, pad]
-            if any(p > side // 2 for p, side in zip(pads, sides)):
-                raise ValueError(f"{name} padding must be at most half the pooling window ({sides[0] // 2})")
-            entry = {"type": kind, "kernel_size": k, "stride": stride, "padding": pad,
-                     "ceil_mode": P.flag(spec, "ceil_mode")}
-        stack.append(entry)
-    return network.normalize_spec(stack)
+        with _within(f"layers.{i}"):
+            stack.append(_stack_entry(P.plain(spec), f"layer {i + 1}", lim))
+    try:
+        return network.normalize_spec(stack)
+    except ValueError as error:
+        raise P.problem(str(error), "layers") from None
+
+
+def _stack_entry(spec, name: str, lim: dict) -> dict:
+    """One layer of :func:`stack_from_params` (``name`` is "layer 3"); problems tied to its keys."""
+    if not isinstance(spec, dict):
+        raise TypeError(f"{name} must be a conv or pooling layer")
+    kind = P.choice(spec, "type", "conv2d", windows.STACK_TYPES, f"{name} type")
+    conv = kind == "conv2d"
+    k = _side_or_pair(spec, "kernel_size", 3 if conv else 2, f"{name} kernel size", 1, lim["kernel_size"])
+    first_side = k[0] if isinstance(k, list) else k
+    stride = P.integer(spec, "stride", 1 if conv else first_side, f"{name} stride", 1, lim["stride"])
+    if P.get(spec, "padding", 0) == "same":
+        if not conv or stride != 1:
+            raise P.problem(f"{name}: padding “same” is for convolutions at stride 1", "padding")
+        pad = "same"
+    else:
+        pad = _side_or_pair(spec, "padding", 0, f"{name} padding", 0, lim["padding"])
+    if conv:
+        entry = {"type": kind, "filters": 1, "kernel_size": k, "stride": stride, "padding": pad,
+                 "dilation": P.integer(spec, "dilation", 1, f"{name} dilation", 1, lim["dilation"]),
+                 "activation": P.choice(spec, "activation", "none", ops.ACTIVATIONS, f"{name} activation")}
+    else:
+        sides = k if isinstance(k, list) else [k, k]
+        pads = pad if isinstance(pad, list) else [pad, pad]
+        if any(p > side // 2 for p, side in zip(pads, sides)):
+            raise P.problem(f"{name} padding must be at most half the pooling window ({sides[0] // 2})", "padding")
+        entry = {"type": kind, "kernel_size": k, "stride": stride, "padding": pad,
+                 "ceil_mode": P.flag(spec, "ceil_mode")}
+    return entry
 
 
 STACK_3X3 = ("edge", "sobel_y", "sobel_x", "laplacian", "emboss", "outline")
@@ -605,7 +632,12 @@ def receptive_field(image, params) -> dict:
     else:
         x, src = _source(image, params, VIEW_GRID_MAX)
     h, w = x.shape
-    boxes = windows.receptive_boxes(stack, h, w)
+    try:
+        boxes = windows.receptive_boxes(stack, h, w)
+    except ValueError as error:
+        if getattr(error, "layer", None) is not None:  # the layer that no longer fits: its size field
+            error.field = f"layers.{error.layer}.kernel_size"
+        raise
     geo = windows.stack_shapes(stack, h, w)
     want_maps = P.flag(params, "maps", True)
     seed = P.integer(params, "seed", 0, "seed", 0, MAX_SEED)
@@ -727,9 +759,14 @@ RGB_PRESETS = ("notebook", "red_minus_blue", "gray_edge")
 
 
 def _rgb_kernel(params):
-    spec = P.plain(P.get(params, "kernel", {})) or {}
+    with _within("kernel"):
+        return _rgb_kernel_spec(P.plain(P.get(params, "kernel", {})) or {})
+
+
+def _rgb_kernel_spec(spec):
+    """The 3-D filter of :func:`rgb_filter` from its ``kernel`` settings: (w (3, k, k), meta)."""
     if not isinstance(spec, dict):
-        raise TypeError("filter must be a dict")
+        raise TypeError("the filter must be a preset or three grids of numbers")
     if spec.get("values") is not None:
         size = P.integer(spec, "size", 3, "filter size", 1, MAX_EXPLORER_KERNEL)
         v = np.asarray(P.plain(spec["values"]), dtype=np.float64).ravel()
@@ -791,8 +828,9 @@ def rgb_filter(image, params) -> dict:
     z = partial.sum(axis=0) + bias
     out = np.asarray(ops.activate(z, activation, 0.01), dtype=np.float64)
     pos = P.plain(P.get(params, "position", {})) or {}
-    r = min(P.integer(pos, "row", gr.size // 2, "row", minimum=0), gr.size - 1)
-    c = min(P.integer(pos, "col", gc.size // 2, "column", minimum=0), gc.size - 1)
+    with _within("position"):
+        r = min(P.integer(pos, "row", gr.size // 2, "row", minimum=0), gr.size - 1)
+        c = min(P.integer(pos, "col", gc.size // 2, "column", minimum=0), gc.size - 1)
     win = xp[:, r : r + k, c : c + k]
     prods = win * w
     sums = prods.sum(axis=(1, 2))

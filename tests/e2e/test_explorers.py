@@ -434,7 +434,13 @@ def test_benchmark_hook_reports_steps_per_second(explore):
 # ----------------------------------------------------------------------------- failures and messages
 
 def failed(page, xid, timeout=20_000):
+    """Wait until the explorer's computation failed; its message: at the top of the explorer, or,
+    for a bad setting, beside its control (then the top one is hidden)."""
     page.wait_for_function("(s) => document.querySelector(s).dataset.failed === 'true'", arg=card(xid), timeout=timeout)
+    beside = page.locator(f"{card(xid)} .field-error")
+    if beside.count():
+        assert not page.is_visible(f"{card(xid)} .x-error")
+        return beside.first.inner_text()
     return page.inner_text(f"{card(xid)} .x-error")
 
 
@@ -459,7 +465,8 @@ def test_a_failed_computation_marks_the_old_output_out_of_date(explore, shot):
     msg = failed(page, "sliding")
     # one consistent pair of sizes: the padded input and what it was padded from
     assert "spans 7×7 cells" in msg and "4×4 padded input (2×2 plus 1 cell of padding on each side)" in msg
-    assert banner(page).startswith("Sliding window: the 3×3 kernel")
+    # a problem of the explorer's settings is shown in the explorer only: the banner is for page-wide ones
+    assert not (banner(page) or "").startswith("Sliding window")
     # the old result is marked, and nothing on screen describes the old settings
     assert stale(page, "sliding")
     note = page.locator("[data-testid=sliding-stale]")
@@ -477,11 +484,16 @@ def test_a_failed_computation_marks_the_old_output_out_of_date(explore, shot):
         page.locator(card("sliding")).screenshot(path=str(ARTIFACTS_DIR / "explorers-stale-375.png"))
     finally:
         page.set_viewport_size({"width": 1280, "height": 900})
-    # an emptied grid size is called empty, not "nan"
+    # an emptied grid size is called empty, not "nan", beside the grid size
     page.fill("[data-testid=sliding-size]", "")
-    page.wait_for_function(
-        "document.querySelector('[data-testid=sliding-error]').textContent.startsWith('Grid size is empty')")
-    assert "nan" not in page.inner_text("[data-testid=sliding-error]")
+    page.wait_for_function("""() => {
+        const m = document.querySelector('[data-testid=explorer-sliding] .field-error');
+        return m && m.textContent.startsWith('Grid size is empty');
+    }""")
+    size_error = page.get_attribute("[data-testid=sliding-size]", "aria-describedby")
+    assert page.get_attribute("[data-testid=sliding-size]", "aria-invalid") == "true"
+    assert "nan" not in page.inner_text(f"[id='{size_error}']")
+    assert page.inner_text("[data-testid=sliding-stale]").startswith("Not updated: see the message at “Grid size”")
     # the next success puts everything back, and the formula matches the control
     act(page, "sliding", lambda: (page.fill("[data-testid=sliding-size]", "9"),
                                   page.select_option("[data-testid=sliding-dilation]", "2")))
@@ -561,9 +573,11 @@ def test_tiny_images_errors_stay_in_their_explorer_and_the_banner_names_it(explo
         page.wait_for_function("document.querySelector('[data-testid=explorer-rgb]').dataset.args?.includes('\"size\":2')")
         msg = failed(page, "receptive")
         assert msg.startswith("Layer 4 (maxpool): the 2×2 pooling window does not fit in the 1×1 map from layer 3")
-        # the banner says whose message it is; the explorers that work show none
-        page.wait_for_function("(t) => document.querySelector(t).innerText.includes('Receptive field: layer 4')",
-                               arg=ALERT)
+        # beside layer 4's size field, not on the banner; the explorers that work show none
+        size4 = page.locator("[data-testid=receptive-layer]").nth(3).locator("[data-testid=receptive-k]")
+        assert size4.get_attribute("aria-invalid") == "true"
+        assert page.inner_text(f"[id='{size4.get_attribute('aria-describedby')}']") == msg
+        assert "Receptive field" not in (page.inner_text(ALERT) if page.is_visible(ALERT) else "")
         for xid in ("flip", "rgb"):
             assert page.get_attribute(card(xid), "data-failed") is None and not stale(page, xid)
             assert not page.is_visible(f"{card(xid)} .x-error")
@@ -572,14 +586,17 @@ def test_tiny_images_errors_stay_in_their_explorer_and_the_banner_names_it(explo
         assert "Your image: 3×2 pixels (width × height)" in page.inner_text("[data-testid=flip-crop-text]")
         page.locator(card("receptive")).screenshot(path=str(ARTIFACTS_DIR / "explorers-stale-receptive.png"))
         shot(page, "explorers-named-banner")
-        # leaving the tab takes the explorers' messages off the banner; coming back brings them again
+        # neither on another tab nor back on this one does the banner show it
         page.click(CONV_TAB)
         assert "Receptive field" not in (banner(page) or "")
         page.click(EXPLORE_TAB)
-        page.wait_for_function("(t) => document.querySelector(t).innerText.includes('Receptive field:')", arg=ALERT)
-        # it recovers: the message goes from the explorer and the banner
+        page.wait_for_timeout(100)
+        assert "Receptive field" not in (banner(page) or "")
+        # it recovers: the message goes from the explorer
         act(page, "receptive", lambda: page.select_option("[data-testid=receptive-input]", "digit"))
         assert not page.is_visible("[data-testid=receptive-error]") and not stale(page, "receptive")
+        assert page.locator(f"{card('receptive')} .field-error").count() == 0
+        assert page.locator(f"{card('receptive')} [aria-invalid=true]").count() == 0
         assert "Receptive field" not in (banner(page) or "")
         # a 1×1 image: too small for any crop; the old grid and position are not left as if current
         tiny_png(tmp_path / "one.png", 1, 1)
@@ -591,7 +608,8 @@ def test_tiny_images_errors_stay_in_their_explorer_and_the_banner_names_it(explo
         assert "zoom" not in msg and "smaller grid" not in msg
         assert not page.is_visible("[data-testid=sliding-step]") and page.is_visible("[data-testid=sliding-stale]")
         assert "a 2×2-pixel crop does not fit" in page.inner_text("[data-testid=sliding-crop-text]")
-        assert banner(page).startswith("Sliding window: your image is 1×1 pixels")
+        assert page.get_attribute("[data-testid=sliding-size]", "aria-invalid") == "true"  # beside the grid size
+        assert not (banner(page) or "").startswith("Sliding window")
     finally:
         # back to the module's test image and the explorers' inputs on it
         path = tmp_path / "restore.png"

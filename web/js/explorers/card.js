@@ -42,9 +42,31 @@ export function kernelChoice(run) {
   };
 }
 
-/** The values typed into a matrixEditor as a kernel {rows, cols, values}; throws the first bad cell. */
-export function typedKernel(editor) {
+/**
+ * The values typed into a matrixEditor as a kernel {rows, cols, values}; throws the first
+ * bad cell, tied to the settings key `field` (its message goes beside the editor).
+ */
+export function typedKernel(editor, field = "kernel") {
   const r = editor.read();
-  if (r.errors.length) throw new Error(r.errors[0]);
+  if (r.errors.length) {
+    const e = new Error(r.errors[0]);
+    e.field = field;
+    throw e;
+  }
   return { rows: r.rows, cols: r.cols, values: r.values };
+}
+
+/**
+ * The control of a kernel's settings key: "kernel.preset", "kernel.size" or "kernel.seed"
+ * (its preset controls, when it has them), anything else under "kernel" the editor (its
+ * message after the editor's cells).
+ * @param {string} field
+ * @param {{element: HTMLElement}} editor  a matrixEditor
+ * @param {Record<string, HTMLElement>} presetControls
+ */
+export function kernelControl(field, editor, presetControls = {}, key = "kernel") {
+  if (field !== key && !field.startsWith(`${key}.`)) return null;
+  const part = field.slice(key.length + 1);
+  if (presetControls[part]) return presetControls[part];
+  return { control: editor.element, anchor: editor.element };
 }

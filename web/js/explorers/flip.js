@@ -7,9 +7,10 @@ import { selectField } from "../ui/fields.js";
 import { grid, sizeCanvas, cellSize, blit } from "../ui/canvas.js";
 import { onWidthChange } from "../ui/schedule.js";
 import { sourcePicker } from "./source-picker.js";
-import { matrixEditor, numberTable } from "./tables.js";
+import { matrixEditor, numberTable, gridTable } from "./tables.js";
 import { makeRunner } from "./runner.js";
-import { hint, kernelChoice, typedKernel } from "./card.js";
+import { mapLegend } from "./legend.js";
+import { hint, kernelChoice, typedKernel, kernelControl } from "./card.js";
 import { choices } from "../ui/choices.js";
 
 // The fixed 3×3 kernels of pycore's library this explorer offers, asymmetric ones first.
@@ -39,15 +40,19 @@ export function mountFlip(card, ctx, name) {
   const diffCanvas = el("canvas", { role: "img", dataset: { testid: `${name}-diff` }, "aria-label": "Convolution minus cross-correlation" });
   const outCap = el("figcaption");
   const diffCap = el("figcaption");
+  const legends = { input: el("div"), output: el("div"), diff: el("div") };
+  const tables = { input: gridTable(`${name}-input-table`), output: gridTable(`${name}-output-table`), diff: gridTable(`${name}-diff-table`) };
   const verdict = el("p", { class: "big-sum", dataset: { testid: `${name}-verdict` }, "aria-live": "polite" });
   const stage = el("div", { class: "x-stage" }, swLabel,
     el("div", { class: "arith-tables" }, asWritten.element, el("span", { class: "op", "aria-hidden": "true" }, "→"), flipped.element),
-    el("div", { class: "x-figs" }, el("figure", {}, inCanvas, el("figcaption", {}, "input")), el("figure", {}, outCanvas, outCap),
-      el("figure", {}, diffCanvas, diffCap)),
+    el("div", { class: "x-figs" }, el("figure", {}, inCanvas, el("figcaption", {}, "input"), legends.input, tables.input.element),
+      el("figure", {}, outCanvas, outCap, legends.output, tables.output.element),
+      el("figure", {}, diffCanvas, diffCap, legends.diff, tables.diff.element)),
     verdict);
   card.append(el("div", { class: "x-layout" }, controls, stage));
 
-  const runner = makeRunner(ctx, { key: name, fn: "flip_compare", host: card, source, collect: () => {
+  const controlOf = (f) => source.control(f) ?? kernelControl(f, editor, { preset: preset.input });
+  const runner = makeRunner(ctx, { key: name, fn: "flip_compare", host: card, source, controls: controlOf, collect: () => {
     const p = source.params();
     p.kernel = kernel.typed ? typedKernel(editor) : { preset: preset.input.value };
     return p;
@@ -76,6 +81,14 @@ export function mountFlip(card, ctx, name) {
     draw(inCanvas, a.input, h, w, "gray", m.ranges.input[0], m.ranges.input[1]);
     draw(outCanvas, on ? a.conv : a.cross, ho, wo, "diverging", m.ranges.output[0], m.ranges.output[1]);
     draw(diffCanvas, a.diff, ho, wo, "diverging", m.ranges.diff[0], m.ranges.diff[1]);
+    // one scale for both outputs, so flipping the switch changes colours only where values change
+    const what = { input: "input", output: "output", diff: "difference" };
+    for (const k of ["input", "output", "diff"]) {
+      legends[k].replaceChildren(mapLegend(k === "input" ? "gray" : "diverging", m.ranges[k][0], m.ranges[k][1], { testid: `${name}-legend-${k}`, what: what[k] }));
+    }
+    tables.input.set(a.input, h, w, `The input (${h} rows, ${w} columns)`);
+    tables.output.set(on ? a.conv : a.cross, ho, wo, `The ${on ? "convolution" : "cross-correlation"} output (${ho} rows, ${wo} columns)`);
+    tables.diff.set(a.diff, ho, wo, `Convolution minus cross-correlation (${ho} rows, ${wo} columns)`);
     outCanvas.dataset.which = on ? "convolution" : "cross-correlation";
     outCanvas.setAttribute("aria-label", `${on ? "Convolution" : "Cross-correlation"} output`);
     outCap.textContent = on ? "convolution (flipped kernel)" : "cross-correlation (as written)";

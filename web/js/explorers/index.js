@@ -47,7 +47,9 @@ export function mountExplorers(root, ctx) {
     a.addEventListener("click", (ev) => {
       ev.preventDefault();
       const target = document.getElementById(`x-${key}`);
-      target?.scrollIntoView({ behavior: "smooth", block: "start" });
+      // no smooth scrolling for those who asked for less motion
+      const reduce = window.matchMedia?.("(prefers-reduced-motion: reduce)").matches;
+      target?.scrollIntoView({ behavior: reduce ? "auto" : "smooth", block: "start" });
       target?.querySelector("h2")?.focus({ preventScroll: true });
     });
     list.append(el("li", {}, a));

@@ -4,7 +4,7 @@ import { el } from "../ui/dom.js";
 import { fmt } from "../ui/format.js";
 import { selectField } from "../ui/fields.js";
 import { matrixEditor, numberTable } from "./tables.js";
-import { makeRunner } from "./runner.js";
+import { makeRunner, fieldError } from "./runner.js";
 import { hint } from "./card.js";
 import { wholeRange } from "../ui/choices.js";
 
@@ -49,11 +49,16 @@ export function mountMultiply(card, ctx, name) {
     prodFig);
   card.append(el("div", { class: "grid2 mul-size" }, rows.label, cols.label), box, result, reset);
 
-  const runner = makeRunner(ctx, { key: name, fn: "multiply_sum", host: card, stale: [result, prodFig], collect: () => {
+  const editors = { a, b };
+  const controlOf = (f) => {
+    const m = editors[f.split(".")[0]];
+    return m ? { control: m.element, anchor: m.element } : null;
+  };
+  const runner = makeRunner(ctx, { key: name, fn: "multiply_sum", host: card, stale: [result, prodFig], controls: controlOf, collect: () => {
     const ra = a.read();
     const rb = b.read();
-    const errors = ra.errors.concat(rb.errors);
-    if (errors.length) throw new Error(errors[0]);
+    if (ra.errors.length) throw fieldError(ra.errors[0], "a");
+    if (rb.errors.length) throw fieldError(rb.errors[0], "b");
     return { a: { rows: ra.rows, cols: ra.cols, values: ra.values }, b: { rows: rb.rows, cols: rb.cols, values: rb.values } };
   }, onResult: ({ meta, arrays }) => {
     const [r, c] = meta.shape;

@@ -2,7 +2,7 @@
 // p = d(k-1)/2 explained with the current numbers (pycore's padded_view).
 import { el } from "../ui/dom.js";
 import { selectField } from "../ui/fields.js";
-import { grid, sizeCanvas, cellSize, blit, drawPadding } from "../ui/canvas.js";
+import { grid, sizeCanvas, cellSize, blit, drawPadding, drawNumbers } from "../ui/canvas.js";
 import { onWidthChange } from "../ui/schedule.js";
 import { sourcePicker } from "./source-picker.js";
 import { makeRunner } from "./runner.js";
@@ -47,7 +47,8 @@ export function mountPadding(card, ctx, name) {
   const stage = el("div", { class: "x-stage" }, figs, rule);
   card.append(el("div", { class: "x-layout" }, controls, stage));
 
-  const runner = makeRunner(ctx, { key: name, fn: "padded_view", host: card, source, collect: () => ({
+  const own = { padding: pad.input, kernel_size: k.input, dilation: d.input };
+  const runner = makeRunner(ctx, { key: name, fn: "padded_view", host: card, source, controls: (f) => source.control(f) ?? own[f] ?? null, collect: () => ({
     ...source.params(), padding: Number(pad.input.value), kernel_size: Number(k.input.value), dilation: Number(d.input.value),
   }), onResult: (result) => {
     draw(result);
@@ -69,14 +70,16 @@ export function mountPadding(card, ctx, name) {
       } else {
         const canvas = el("canvas", { role: "img", dataset: { testid: `${name}-canvas`, mode: mode.mode },
           "aria-label": `${mode.mode} padding: ${m.in_shape[0]}×${m.in_shape[1]} padded by ${m.padding} to ${hp}×${wp}` });
-        const base = grid(a[mode.array], hp, wp, { cell, rgb, mode: "gray", lo: m.range[0], hi: m.range[1], numbers: !rgb && cell >= 24 });
+        const base = grid(a[mode.array], hp, wp, { cell, rgb, mode: "gray", lo: m.range[0], hi: m.range[1] });
+        const p = m.padding;
+        // lighter tint than the sliding window's; the numbers go over it, in a colour that reads on it
+        const bctx = base.getContext("2d");
+        bctx.globalAlpha = 0.45;
+        drawPadding(bctx, { top: p, bottom: p, left: p, right: p }, hp, wp, cell);
+        bctx.globalAlpha = 1;
+        if (!rgb && cell >= 24) drawNumbers(base, a[mode.array], hp, wp, cell);
         const c2 = sizeCanvas(canvas, wp * cell, hp * cell);
         blit(c2, base, 0, 0, wp * cell, hp * cell);
-        const p = m.padding;
-        // lighter tint than the sliding window's so the padded values stay readable
-        c2.globalAlpha = 0.45;
-        drawPadding(c2, { top: p, bottom: p, left: p, right: p }, hp, wp, cell);
-        c2.globalAlpha = 1;
         if (p) {
           c2.strokeStyle = "#1d2330";
           c2.setLineDash([4, 3]);

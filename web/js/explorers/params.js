@@ -50,7 +50,8 @@ export function mountParams(card, ctx, name) {
       el("div", { class: "add-filter" }, mine, notebook)),
     el("div", { class: "x-stage" }, out)));
 
-  const runner = makeRunner(ctx, { key: name, fn: "param_counts", host: card, collect: () => ({
+  const own = { height: H.input, width: W.input, channels: C.input, filters: N.input, kernel_size: K.input, neurons: M.input };
+  const runner = makeRunner(ctx, { key: name, fn: "param_counts", host: card, controls: (f) => own[f] ?? null, collect: () => ({
     height: numberOf(H.input), width: numberOf(W.input), channels: numberOf(C.input),
     filters: numberOf(N.input), kernel_size: numberOf(K.input), neurons: numberOf(M.input),
   }), onResult: ({ meta: m }) => {

@@ -6,11 +6,11 @@
 import { el } from "../ui/dom.js";
 import { fmt, plural } from "../ui/format.js";
 import { selectField } from "../ui/fields.js";
-import { grid, sizeCanvas, outline, cellSize, blit, hatch, drawMapUpTo } from "../ui/canvas.js";
+import { grid, sizeCanvas, outline, cellSize, blit, hatch, drawMapUpTo, drawNumbers } from "../ui/canvas.js";
 import { Player } from "../ui/player.js";
 import { onWidthChange } from "../ui/schedule.js";
 import { sourcePicker } from "./source-picker.js";
-import { numberTable } from "./tables.js";
+import { numberTable, gridTable } from "./tables.js";
 import { makeRunner } from "./runner.js";
 import { hint } from "./card.js";
 import { choices, wholeRange } from "../ui/choices.js";
@@ -49,6 +49,8 @@ export function mountPooling(card, ctx, name) {
   const outCanvas = el("canvas", { dataset: { testid: `${name}-output` }, role: "img", "aria-label": "The pooled map, filled up to the current position" });
   const inCap = el("figcaption");
   const outCap = el("figcaption");
+  const inTable = gridTable(`${name}-input-table`); // the grids for screen readers
+  const outTable = gridTable(`${name}-output-table`);
   const winT = numberTable(`${name}-window-values`, "window values");
   const where = el("p", { class: "arith-where", dataset: { testid: `${name}-where` } });
   const valueL = el("p", { class: "big-sum", dataset: { testid: `${name}-value` } });
@@ -74,12 +76,13 @@ export function mountPooling(card, ctx, name) {
   });
   const stage = el("div", { class: "x-stage", tabindex: "0", dataset: { testid: `${name}-stage` },
     "aria-label": "Pooling window. Arrow keys step, space plays or pauses." },
-  player.element, el("div", { class: "x-figs" }, el("figure", {}, inCanvas, inCap), el("figure", {}, outCanvas, outCap)),
+  player.element, el("div", { class: "x-figs" }, el("figure", {}, inCanvas, inCap, inTable.element), el("figure", {}, outCanvas, outCap, outTable.element)),
   legend, arith, notes, formula);
   player.bindKeys(stage);
   card.append(el("div", { class: "x-layout" }, controls, stage));
 
-  const runner = makeRunner(ctx, { key: name, fn: "pool_steps", host: card, source, collect: () => ({
+  const own = { prefilter: pre.input, type: type.input, window: win.input, stride: stride.input, ceil_mode: ceil };
+  const runner = makeRunner(ctx, { key: name, fn: "pool_steps", host: card, source, controls: (f) => source.control(f) ?? own[f] ?? null, collect: () => ({
     ...source.params(), prefilter: pre.input.value, type: type.input.value, window: Number(win.input.value),
     stride: Number(stride.input.value), ceil_mode: ceil.checked,
   }), onResult: (result) => {
@@ -128,15 +131,18 @@ export function mountPooling(card, ctx, name) {
     cell = c;
     outCell = oc;
     const a = data.arrays;
-    const input = grid(a.input, h, w, { cell, mode: "gray", lo: m.ranges.input[0], hi: m.ranges.input[1], numbers: cell >= 28 });
+    const input = grid(a.input, h, w, { cell, mode: "gray", lo: m.ranges.input[0], hi: m.ranges.input[1] });
     // never-read cells: dropped by floor, or skipped between windows
     const ictx = input.getContext("2d");
     const cov = a.coverage;
     for (let r = 0; r < h; r++) for (let col = 0; col < w; col++) if (cov[r * w + col] === 0) hatch(ictx, r, col, r + 1, col + 1, cell);
+    if (cell >= 28) drawNumbers(input, a.input, h, w, cell); // over the hatching, in a colour that reads on it
     const out = grid(a.output, ho, wo, { cell: outCell, mode: "gray", lo: m.ranges.input[0], hi: m.ranges.input[1], numbers: outCell >= 28 });
     bases = { key, data, input, out, eh, ew };
     inCap.textContent = `map ${h}×${w}${m.prefilter !== "none" ? ` (ReLU of ${m.prefilter})` : ""}`;
     outCap.textContent = `${m.type === "max" ? "max" : "average"} pooled ${ho}×${wo} (same gray scale)`;
+    inTable.set(a.input, h, w, `The map pooled (${h} rows, ${w} columns)`);
+    outTable.set(a.output, ho, wo, `The pooled map, every position (${ho} rows, ${wo} columns)`);
   }
 
   function drawStep(i) {
@@ -171,7 +177,7 @@ export function mountPooling(card, ctx, name) {
       }
     }
     const partial = r0 + k > h || c0 + k > w;
-    outline(ic, r0, c0, r0 + k, c0 + k, cell, { color: "#2457c5", width: Math.max(2, Math.min(4, cell / 6)), dash: partial ? [6, 4] : null, fill: partial ? null : "rgba(36, 87, 197, .12)" });
+    outline(ic, r0, c0, r0 + k, c0 + k, cell, { color: "#2457c5", width: Math.max(2, Math.min(4, cell / 6)), dash: partial ? [6, 4] : null, fill: partial || cell >= 28 ? null : "rgba(36, 87, 197, .12)" }); // no tint over numbers
     // mark the winner of a max window
     if (m.type === "max") {
       const j = a.argmax[i];

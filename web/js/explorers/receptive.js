@@ -9,8 +9,9 @@ import { numberOf } from "../ui/fields.js";
 import { grid, sizeCanvas, cellSize, blit, outline, cellAt } from "../ui/canvas.js";
 import { onWidthChange } from "../ui/schedule.js";
 import { sourcePicker } from "./source-picker.js";
-import { numberTable } from "./tables.js";
+import { numberTable, gridTable } from "./tables.js";
 import { makeRunner } from "./runner.js";
+import { mapLegend, markKey } from "./legend.js";
 import { hint } from "./card.js";
 
 // Layers in network spec format (pycore.network): a pool's padding is at most half its window.
@@ -38,7 +39,9 @@ export function mountReceptive(card, ctx, name) {
   const MAX_LAYERS = ctx.options.limits.explorers.MAX_LAYERS;
   let layers = DEFAULT.map((l) => ({ ...l }));
   const list = el("div", { class: "rf-layers", dataset: { testid: `${name}-layers` } });
+  let rows = []; // per layer: its row and its controls by settings key (type, kernel_size, ...)
   function renderLayers() {
+    rows = [];
     list.replaceChildren(...layers.map((L, i) => {
       const type = el("select", { dataset: { testid: `${name}-type` }, "aria-label": `Layer ${i + 1} type` });
       for (const t of ctx.options.stack_types) type.add(new Option(t.label, t.value));
@@ -69,8 +72,11 @@ export function mountReceptive(card, ctx, name) {
         renderLayers();
         runner.run();
       });
-      return el("div", { class: "rf-layer", dataset: { testid: `${name}-layer` } },
+      const row = el("div", { class: "rf-layer", dataset: { testid: `${name}-layer` } },
         el("label", {}, `layer ${i + 1}`, type), size, stride, pad, dl, rm);
+      const [kernel_size, strideIn, padIn, dilIn] = [size, stride, pad, dl].map((lab) => lab.querySelector("input"));
+      rows.push({ row, type, kernel_size, stride: strideIn, padding: padIn, dilation: dilIn });
+      return row;
     }));
   }
   const addConv = el("button", { type: "button", class: "secondary", dataset: { testid: `${name}-add-conv` } }, "+ conv 3×3");
@@ -98,6 +104,10 @@ export function mountReceptive(card, ctx, name) {
 
   const inCanvas = el("canvas", { role: "img", dataset: { testid: `${name}-input` }, "aria-label": "The input, with the receptive field outlined" });
   const inCap = el("figcaption", {}, "input");
+  const inLegend = el("div");
+  const inTable = gridTable(`${name}-input-table`); // the grids for screen readers
+  const key = markKey([["rf-in", "the region the chosen pixel depends on"], ["rf-full", "its full field, where it reaches into padding"],
+    ["rf-out", "input it does not read"]], `${name}-key`);
   const maps = el("div", { class: "x-figs", dataset: { testid: `${name}-maps` } });
   const readout = el("div", { class: "rf-readout", dataset: { testid: `${name}-readout` }, "aria-live": "polite" },
     el("p", { class: "hint" }, "Hover over a pixel of a layer's map, or focus a map and use the arrow keys."));
@@ -108,14 +118,26 @@ export function mountReceptive(card, ctx, name) {
   const firstBox = el("div", { class: "arith", dataset: { testid: `${name}-first` }, hidden: true },
     el("div", { class: "arith-tables" }, winT.element, el("span", { class: "op" }, "×"), kerT.element, el("span", { class: "op" }, "="), prodT.element), sumL);
   const stage = el("div", { class: "x-stage" },
-    el("div", { class: "x-figs" }, el("figure", {}, inCanvas, inCap)), readout, firstBox, maps);
+    el("div", { class: "x-figs" }, el("figure", {}, inCanvas, inCap, inLegend, key, inTable.element)), readout, firstBox, maps);
   card.append(el("div", { class: "x-layout" }, controls, stage));
 
   let data = null;
   let inBase = null;
   let cell = 8;
   const sel = { layer: null, row: 0, col: 0 };
-  const runner = makeRunner(ctx, { key: name, fn: "receptive_field", host: card, source, collect: () => ({
+  // "layers.2.stride": layer 3's stride field, its message under its row; "layers.2": the
+  // row's type; "layers": the add buttons
+  const addRow = addConv.parentElement;
+  function controlOf(field) {
+    const own = source.control(field);
+    if (own) return own;
+    const [top, index, key] = field.split(".");
+    if (top !== "layers") return null;
+    const r = rows[Number(index)];
+    if (index === undefined || !r) return { control: addConv, anchor: addRow };
+    return { control: r[key] ?? r.type, anchor: r.row };
+  }
+  const runner = makeRunner(ctx, { key: name, fn: "receptive_field", host: card, source, controls: controlOf, collect: () => ({
     ...source.params(), layers: layers.map((L) => ({ ...L })), maps: true,
   }), onResult: (result) => {
     data = result;
@@ -133,6 +155,8 @@ export function mountReceptive(card, ctx, name) {
     cell = cellSize(Math.min(380, avail), Math.max(h, w), 3, 16);
     inBase = grid(a.input, h, w, { cell, mode: "gray", lo: m.range[0], hi: m.range[1] });
     inCap.textContent = `input ${h}×${w}`;
+    inTable.set(a.input, h, w, `The input (${h} rows, ${w} columns)`);
+    inLegend.replaceChildren(mapLegend("gray", m.range[0], m.range[1], { testid: `${name}-legend`, what: "input" }));
     mapCanvases.length = 0;
     maps.replaceChildren(...m.layers.map((L, i) => {
       const [lh, lw] = L.shape;
@@ -145,10 +169,17 @@ export function mountReceptive(card, ctx, name) {
       drawMapCanvas(canvas, L, null);
       wireMap(canvas, i);
       mapCanvases.push(canvas);
-      return el("figure", {}, canvas, el("figcaption", {}, el("strong", {}, `layer ${i + 1}`), ` ${describeLayer(L, typeText)}${L.kernel_name ? ` (${L.kernel_name})` : ""} → ${lh}×${lw}`, el("br"), `receptive field ${L.full_size[0]}×${L.full_size[1]}`));
+      return el("figure", {}, canvas, el("figcaption", {}, el("strong", {}, `layer ${i + 1}`), ` ${describeLayer(L, typeText)}${L.kernel_name ? ` (${L.kernel_name})` : ""} → ${lh}×${lw}`, el("br"), `receptive field ${L.full_size[0]}×${L.full_size[1]}`),
+        mapLegend("gray", L.range[0], L.range[1], { testid: `${name}-legend`, what: `layer ${i + 1}'s map` }), mapTable(L, i));
     }));
     drawInput(null);
     maps.dataset.builds = String(++builds); // for tests: hovering redraws, never rebuilds
+  }
+
+  function mapTable(L, i) {
+    const t = gridTable(`${name}-map-table`);
+    t.set(data.arrays[L.map], L.shape[0], L.shape[1], `Layer ${i + 1}'s map (${L.shape[0]} rows, ${L.shape[1]} columns)`);
+    return t.element;
   }
 
   function drawMapCanvas(canvas, L, pix) {

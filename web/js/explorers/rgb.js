@@ -10,7 +10,7 @@ import { grid, sizeCanvas, cellSize, blit, outline, cellAt, drawPadding } from "
 import { onWidthChange } from "../ui/schedule.js";
 import { sourcePicker } from "./source-picker.js";
 import { matrixEditor, numberTable } from "./tables.js";
-import { makeRunner } from "./runner.js";
+import { makeRunner, fieldError } from "./runner.js";
 import { hint, kernelChoice } from "./card.js";
 import { choices } from "../ui/choices.js";
 
@@ -76,7 +76,15 @@ export function mountRGB(card, ctx, name) {
   const stage = el("div", { class: "x-stage" }, el("div", { class: "x-figs" }, el("figure", {}, inCanvas, el("figcaption", {}, "input (orange: padding)")), el("figure", {}, outCanvas, outCap)), arith);
   card.append(el("div", { class: "x-layout" }, controls, stage));
 
-  const runner = makeRunner(ctx, { key: name, fn: "rgb_filter", host: card, source, collect: () => {
+  const own = { bias: bias.input, padding: padding.input, activation: act.input, position: outCanvas, "kernel.preset": preset.input, "kernel.size": size.input, "kernel.seed": seed.input };
+  const slicesBox = slices[0].element.closest("fieldset") ?? slices[0].element;
+  const controlOf = (f) => {
+    if (source.control(f) || own[f]) return source.control(f) ?? own[f];
+    if (f.startsWith("position.")) return outCanvas;
+    if (f === "kernel" || f.startsWith("kernel.")) return { control: slicesBox, anchor: slicesBox.lastElementChild }; // the typed slices
+    return null;
+  };
+  const runner = makeRunner(ctx, { key: name, fn: "rgb_filter", host: card, source, controls: controlOf, collect: () => {
     const p = source.params();
     p.channel = "rgb";
     if (kernel.typed) {
@@ -84,13 +92,13 @@ export function mountRGB(card, ctx, name) {
       const vals = [];
       for (const s of slices) {
         const r = s.read();
-        if (r.errors.length) throw new Error(r.errors[0]);
+        if (r.errors.length) throw fieldError(r.errors[0], "kernel");
         vals.push(...r.values);
       }
       p.kernel = { size: k, values: vals };
     } else p.kernel = { preset: preset.input.value, size: Number(size.input.value), seed: numberOf(seed.input) };
     Object.assign(p, { bias: numberOf(bias.input), padding: padding.input.value === "same" ? "same" : 0, activation: act.input.value });
-    if (Number.isNaN(p.bias)) throw new Error("Bias must be a number.");
+    if (Number.isNaN(p.bias)) throw fieldError("Bias is empty or not a number.", "bias");
     if (pos.row !== null) p.position = { row: pos.row, col: pos.col };
     return p;
   }, onResult: (result) => {

@@ -4,13 +4,13 @@
 import { el } from "../ui/dom.js";
 import { fmt } from "../ui/format.js";
 import { selectField, numberField, numberOf } from "../ui/fields.js";
-import { grid, sizeCanvas, drawPadding, outline, cellSize, blit, drawMapUpTo } from "../ui/canvas.js";
+import { grid, sizeCanvas, drawPadding, outline, cellSize, blit, drawMapUpTo, drawNumbers, cellAt } from "../ui/canvas.js";
 import { Player } from "../ui/player.js";
 import { onWidthChange } from "../ui/schedule.js";
 import { sourcePicker } from "./source-picker.js";
-import { matrixEditor, numberTable } from "./tables.js";
-import { makeRunner } from "./runner.js";
-import { hint, kernelChoice, typedKernel } from "./card.js";
+import { matrixEditor, numberTable, gridTable } from "./tables.js";
+import { makeRunner, fieldError } from "./runner.js";
+import { hint, kernelChoice, typedKernel, kernelControl } from "./card.js";
 import { choices, wholeRange } from "../ui/choices.js";
 
 // The fixed 3×3 kernels of pycore's library this explorer offers, in its order.
@@ -93,7 +93,14 @@ export function mountSliding(card, ctx, name) {
 
   // ------------------------------------------------------------------ stage
   const inCanvas = el("canvas", { dataset: { testid: `${name}-input` }, role: "img", "aria-label": "The input grid with the filter's window outlined" });
-  const outCanvas = el("canvas", { dataset: { testid: `${name}-output` }, role: "img", "aria-label": "The feature map, filled up to the current position" });
+  const outCanvas = el("canvas", { tabindex: "0", class: "hoverable", dataset: { testid: `${name}-output` }, role: "img",
+    "aria-label": "The feature map, filled up to the current position. Click a cell to move the window there, or use the arrow keys to choose a cell and Enter to jump." });
+  // the grids as tables for screen readers (the canvases are pictures of them)
+  const inTable = gridTable(`${name}-input-table`);
+  const outTable = gridTable(`${name}-output-table`);
+  // what one kernel weight touches over the whole slide (hover or focus a weight)
+  const weightNote = el("p", { class: "hint x-weight-note", dataset: { testid: `${name}-weight-note` }, "aria-live": "polite" },
+    "Hover over or focus a weight to see every input cell it multiplies.");
   const inCap = el("figcaption", {});
   const outCap = el("figcaption", {});
   const winT = numberTable(`${name}-window`, "window values");
@@ -115,6 +122,8 @@ export function mountSliding(card, ctx, name) {
 
   let data = null; // {meta, arrays}
   let bases = null; // offscreen grids for the current data and cell size
+  let chosen = null; // {row, col} on the output, while the output has the keyboard focus
+  let weight = null; // {row, col} of the kernel weight hovered or focused, or null
   const player = new Player(name, {
     speed: 4,
     render: (i) => drawStep(i),
@@ -128,24 +137,29 @@ export function mountSliding(card, ctx, name) {
   const stage = el("div", { class: "x-stage", tabindex: "0", dataset: { testid: `${name}-stage` },
     "aria-label": "Sliding window. Arrow keys step, space plays or pauses, Home and End jump." },
   player.element,
-  el("div", { class: "x-figs" }, el("figure", {}, inCanvas, inCap), el("figure", {}, outCanvas, outCap)),
-  arith, formula, check);
+  el("div", { class: "x-figs" }, el("figure", {}, inCanvas, inCap, inTable.element), el("figure", {}, outCanvas, outCap, outTable.element)),
+  weightNote, arith, formula, check);
   player.bindKeys(stage);
   card.append(el("div", { class: "x-layout" }, controls, stage));
 
   // ------------------------------------------------------------------ compute
-  const runner = makeRunner(ctx, { key: name, fn: "window_steps", host: card, source, collect, onResult });
+  const own = { bias: bias.input, stride: stride.input, dilation: dilation.input, padding: padding.input, padding_mode: mode.input, activation: act.input };
+  const controlOf = (field) => source.control(field) ?? own[field] ??
+    kernelControl(field, editor, { preset: preset.input, size: kSize.input, seed: kSeed.input });
+  const runner = makeRunner(ctx, { key: name, fn: "window_steps", host: card, source, collect, onResult, controls: controlOf });
 
   function onResult(result) {
     const fresh = !data || data.meta.positions !== result.meta.positions;
     data = result;
-    if (!kernel.typed) {
-      const [kh, kw] = result.meta.kernel_shape;
-      editor.set(Array.from(result.arrays.kernel), kh, kw);
-    }
+    if (!kernel.typed) editor.set(Array.from(result.arrays.kernel), ...result.meta.kernel_shape);
     bases = null;
     layout();
+    const [kh, kw] = result.meta.kernel_shape;
+    if (weight && (weight.row >= kh || weight.col >= kw)) weight = null;
+    const [ho, wo] = result.meta.out_shape;
+    if (chosen) chosen = { row: Math.min(chosen.row, ho - 1), col: Math.min(chosen.col, wo - 1) };
     player.setCount(result.meta.positions, !fresh);
+    if (weight) showWeight(weight); // its cells for the new settings
     const g = result.meta.geometry;
     formula.replaceChildren(
       el("p", {}, el("strong", {}, `Feature map ${result.meta.out_shape[0]}×${result.meta.out_shape[1]}`),
@@ -166,7 +180,7 @@ export function mountSliding(card, ctx, name) {
       bias: numberOf(bias.input), stride: Number(stride.input.value), padding: pad === "same" ? "same" : Number(pad),
       padding_mode: mode.input.value, dilation: Number(dilation.input.value), activation: act.input.value,
     });
-    if (Number.isNaN(p.bias)) throw new Error("Bias must be a number.");
+    if (Number.isNaN(p.bias)) throw fieldError("Bias is empty or not a number.", "bias");
     return p;
   }
 
@@ -188,12 +202,15 @@ export function mountSliding(card, ctx, name) {
     outCell = Math.min(oc, Math.max(c, oc));
     const a = data.arrays;
     const numbers = c >= 28;
-    const input = grid(a.padded, hp, wp, { cell, mode: "gray", lo: m.ranges.input[0], hi: m.ranges.input[1], numbers });
+    const input = grid(a.padded, hp, wp, { cell, mode: "gray", lo: m.ranges.input[0], hi: m.ranges.input[1] });
     drawPadding(input.getContext("2d"), m.pads, hp, wp, cell);
+    if (numbers) drawNumbers(input, a.padded, hp, wp, cell); // over the tint, in a colour that reads on it
     const out = grid(a.outputs, ho, wo, { cell: outCell, mode: "diverging", lo: m.ranges.output[0], hi: m.ranges.output[1], numbers: outCell >= 28 });
     bases = { key, data, input, out };
     inCap.textContent = `input ${m.in_shape[0]}×${m.in_shape[1]}${m.pads.top + m.pads.bottom + m.pads.left + m.pads.right ? `, padded to ${hp}×${wp} (${m.padding_mode})` : ""}`;
     outCap.textContent = `feature map ${ho}×${wo} (red +, blue −)`;
+    inTable.set(a.padded, hp, wp, `The input${hp !== m.in_shape[0] || wp !== m.in_shape[1] ? `, padded to ${hp}×${wp}` : ""} (${hp} rows, ${wp} columns)`);
+    outTable.set(a.outputs, ho, wo, `The feature map, every position (${ho} rows, ${wo} columns)`);
   }
 
   function drawStep(i) {
@@ -212,7 +229,7 @@ export function mountSliding(card, ctx, name) {
     const c0 = a.cols[i];
     const spanH = d * (kh - 1) + 1;
     const spanW = d * (kw - 1) + 1;
-    outline(ic, r0, c0, r0 + spanH, c0 + spanW, cell, { color: "#2457c5", width: Math.max(2, Math.min(4, cell / 6)), fill: "rgba(36, 87, 197, 0.12)" });
+    outline(ic, r0, c0, r0 + spanH, c0 + spanW, cell, { color: "#2457c5", width: Math.max(2, Math.min(4, cell / 6)), fill: cell >= 28 ? null : "rgba(36, 87, 197, 0.12)" });
     if (d > 1) {
       ic.save();
       ic.strokeStyle = "#2457c5";
@@ -220,13 +237,19 @@ export function mountSliding(card, ctx, name) {
       for (let y = 0; y < kh; y++) for (let x = 0; x < kw; x++) ic.strokeRect((c0 + x * d) * cell + 2, (r0 + y * d) * cell + 2, cell - 4, cell - 4);
       ic.restore();
     }
-    // feature map so far
+    if (weight) markTouched(ic, weight);
+    // feature map so far, and the cell chosen with the keyboard
     const { row: oi, col: oj } = drawMapUpTo(outCanvas, bases.out, i, ho, wo, outCell, Math.max(2, Math.min(3, outCell / 5)));
+    if (chosen && (chosen.row !== oi || chosen.col !== oj)) {
+      outline(outCanvas.getContext("2d"), chosen.row, chosen.col, chosen.row + 1, chosen.col + 1, outCell, { color: "#b0006d", width: 2, dash: [4, 3] });
+    }
+    outCanvas.dataset.chosen = chosen ? `${chosen.row},${chosen.col}` : "";
     // arithmetic
     const n = kh * kw;
-    winT.set(a.windows, kh, kw, { offset: i * n });
-    kerT.set(a.kernel, kh, kw);
-    prodT.set(a.products, kh, kw, { offset: i * n });
+    const hi = weight ? weight.row * kw + weight.col : -1;
+    winT.set(a.windows, kh, kw, { offset: i * n, highlight: hi });
+    kerT.set(a.kernel, kh, kw, { highlight: hi });
+    prodT.set(a.products, kh, kw, { offset: i * n, highlight: hi });
     const s = a.sums[i];
     const z = a.z[i];
     const o = a.outputs[i];
@@ -245,6 +268,107 @@ export function mountSliding(card, ctx, name) {
     layout();
     player.go(player.index, { quiet: true });
   }, 50);
+
+  // ------------------------------------------------------------------ direct manipulation
+  // An output cell is the result of one step: clicking it (or choosing it with the arrow
+  // keys, then Enter) moves the window to that step.
+  const outShape = () => data.meta.out_shape;
+  function jumpTo(row, col) {
+    const [, wo] = outShape();
+    player.pause();
+    chosen = outCanvas.matches(":focus") ? { row, col } : null;
+    player.go(row * wo + col);
+  }
+  outCanvas.addEventListener("click", (ev) => {
+    if (!data || stage.classList.contains("x-stale")) return;
+    const [ho, wo] = outShape();
+    const c = cellAt(outCanvas, ev, ho, wo);
+    if (c) jumpTo(c.row, c.col);
+  });
+  outCanvas.addEventListener("focus", () => {
+    if (!data) return;
+    const [, wo] = outShape();
+    chosen = { row: Math.floor(player.index / wo), col: player.index % wo };
+    player.go(player.index, { quiet: true });
+  });
+  outCanvas.addEventListener("blur", () => {
+    chosen = null;
+    if (data) player.go(player.index, { quiet: true });
+  });
+  outCanvas.addEventListener("keydown", (ev) => {
+    if (!data || !chosen || stage.classList.contains("x-stale")) return;
+    const [ho, wo] = outShape();
+    const moves = { ArrowLeft: [0, -1], ArrowRight: [0, 1], ArrowUp: [-1, 0], ArrowDown: [1, 0] };
+    if (ev.key in moves) {
+      chosen = { row: Math.max(0, Math.min(ho - 1, chosen.row + moves[ev.key][0])), col: Math.max(0, Math.min(wo - 1, chosen.col + moves[ev.key][1])) };
+      player.live.textContent = `Chosen: output row ${chosen.row}, column ${chosen.col}. Enter moves the window there.`;
+      player.go(player.index, { quiet: true });
+    } else if (ev.key === "Enter" || ev.key === " ") jumpTo(chosen.row, chosen.col);
+    else return;
+    ev.preventDefault();
+    ev.stopPropagation(); // the stage's keys step the player; here they move the chosen cell
+  });
+
+  // A kernel weight multiplies one input cell at every step: hovering or focusing it marks
+  // all of them on the input (as in ezyang's convolution visualizer).
+  function touchedCells({ row, col }) {
+    const { rows, cols } = data.arrays;
+    const d = data.meta.dilation;
+    const cells = new Set();
+    for (let i = 0; i < rows.length; i++) cells.add(`${rows[i] + row * d},${cols[i] + col * d}`);
+    return [...cells].map((t) => t.split(",").map(Number));
+  }
+  function markTouched(ic, w) {
+    const cells = touchedCells(w);
+    const inset = Math.max(1.5, cell * 0.08);
+    ic.save();
+    ic.lineWidth = Math.max(2, Math.min(3, cell / 8));
+    for (const [r, c] of cells) {
+      ic.strokeStyle = "#fff";
+      ic.strokeRect(c * cell + inset, r * cell + inset, cell - 2 * inset, cell - 2 * inset);
+      ic.strokeStyle = "#b0006d";
+      ic.setLineDash([]);
+      ic.strokeRect(c * cell + inset + 1, r * cell + inset + 1, cell - 2 * inset - 2, cell - 2 * inset - 2);
+    }
+    ic.restore();
+  }
+  function showWeight(w) {
+    if (!data) return;
+    weight = w;
+    const m = data.meta;
+    if (!w) {
+      weightNote.textContent = "Hover over or focus a weight to see every input cell it multiplies.";
+      delete weightNote.dataset.count;
+      delete weightNote.dataset.cells;
+      delete weightNote.dataset.weight;
+    } else {
+      const cells = touchedCells(w);
+      const [hp, wp] = m.padded_shape;
+      const { top, left } = m.pads;
+      const inPad = cells.filter(([r, c]) => r < top || c < left || r >= hp - m.pads.bottom || c >= wp - m.pads.right).length;
+      const value = data.arrays.kernel[w.row * m.kernel_shape[1] + w.col];
+      weightNote.textContent = `The weight at row ${w.row + 1}, column ${w.col + 1} (${fmt(value)}) multiplies ${cells.length} input cell${cells.length === 1 ? "" : "s"}, one at each of the ${m.positions} positions (outlined in pink)${inPad ? `; ${inPad} of them ${inPad === 1 ? "is" : "are"} padding` : ""}.`;
+      weightNote.dataset.count = String(cells.length);
+      weightNote.dataset.cells = cells.map((c) => c.join(",")).join(" ");
+      weightNote.dataset.weight = `${w.row},${w.col}`;
+    }
+    player.go(player.index, { quiet: true });
+  }
+  const weightOf = (t) => {
+    if (t?.dataset?.row !== undefined && t.matches?.("input")) return { row: Number(t.dataset.row), col: Number(t.dataset.col) };
+    const td = t?.closest?.("td");
+    if (!td || !kerT.element.contains(td)) return null;
+    return { row: td.parentElement.sectionRowIndex, col: td.cellIndex };
+  };
+  for (const host of [editor.element, kerT.element]) {
+    host.addEventListener("pointerover", (ev) => {
+      const w = weightOf(ev.target);
+      if (w && (!weight || w.row !== weight.row || w.col !== weight.col)) showWeight(w);
+    });
+    host.addEventListener("pointerleave", () => !host.contains(document.activeElement) && showWeight(null));
+    host.addEventListener("focusin", (ev) => showWeight(weightOf(ev.target)));
+    host.addEventListener("focusout", () => showWeight(null));
+  }
 
   // ------------------------------------------------------------------ benchmark hook
   /**

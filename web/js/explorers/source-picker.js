@@ -199,6 +199,11 @@ export function sourcePicker(ctx, o) {
       return p;
     },
     needsImage: () => src.input.value === "image",
+    /** The control of one of the input's settings keys (source, size, seed, ...), or null. */
+    control(field) {
+      const own = { source: src.input, size: size.input, seed: seed.input, digit: digit.input, scale: scale.input, channel: channel.input, row: thumb, col: thumb };
+      return own[field] ?? null;
+    },
     hasImage: () => !!image(),
     set(values) {
       if (values.source) {

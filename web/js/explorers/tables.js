@@ -47,6 +47,27 @@ export function numberTable(testid, caption) {
 }
 
 /**
+ * A grid of numbers drawn on a canvas, as a table for screen readers (visually hidden):
+ * a caption, column and row numbers as headers, one cell per value.
+ * @returns {{element: HTMLElement, set(values: ArrayLike<number>, rows, cols, caption: string, opts?)}}
+ */
+export function gridTable(testid) {
+  const table = el("table", { dataset: { testid } });
+  return {
+    // a table does not shrink to 1 px itself: its box is hidden instead
+    element: el("div", { class: "sr-only" }, table),
+    /** opts.offset: where the grid starts in values (e.g. one channel of (C, H, W)) */
+    set(values, rows, cols, caption, { offset = 0 } = {}) {
+      const head = el("tr", {}, el("td"), ...Array.from({ length: cols }, (_, c) => el("th", { scope: "col" }, `column ${c}`)));
+      const body = Array.from({ length: rows }, (_, r) => el("tr", {}, el("th", { scope: "row" }, `row ${r}`),
+        ...Array.from({ length: cols }, (_, c) => el("td", {}, fmt(values[offset + r * cols + c])))));
+      table.replaceChildren(el("caption", {}, caption), el("thead", {}, head), el("tbody", {}, ...body));
+      table.dataset.shape = `${rows},${cols}`;
+    },
+  };
+}
+
+/**
  * Editable matrix of text cells parsed with the kernel editor's parseCell.
  * @param {{rows:number, cols:number, values:number[], testid:string, label:string, onChange:Function}} o
  */

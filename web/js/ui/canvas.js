@@ -126,14 +126,6 @@ export function paintGrid(data, h, w, o) {
     }
     ctx.fillStyle = `rgb(${rgb[0]},${rgb[1]},${rgb[2]})`;
     ctx.fillRect(col * cell, r * cell, cell, cell);
-    if (o.numbers && !o.rgb) {
-      const light = rgb[0] * 0.3 + rgb[1] * 0.59 + rgb[2] * 0.11 > 140;
-      ctx.fillStyle = light ? "#1d2330" : "#fff";
-      ctx.font = `${Math.max(8, Math.floor(cell * 0.32))}px ui-monospace, monospace`;
-      ctx.textAlign = "center";
-      ctx.textBaseline = "middle";
-      ctx.fillText(short(data[i]), col * cell + cell / 2, r * cell + cell / 2);
-    }
   }
   if (cell >= 6) {
     ctx.strokeStyle = "rgba(0,0,0,.12)";
@@ -149,7 +141,67 @@ export function paintGrid(data, h, w, o) {
     }
     ctx.stroke();
   }
+  if (o.numbers && !o.rgb) drawNumbers(c, data, h, w, cell);
   return c;
+}
+
+/** WCAG relative luminance of an sRGB colour [r, g, b] in 0..255. */
+export function luminance(rgb) {
+  const lin = (v) => {
+    const x = v / 255;
+    return x <= 0.04045 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
+  };
+  return 0.2126 * lin(rgb[0]) + 0.7152 * lin(rgb[1]) + 0.0722 * lin(rgb[2]);
+}
+
+/** WCAG contrast ratio of two relative luminances (1..21). */
+export function contrastRatio(la, lb) {
+  return (Math.max(la, lb) + 0.05) / (Math.min(la, lb) + 0.05);
+}
+
+/**
+ * Black or white, whichever contrasts more with every colour in `backgrounds` (the worst
+ * one counts): one of them always reaches 4.6:1 against any single colour.
+ * @param {number[][]} backgrounds  [r, g, b] colours the text sits on
+ * @returns {"#000" | "#fff"}
+ */
+export function textColorOn(backgrounds) {
+  const ls = backgrounds.map(luminance);
+  const onBlack = Math.min(...ls.map((l) => contrastRatio(l, 0)));
+  const onWhite = Math.min(...ls.map((l) => contrastRatio(l, 1)));
+  return onBlack >= onWhite ? "#000" : "#fff";
+}
+
+/**
+ * Write each cell's value on a grid canvas from grid()/paintGrid, over whatever is drawn
+ * on it already (tints, hatching): the text colour is picked from the pixels it will sit
+ * on (four points inside the cell's corners), so numbers keep their contrast.
+ * @param {HTMLCanvasElement} c  an offscreen grid (device px; cell is in CSS px)
+ */
+export function drawNumbers(c, data, h, w, cell) {
+  const ctx = c.getContext("2d");
+  const dpr = c.width / (w * cell);
+  const px = ctx.getImageData(0, 0, c.width, c.height).data;
+  const at = (x, y) => {
+    const j = (Math.min(c.height - 1, Math.round(y * dpr)) * c.width + Math.min(c.width - 1, Math.round(x * dpr))) * 4;
+    return [px[j], px[j + 1], px[j + 2]];
+  };
+  const inset = Math.max(2, cell * 0.18);
+  ctx.save();
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  ctx.font = `${Math.max(8, Math.floor(cell * 0.32))}px ui-monospace, monospace`;
+  ctx.textAlign = "center";
+  ctx.textBaseline = "middle";
+  for (let r = 0; r < h; r++) {
+    for (let col = 0; col < w; col++) {
+      const x0 = col * cell;
+      const y0 = r * cell;
+      ctx.fillStyle = textColorOn([at(x0 + inset, y0 + inset), at(x0 + cell - inset, y0 + inset),
+        at(x0 + inset, y0 + cell - inset), at(x0 + cell - inset, y0 + cell - inset), at(x0 + cell / 2, y0 + inset)]);
+      ctx.fillText(short(data[r * w + col]), x0 + cell / 2, y0 + cell / 2);
+    }
+  }
+  ctx.restore();
 }
 
 /** Tint the padding band of a padded grid drawn at `cell` px; outline the real input. */
