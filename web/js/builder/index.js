@@ -91,6 +91,8 @@ export function mountBuilder(root, ctx) {
   const sizeSel = el("select", { id: "b-size", dataset: { testid: "builder-thumb" } },
     el("option", { value: "s" }, "small"), el("option", { value: "m", selected: true }, "medium"), el("option", { value: "l" }, "large"));
   const results = el("div", { className: "b-results thumb-m", dataset: { testid: "builder-results" } });
+  // the band over results that no longer match the network (markStale)
+  const staleNote = el("p", { className: "stale-note b-stale-note", role: "status", dataset: { testid: "builder-stale-note" }, hidden: true });
 
   const exporter = exportCard({
     fetch: async () => (await ctx.client.latest("builder-export", "network_export", callParams(b.state))).meta,
@@ -136,6 +138,7 @@ export function mountBuilder(root, ctx) {
           el("h2", { id: "b-h-run" }, "Run: every layer's output"),
           el("div", { className: "b-row" }, runBtn, el("label", { className: "inline" }, autoChk, " run after every change"))),
         runStatus,
+        staleNote,
         el("div", { className: "b-row b-view" },
           el("label", { htmlFor: "b-mode", className: "inline" }, "Colours", modeSel),
           el("label", { htmlFor: "b-size", className: "inline" }, "Map size", sizeSel)),
@@ -340,7 +343,7 @@ export function mountBuilder(root, ctx) {
       runStatus.dataset.problem = "true";
       runBtn.disabled = true;
       b.dirty = true;
-      results.classList.toggle("stale", !!b.lastRun);
+      markStale(!!b.lastRun, false);
       return;
     }
     delete runStatus.dataset.problem;
@@ -358,9 +361,25 @@ export function mountBuilder(root, ctx) {
     runBtn.disabled = !t.runnable;
     exporter.refresh();
     b.dirty = !(b.lastRun && b.lastRun.key === k);
-    results.classList.toggle("stale", b.dirty && !!b.lastRun);
+    markStale(b.dirty && !!b.lastRun, t.runnable);
     if (b.dirty && t.runnable && b.auto) maybeRun();
     else if (!t.runnable) showRunHint();
+  }
+
+  /**
+   * Mark the drawn results as out of date (or not): the maps are hatched (builder.css) and,
+   * unless a run is about to replace them, a band says why. `runnable`: the current
+   * network can run (an auto-run follows when it is on and there is an image).
+   */
+  function markStale(stale, runnable) {
+    results.classList.toggle("stale", stale);
+    const rerun = runnable && b.auto && !!ctx.getImage();
+    staleNote.hidden = !stale || rerun;
+    if (staleNote.hidden) return;
+    const text = runnable
+      ? "Out of date: these outputs are of the network before your last change. Run the network to update them."
+      : "Out of date: these outputs are of the last network that could run. Fix the problem marked in the layers or the input to run it again.";
+    if (staleNote.textContent !== text) staleNote.textContent = text;
   }
 
   function breakText(t) {
@@ -417,7 +436,7 @@ export function mountBuilder(root, ctx) {
   function drawRun() {
     if (!b.lastRun) return;
     renderResults(results, b.lastRun.result, { mode: b.colorMode, prefix: "cnn" });
-    results.classList.toggle("stale", b.dirty);
+    markStale(b.dirty, true);
   }
 
   // ------------------------------------------------------------------ wiring
@@ -460,6 +479,7 @@ export function mountBuilder(root, ctx) {
     runBtn.addEventListener("click", () => (ctx.getImage() ? run() : showRunHint()));
     autoChk.addEventListener("change", () => {
       b.auto = autoChk.checked;
+      if (b.lastRun) markStale(b.dirty, !!b.trace?.runnable);
       if (b.auto && b.dirty) maybeRun();
     });
     modeSel.addEventListener("change", () => {
@@ -492,7 +512,7 @@ export function mountBuilder(root, ctx) {
   });
 
   // A new worker: the drawn run is out of date until it has been run again there.
-  ctx.onWorkerLost?.(() => b.lastRun && results.classList.add("stale"));
+  ctx.onWorkerLost?.(() => b.lastRun && markStale(true, true));
   ctx.onRestored?.(() => {
     if (!b.lastRun) return;
     b.dirty = true;
