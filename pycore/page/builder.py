@@ -304,14 +304,15 @@ def _page_numbers(rows: list, spec: list) -> None:
         key, reason = problem["key"], problem["reason"]
         entry = spec[problem["layer"]]
         value = entry.get(key) if key in PAIR_KEYS and isinstance(entry, dict) else None
-        if isinstance(value, str):
+        if isinstance(value, str) and value not in ("same", "valid"):
             # text the page could not read as a size: show the forms its field takes
             low = "0" if key == "padding" else "1"
-            reason = (f"{value!r} is not a size; type one whole number >= {low} for both height and width, "
-                      f"or two: 3,5 (also 3x5 or [3, 5]) for height 3 and width 5")
+            reason = (f"{N.setting_name(key)} {N.quoted(value)} is not a size: type one whole number "
+                      f"(at least {low}) for both height and width, or two: 3,5 (also 3x5 or [3, 5]) "
+                      f"for height 3 and width 5")
         shown = {**problem, "reason": reason}
         row["error"] = N.problem_message(shown, first=1)
-        row["reason"] = f"key {key!r}: {reason}" if key is not None else reason
+        row["reason"] = reason
 
 
 def _trace(params: dict) -> dict:

@@ -286,7 +286,7 @@ def test_bad_links_say_what_is_shown_and_clear_on_any_change(new_app_page, shot)
     wait_table(page, "rows.length === 2 && rows[1].dataset.error")
     assert banner(page) is None  # importing changed the network
     status = page.text_content("[data-testid=stack-status]")
-    assert status.startswith("The stack breaks at layer 2: ") and "unknown layer type 'dropout'" in status
+    assert status.startswith("The stack breaks at layer 2: ") and 'there is no layer type "dropout"' in status
     assert "layer1" not in status and "layer0" not in status
 
     # --- fields: an empty Filters says so; a kernel typed as [3,3] is taken
@@ -302,7 +302,7 @@ def test_bad_links_say_what_is_shown_and_clear_on_any_change(new_app_page, shot)
     assert "it is empty" in err and "None" not in err
     card.locator("[data-testid=field-kernel_size]").fill("3;3")  # still empty filters first
     card.locator("[data-testid=field-filters]").fill("100000")
-    wait_table(page, "rows[0].dataset.error && rows[0].dataset.error.includes('kernel_size')")
+    wait_table(page, "rows[0].dataset.error && rows[0].dataset.error.includes('kernel size')")
     err = card.locator("[data-testid=layer-error]").text_content()
     assert "3,5" in err and "[3, 5]" in err  # the forms the field takes
     shot(page, "builder-bad-field")
