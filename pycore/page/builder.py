@@ -96,10 +96,16 @@ def _input(params: dict) -> dict:
     if not isinstance(raw, dict):
         raise ValueError(f"input settings must be a dict, got {raw!r}")
     raw = {**DEFAULT_INPUT, **{k: v for k, v in raw.items() if v is not None}}
-    return {"color": P.choice(raw, "color", "rgb", img.COLORS, "input colour"),
-            "fit": P.choice(raw, "fit", "crop", img.FITS, "input fit"),
-            "height": P.integer(raw, "height", 0, "input height", 1, MAX_INPUT_SIDE),
-            "width": P.integer(raw, "width", 0, "input width", 1, MAX_INPUT_SIDE)}
+    try:
+        return {"color": P.choice(raw, "color", "rgb", img.COLORS, "input colour"),
+                "fit": P.choice(raw, "fit", "crop", img.FITS, "input fit"),
+                "height": P.integer(raw, "height", 0, "input height", 1, MAX_INPUT_SIDE),
+                "width": P.integer(raw, "width", 0, "input width", 1, MAX_INPUT_SIDE)}
+    except (ValueError, TypeError) as error:
+        # the keys are nested in the settings: the page's control is "input.height"
+        if getattr(error, "field", None) is not None:
+            error.field = f"input.{error.field}"
+        raise
 
 
 def _input_shape(inp: dict) -> tuple[int, int, int]:

@@ -104,6 +104,10 @@ def test_axe_errors_and_out_of_date_results(new_app_page, shot):
     first = page.locator("[data-testid=layer-card]").first
     first.locator("[data-testid=field-filters]").fill("0")
     page.wait_for_selector("[data-testid=builder-stale-note]:visible", timeout=20_000)
+    # the reason is under the Filters box of the layer that breaks
+    page.wait_for_selector("[data-testid=layer-card] [data-testid=field-filters][aria-invalid=true]", timeout=20_000)
+    assert first.locator("[data-testid=field-error]").text_content().startswith(
+        "filters must be a whole number, at least 1; got 0")
     assert page.get_attribute("[data-testid=builder-results]", "class").split().count("stale") == 1
     note = page.text_content("[data-testid=builder-stale-note]")
     assert note.startswith("Out of date: ")
@@ -119,6 +123,15 @@ def test_axe_errors_and_out_of_date_results(new_app_page, shot):
     assert_no_serious(page, "on the Build tab with a broken layer under a run")
     first.locator("[data-testid=field-filters]").fill("10")
     page.wait_for_selector("[data-testid=builder-stale-note]", state="hidden", timeout=30_000)
+    # an input size out of range: said under the Height box, which points at the message
+    page.fill("[data-testid=input-height]", "0")
+    page.wait_for_selector("[data-testid=input-height][aria-invalid=true]", timeout=20_000)
+    described = page.get_attribute("[data-testid=input-height]", "aria-describedby")
+    assert page.text_content(f"#{described}").startswith("Input height must be")
+    assert banner(page) is None
+    assert_no_serious(page, "on the Build tab with a refused input height")
+    page.fill("[data-testid=input-height]", "352")
+    page.wait_for_selector("[data-testid=input-height]:not([aria-invalid])", timeout=20_000)
 
     # Train: a learning rate of 0 is refused next to its box
     show_train(page)

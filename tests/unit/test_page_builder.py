@@ -425,3 +425,15 @@ def test_json_export_round_trips_and_invalid_stacks_export_json_only():
                             "input": {"height": 4, "width": 4}})["meta"]
     assert bad["torch"] is None and bad["pycore"] is None and "flatten" in bad["error"]
     assert json.loads(bad["json"])["spec"] == [{"type": "dense", "units": 3}]
+
+
+@pytest.mark.parametrize("params, field, words", [
+    ({"input": {"height": 0}}, "input.height", "input height"),
+    ({"input": {"width": float("nan")}}, "input.width", "input width is empty"),
+    ({"input": {"color": "cmyk"}}, "input.color", "input colour"),
+    ({"seed": -1}, "seed", "seed must be at least 0"),
+])
+def test_a_refused_setting_names_the_builder_control_it_came_from(params, field, words):
+    out = page.worker_call("network_trace", None, {"spec": [], **params})
+    assert out["arrays"] == {} and out["meta"]["field"] == field, out["meta"]
+    assert out["meta"]["error"].startswith(words)

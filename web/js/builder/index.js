@@ -5,6 +5,7 @@
 // the URL hash (#build?s=...), so a link reproduces the network.
 import { el } from "../ui/dom.js";
 import { fillSelect } from "../ui/fields.js";
+import { clearFieldError, showFieldError } from "../ui/field-errors.js";
 import { choices } from "../ui/choices.js";
 import { fmtMs } from "../ui/format.js";
 import { coalesce } from "../ui/schedule.js";
@@ -93,6 +94,21 @@ export function mountBuilder(root, ctx) {
   const results = el("div", { className: "b-results thumb-m", dataset: { testid: "builder-results" } });
   // the band over results that no longer match the network (markStale)
   const staleNote = el("p", { className: "stale-note b-stale-note", role: "status", dataset: { testid: "builder-stale-note" }, hidden: true });
+
+  // the builder's own settings by the key pycore ties a problem to (WorkerError.field)
+  const settingControls = () => ({ "input.height": hIn, "input.width": wIn, "input.color": colorRadios.inputs[0],
+    "input.fit": fitRadios.inputs[0], seed: seedIn, init: initSel });
+  /** Show a refused setting's message under its control; clear the others. Returns the control, or null. */
+  function showSettingError(field, text) {
+    let shown = null;
+    for (const [key, control] of Object.entries(settingControls())) {
+      if (key === field) {
+        showFieldError(control, text, { anchor: control.closest("fieldset") ?? undefined });
+        shown = control;
+      } else clearFieldError(control);
+    }
+    return shown;
+  }
 
   const exporter = exportCard({
     fetch: async () => (await ctx.client.latest("builder-export", "network_export", callParams(b.state))).meta,
@@ -337,6 +353,7 @@ export function mountBuilder(root, ctx) {
       // A malformed setting (an input size or seed out of range, or empty): the message
       // names it and what is allowed; nothing runs, and the maps drawn are marked out of date.
       const text = e.message[0].toUpperCase() + e.message.slice(1);
+      showSettingError(e.field, `${text}.`);
       stack.status.textContent = `${text}.`;
       stack.status.classList.add("bad");
       runStatus.textContent = `Not run: ${text}.`;
@@ -346,8 +363,9 @@ export function mountBuilder(root, ctx) {
       markStale(!!b.lastRun, false);
       return;
     }
-    delete runStatus.dataset.problem;
     if (r.stale) return;
+    delete runStatus.dataset.problem;
+    showSettingError(null);
     b.trace = r.meta;
     b.traceKey = k;
     if (r.meta.runnable) python?.update(runParams(), { image: !!ctx.image?.inWorker() });
@@ -415,8 +433,10 @@ export function mountBuilder(root, ctx) {
     } catch (e) {
       runBtn.disabled = !(b.trace && b.trace.runnable);
       if (e.kind === "Restart") return;
+      // beside the results it did not make (and under the setting, if one is to blame)
       runStatus.textContent = `Not run: ${e.message}`;
-      ctx.setError(ERR, `Build a CNN: ${e.message}`);
+      runStatus.dataset.problem = "true";
+      showSettingError(e.field, `Not run: ${e.message}`);
       return;
     }
     if (r.stale) return;

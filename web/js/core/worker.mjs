@@ -255,7 +255,9 @@ self.onmessage = async (ev) => {
     if (image && !imageProxy) throw new Error("no image loaded yet");
     const t0 = performance.now();
     const { meta, arrays } = await call(fn, args, image);
-    if (typeof meta?.error === "string") {
+    // (a result may hold an "error" of its own, e.g. network_trace's broken stack: only
+    // worker_call's {error, kind, field} is a refusal)
+    if (typeof meta?.error === "string" && typeof meta.kind === "string" && "field" in meta) {
       // a bad setting, as data (pycore.page.worker_call): field names the control it came from
       post({ id, ok: false, error: meta.error, kind: meta.kind, field: meta.field ?? null, fatal: false });
       return;
