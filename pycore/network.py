@@ -76,7 +76,8 @@ from .validate import is_int
 
 __all__ = [
     "SPEC_KEYS", "REQUIRED", "AFTER_ERROR", "Sequential", "normalize_spec", "build",
-    "trace", "trace_totals", "problem_message", "setting_name", "quoted", "softmax_cross_entropy", "scores_end", "train_step",
+    "trace", "trace_totals", "problem_message", "setting_name", "quoted", "softmax_cross_entropy",
+    "scores_end", "train_step",
 ]
 
 # marks spec keys that have no default (``filters``, ``units``)
