@@ -50,15 +50,18 @@ Trace rows
      "output_shape": [int, ...] | None,  # per example, no batch axis
      "weights": int, "biases": int, "params": int,  # params = weights + biases
      "macs": int,              # multiply-accumulates of the weights, per example
-     "error": None | str,      # the message: "layer 2 (conv2), key 'stride': ..."
+     "error": None | str,      # the message: "layer 2 (conv2): stride must be ..."
      "problem": None | {"layer": int, "name": str | None, "key": str | None,
                         "reason": str}}
 
 A broken layer gets ``error`` (the reason, with the numbers) and ``problem``,
 the same in parts: the spec index, the layer's name (None when its type is not
 known), the spec key at fault (None when the layer does not fit its input) and
-the reason without the "layer N (name), key K: " prefix; :func:`problem_message`
-puts the parts together again, counting layers from any number. The rows after
+the reason without the "layer N (name): " prefix, in words a learner reads
+("filters must be a whole number, at least 1; got 0": the setting by its name
+(``SETTING_NAMES``), what it takes, what it got, numbers short);
+:func:`problem_message` puts the parts together again, counting layers from any
+number. The rows after
 it get ``error == AFTER_ERROR``, ``problem`` None and no shape; counts are 0 on
 both.
 """
@@ -73,7 +76,8 @@ from .validate import is_int
 
 __all__ = [
     "SPEC_KEYS", "REQUIRED", "AFTER_ERROR", "Sequential", "normalize_spec", "build",
-    "trace", "trace_totals", "problem_message", "softmax_cross_entropy", "scores_end", "train_step",
+    "trace", "trace_totals", "problem_message", "setting_name", "quoted", "softmax_cross_entropy",
+    "scores_end", "train_step",
 ]
 
 # marks spec keys that have no default (``filters``, ``units``)
@@ -89,6 +93,8 @@ SPEC_KEYS: dict[str, dict] = {
     "softmax": {},
 }
 AFTER_ERROR = "after an invalid layer"
+# a spec key as a message names it
+SETTING_NAMES = {"kernel_size": "kernel size", "ceil_mode": "ceil mode", "type": "layer type"}
 _NUMBERED = ("conv2d", "maxpool", "avgpool", "dense")
 _NAME_PREFIX = {"conv2d": "conv"}
 
@@ -107,16 +113,40 @@ class _SpecError(ValueError):
 def problem_message(problem: dict, first: int = 0) -> str:
     """The one-line message of a trace ``problem``, counting layers from ``first``.
 
-    ``{"layer": 2, "name": "conv2", "key": "stride", "reason": "must be ..."}`` gives
-    "layer 2 (conv2), key 'stride': must be ..." (``first=0``, pycore's count) or
-    "layer 3 (conv2), ..." (``first=1``, as the page numbers its rows).
+    ``{"layer": 2, "name": "conv2", "key": "stride", "reason": "stride must be ..."}``
+    gives "layer 2 (conv2): stride must be ..." (``first=0``, pycore's count) or
+    "layer 3 (conv2): ..." (``first=1``, as the page numbers its rows). The reason
+    names the setting itself, so it reads alone beside that setting's box.
     """
     where = f"layer {problem['layer'] + first}"
     if problem["name"] is not None:
         where += f" ({problem['name']})"
-    if problem["key"] is not None:
-        return f"{where}, key {problem['key']!r}: {problem['reason']}"
     return f"{where}: {problem['reason']}"
+
+
+def setting_name(key: str) -> str:
+    """A spec key as a message names it: "kernel_size" -> "kernel size"."""
+    return SETTING_NAMES.get(key, key)
+
+
+def quoted(value) -> str:
+    """A spec value as a message quotes it: numbers short (1e308, not 309 digits), a
+    [height, width] pair as 3×5, text in quotes cut to 40 characters."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        if abs(value) < 10**12:
+            return str(value)
+        digits = str(abs(value))  # (an int past 1e308 has no float to format)
+        mantissa = f"{digits[0]}.{digits[1:3]}".rstrip("0").rstrip(".")
+        return f"{'-' if value < 0 else ''}{mantissa}e+{len(digits) - 1}"
+    if isinstance(value, float):
+        return f"{value:.6g}" if np.isfinite(value) else "not a number" if np.isnan(value) \
+            else "infinity" if value > 0 else "minus infinity"
+    if isinstance(value, (list, tuple)):
+        return "×".join(quoted(v) for v in value) if len(value) < 5 else f"a list of {len(value)} values"
+    text = value if isinstance(value, str) else repr(value)
+    return f'"{text}"' if len(text) <= 40 else f'"{text[:39]}…"'
 
 
 def _check_value(kind, key, value):
@@ -125,11 +155,11 @@ def _check_value(kind, key, value):
         # Say what was given in words a form's user knows: an empty field arrives as None.
         if value is None:
             got = "it is empty"
-        elif isinstance(value, str) and key != "activation":
-            got = f"got the text {value!r}, not a number"
+        elif isinstance(value, str) and key not in ("activation", "padding", "ceil_mode"):
+            got = f"got the text {quoted(value)}, not a number"
         else:
-            got = f"got {value!r}"
-        return _SpecError(key, f"must be {expect}; {got}")
+            got = f"got {quoted(value)}"
+        return _SpecError(key, f"{setting_name(key)} must be {expect}; {got}")
 
     def int_or_pair(minimum):
         items = value if isinstance(value, (list, tuple)) else [value]
@@ -139,23 +169,23 @@ def _check_value(kind, key, value):
 
     if key in ("filters", "units"):
         if not (is_int(value) and value >= 1):
-            raise bad("an integer >= 1")
+            raise bad("a whole number, at least 1")
     elif key in ("kernel_size", "dilation") or (key == "stride" and value is not None):
         if not int_or_pair(1):
-            raise bad("an integer >= 1 or a [height, width] pair")
+            raise bad("a whole number, at least 1, or two of them (height, width)")
     elif key == "padding" and kind == "conv2d":
         if value not in ("same", "valid") and not (not isinstance(value, str)
                                                    and int_or_pair(0)):
-            raise bad("an integer >= 0, a [height, width] pair, 'same' or 'valid'")
+            raise bad('a whole number, at least 0, two of them (height, width), "same" or "valid"')
     elif key == "padding":
         if not int_or_pair(0):
-            raise bad("an integer >= 0 or a [height, width] pair")
+            raise bad("a whole number, at least 0, or two of them (height, width)")
     elif key == "activation":
         if value not in ops.ACTIVATIONS:
             raise bad("one of " + ", ".join(ops.ACTIVATIONS))
     elif key == "ceil_mode":
         if not isinstance(value, bool):
-            raise bad("true or false")
+            raise bad("on or off (true or false)")
 
 
 def _known_type(entry):
@@ -167,22 +197,23 @@ def _known_type(entry):
 def _normalize_entry(entry):
     """One spec entry with every default filled in; raises _SpecError."""
     if not isinstance(entry, dict):
-        raise _SpecError(None, f"must be a dict with a 'type', got {entry!r}")
+        raise _SpecError(None, f'a layer must be a dict with a "type", such as {{"type": "flatten"}}; '
+                               f"got {quoted(entry)}")
     kind = _known_type(entry)
     if kind is None:
-        raise _SpecError("type", f"unknown layer type {entry.get('type')!r}; "
-                                 f"valid types: {', '.join(SPEC_KEYS)}")
+        raise _SpecError("type", f"there is no layer type {quoted(entry.get('type'))}; "
+                                 f"the types are {', '.join(SPEC_KEYS)}")
     keys = SPEC_KEYS[kind]
     unknown = [k for k in entry if k != "type" and k not in keys]
     if unknown:
-        valid = ", ".join(keys) if keys else "none besides 'type'"
-        raise _SpecError(unknown[0], f"unknown key; valid keys: {valid}")
+        has = f"its settings are {', '.join(keys)}" if keys else "it has none"
+        raise _SpecError(unknown[0], f"{kind} has no setting {quoted(unknown[0])} ({has})")
     out = {"type": kind}
     for key, default in keys.items():
         if key in entry:
             value = entry[key]
         elif default is REQUIRED:
-            raise _SpecError(key, "required")
+            raise _SpecError(key, f"{setting_name(key)} must be given: {kind} has no default for it")
         else:
             value = default
         _check_value(kind, key, value)
@@ -249,6 +280,13 @@ def _entry_name(kind, counts):
     return prefix
 
 
+def _shape_words(shape) -> str:
+    """A layer's input shape as a message says it: "a list of 64 values", "maps of 1×8×8"."""
+    if len(shape) == 1:
+        return f"a list of {shape[0]} values"
+    return f"maps of {'×'.join(str(n) for n in shape)}"
+
+
 def _make_layers(cfg, shape, init, rng, padding_mode="zeros"):
     """The layer (plus its activation) for one normalized entry at ``shape``.
 
@@ -258,8 +296,8 @@ def _make_layers(cfg, shape, init, rng, padding_mode="zeros"):
     kind = cfg["type"]
     if kind == "conv2d":
         if len(shape) != 3:
-            raise ValueError(f"conv2d needs a 3-D input (channels, height, width), got shape "
-                             f"{shape}; a conv cannot follow flatten or dense")
+            raise ValueError(f"a conv layer needs maps (channels × height × width) as its input, but "
+                             f"gets {_shape_words(shape)}; a conv cannot follow flatten or dense")
         main = L.Conv2d(shape[0], cfg["filters"], cfg["kernel_size"], stride=cfg["stride"],
                         padding=cfg["padding"], dilation=cfg["dilation"],
                         padding_mode=padding_mode, init=init, seed=rng)
@@ -271,8 +309,8 @@ def _make_layers(cfg, shape, init, rng, padding_mode="zeros"):
         main = L.Flatten()
     elif kind == "dense":
         if len(shape) != 1:
-            raise ValueError(f"dense needs a flat input (features,), got shape {shape}; "
-                             f"add a flatten layer before it")
+            raise ValueError(f"a dense layer needs a flat list of values as its input, but gets "
+                             f"{_shape_words(shape)}; add a flatten layer before it")
         main = L.Dense(shape[0], cfg["units"], init=init, seed=rng)
     else:  # softmax over the features (or channels of a 3-D input)
         main = L.Softmax(axis=1)

@@ -96,10 +96,16 @@ def _input(params: dict) -> dict:
     if not isinstance(raw, dict):
         raise ValueError(f"input settings must be a dict, got {raw!r}")
     raw = {**DEFAULT_INPUT, **{k: v for k, v in raw.items() if v is not None}}
-    return {"color": P.choice(raw, "color", "rgb", img.COLORS, "input colour"),
-            "fit": P.choice(raw, "fit", "crop", img.FITS, "input fit"),
-            "height": P.integer(raw, "height", 0, "input height", 1, MAX_INPUT_SIDE),
-            "width": P.integer(raw, "width", 0, "input width", 1, MAX_INPUT_SIDE)}
+    try:
+        return {"color": P.choice(raw, "color", "rgb", img.COLORS, "input colour"),
+                "fit": P.choice(raw, "fit", "crop", img.FITS, "input fit"),
+                "height": P.integer(raw, "height", 0, "input height", 1, MAX_INPUT_SIDE),
+                "width": P.integer(raw, "width", 0, "input width", 1, MAX_INPUT_SIDE)}
+    except (ValueError, TypeError) as error:
+        # the keys are nested in the settings: the page's control is "input.height"
+        if getattr(error, "field", None) is not None:
+            error.field = f"input.{error.field}"
+        raise
 
 
 def _input_shape(inp: dict) -> tuple[int, int, int]:
@@ -304,14 +310,15 @@ def _page_numbers(rows: list, spec: list) -> None:
         key, reason = problem["key"], problem["reason"]
         entry = spec[problem["layer"]]
         value = entry.get(key) if key in PAIR_KEYS and isinstance(entry, dict) else None
-        if isinstance(value, str):
+        if isinstance(value, str) and value not in ("same", "valid"):
             # text the page could not read as a size: show the forms its field takes
             low = "0" if key == "padding" else "1"
-            reason = (f"{value!r} is not a size; type one whole number >= {low} for both height and width, "
-                      f"or two: 3,5 (also 3x5 or [3, 5]) for height 3 and width 5")
+            reason = (f"{N.setting_name(key)} {N.quoted(value)} is not a size: type one whole number "
+                      f"(at least {low}) for both height and width, or two: 3,5 (also 3x5 or [3, 5]) "
+                      f"for height 3 and width 5")
         shown = {**problem, "reason": reason}
         row["error"] = N.problem_message(shown, first=1)
-        row["reason"] = f"key {key!r}: {reason}" if key is not None else reason
+        row["reason"] = reason
 
 
 def _trace(params: dict) -> dict:

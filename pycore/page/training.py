@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from .. import datasets, train
+from .. import image as img
 from ..presets import get_preset
 from . import builder
 from . import params as P
@@ -212,10 +213,12 @@ def _filters(layer_name: str) -> np.ndarray:
 
 
 def _filters_meta(row: dict) -> dict:
+    """A conv layer's filters: shape, the range of their finite weights (None when there is
+    none) and ``nonfinite`` (:func:`pycore.image.map_stats`: weights a diverging run took
+    to ±∞ or NaN), as the other tabs describe their maps."""
     w = _filters(row["name"])
-    lo, hi = (float(v) for v in (w.min(), w.max()))
     return {"array": "filters", "layer": row["index"], "name": row["name"], "shape": list(w.shape),
-            "vmin": lo, "vmax": hi}
+            **img.map_stats(w)}
 
 
 def _first_filters(meta: dict, arrays: dict) -> None:
@@ -301,7 +304,7 @@ def train_setup(image, params) -> dict:
         "steps_per_epoch", "epochs", "epoch_so_far", "history": [], "spec" (normalized,
         fitted), "input_shape", "classes", "data", "settings", "train_size", "test_size",
         "trace" (network_trace's meta), "conv_layers": [{"index", "name"}], "filters":
-        {"array", "layer", "name", "shape", "vmin", "vmax"} | None, "samples": {"array",
+        {"array", "layer", "name", "shape", "vmin", "vmax", "nonfinite"} | None, "samples": {"array",
         "part", "indices", "labels"}}``; arrays ``filters`` (F, C, kh, kw), the first conv
         layer's weights, and ``samples`` (K, H, W), the first test image of each class.
     """
@@ -387,7 +390,7 @@ def train_filters(image, params) -> dict:
     Returns
     -------
     dict
-        meta ``{"filters": {"array", "layer", "name", "shape", "vmin", "vmax"}, "conv_layers"}``;
+        meta ``{"filters": {"array", "layer", "name", "shape", "vmin", "vmax", "nonfinite"}, "conv_layers"}``;
         arrays ``filters`` (F, C, kh, kw).
     """
     p = _params(params, "the filters")
@@ -471,7 +474,8 @@ def train_predict(image, params) -> dict:
     layers, arrays, _ = builder.layer_results(SESSION.trace["rows"][1:], outputs, seconds)
     k = int(probs.argmax())
     meta = {"class": k, "label": SESSION.classes[k], "probabilities": [float(v) for v in probs],
-            "input": {"array": "input", "shape": list(x.shape), **source}, "layers": layers}
+            "input": {"array": "input", "shape": list(x.shape), **source, **img.map_stats(x)},
+            "layers": layers}
     return P.result(meta, {"input": x, **arrays})
 
 

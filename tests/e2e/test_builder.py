@@ -286,7 +286,7 @@ def test_bad_links_say_what_is_shown_and_clear_on_any_change(new_app_page, shot)
     wait_table(page, "rows.length === 2 && rows[1].dataset.error")
     assert banner(page) is None  # importing changed the network
     status = page.text_content("[data-testid=stack-status]")
-    assert status.startswith("The stack breaks at layer 2: ") and "unknown layer type 'dropout'" in status
+    assert status.startswith("The stack breaks at layer 2: ") and 'there is no layer type "dropout"' in status
     assert "layer1" not in status and "layer0" not in status
 
     # --- fields: an empty Filters says so; a kernel typed as [3,3] is taken
@@ -298,12 +298,21 @@ def test_bad_links_say_what_is_shown_and_clear_on_any_change(new_app_page, shot)
     wait_table(page, "rows[0].dataset.shape === '4,24,24'")
     card.locator("[data-testid=field-filters]").fill("")
     wait_table(page, "rows[0].dataset.error")
-    err = card.locator("[data-testid=layer-error]").text_content()
-    assert "it is empty" in err and "None" not in err
+    # the message sits under the Filters box, which points at it (not at the card's foot)
+    err = card.locator("[data-testid=field-error]").text_content()
+    assert err.startswith("filters must be a whole number, at least 1; it is empty") and "None" not in err
+    filters = card.locator("[data-testid=field-filters]")
+    assert filters.get_attribute("aria-invalid") == "true"
+    assert filters.get_attribute("aria-describedby") == card.locator("[data-testid=field-error]").get_attribute("id")
+    assert not card.locator("[data-testid=layer-error]").is_visible()
     card.locator("[data-testid=field-kernel_size]").fill("3;3")  # still empty filters first
     card.locator("[data-testid=field-filters]").fill("100000")
-    wait_table(page, "rows[0].dataset.error && rows[0].dataset.error.includes('kernel_size')")
-    err = card.locator("[data-testid=layer-error]").text_content()
+    wait_table(page, "rows[0].dataset.error && rows[0].dataset.error.includes('kernel size')")
+    page.wait_for_function("""() => document.querySelector('[data-testid=layer-card] [data-testid=field-kernel_size]')
+                                  .getAttribute('aria-invalid') === 'true'""")
+    assert card.locator("[data-testid=field-filters]").get_attribute("aria-invalid") is None
+    err = card.locator("[data-testid=field-error]").text_content()
+    assert err.startswith('kernel size "3;3" is not a size')
     assert "3,5" in err and "[3, 5]" in err  # the forms the field takes
     shot(page, "builder-bad-field")
     card.locator("[data-testid=field-kernel_size]").fill("3")

@@ -224,7 +224,7 @@ def test_trace_invalid_stack_exits_1_with_reason(capsys, tmp_path):
     spec.write_text(json.dumps([{"type": "conv2d", "filters": 2, "stride": 0}]))
     assert main(["trace", "--spec", str(spec), "--input-shape", "1,8,8", "--json"]) == 1
     data = json.loads(capsys.readouterr().out)
-    assert "'stride'" in data["rows"][1]["error"] and data["totals"]["valid"] is False
+    assert "stride must be" in data["rows"][1]["error"] and data["totals"]["valid"] is False
 
 
 def test_trace_errors(capsys, tmp_path):

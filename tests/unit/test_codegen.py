@@ -32,9 +32,9 @@ def test_pycore_code_builds_the_network_build_draws():
 
 
 def test_an_invalid_stack_has_no_code_and_says_why():
-    with pytest.raises(ValueError, match=r"no code for it: layer 0 \(dense1\): dense needs a flat input"):
+    with pytest.raises(ValueError, match=r"no code for it: layer 0 \(dense1\): a dense layer needs a flat list"):
         codegen.torch_code([{"type": "dense", "units": 3}], (1, 4, 4))
-    with pytest.raises(ValueError, match=r"no code for it: layer 0 \(conv1\), key 'filters': required"):
+    with pytest.raises(ValueError, match=r"no code for it: layer 0 \(conv1\): filters must be given"):
         codegen.pycore_code([{"type": "conv2d"}], (1, 4, 4), seed=0, init="he")
 
 

@@ -146,24 +146,25 @@ def test_trace_error_dense_before_flatten():
     rows = trace([conv(2), {"type": "dense", "units": 10}], (1, 8, 8))
     row = error_row(rows)
     assert row["index"] == 1 and row["name"] == "dense1"
-    assert "flatten" in row["error"] and "(2, 6, 6)" in row["error"]
+    assert "flatten" in row["error"] and "maps of 2×6×6" in row["error"]
 
 
 def test_trace_error_conv_after_flatten():
     rows = trace([{"type": "flatten"}, conv(2), {"type": "maxpool"}], (1, 8, 8))
     row = error_row(rows)
-    assert row["index"] == 1 and "3-D input" in row["error"] and "(64,)" in row["error"]
+    assert row["index"] == 1 and "needs maps (channels × height × width)" in row["error"]
+    assert "a list of 64 values" in row["error"]
 
 
 @pytest.mark.parametrize("entry,key", [
-    (conv(2, stride=0), "'stride'"),
-    (conv(0), "'filters'"),
-    (conv(2, padding="full"), "'padding'"),
-    (conv(2, activation="gelu"), "'activation'"),
-    ({"type": "maxpool", "kernel_size": 2, "ceil_mode": "yes"}, "'ceil_mode'"),
-    ({"type": "conv2d", "kernel_size": 3}, "'filters'"),
-    ({"type": "dense", "units": 3, "dropout": 0.5}, "'dropout'"),
-    ({"type": "batchnorm"}, "'type'"),
+    (conv(2, stride=0), "stride must be"),
+    (conv(0), "filters must be"),
+    (conv(2, padding="full"), "padding must be"),
+    (conv(2, activation="gelu"), "activation must be"),
+    ({"type": "maxpool", "kernel_size": 2, "ceil_mode": "yes"}, "ceil mode must be"),
+    ({"type": "conv2d", "kernel_size": 3}, "filters must be given"),
+    ({"type": "dense", "units": 3, "dropout": 0.5}, 'no setting "dropout"'),
+    ({"type": "batchnorm"}, 'no layer type "batchnorm"'),
     (conv(2, padding="same", stride=2), "stride 1"),
 ])
 def test_trace_error_bad_values_name_index_and_key(entry, key):
@@ -304,13 +305,13 @@ def test_train_step_reduces_loss_on_a_separable_problem():
 # ------------------------------------------------------------- structured problems
 
 @pytest.mark.parametrize("entry, name, key, reason", [
-    ({"type": "conv2d", "filters": 0}, "conv2", "filters", "must be an integer >= 1; got 0"),
+    ({"type": "conv2d", "filters": 0}, "conv2", "filters", "filters must be a whole number, at least 1; got 0"),
     ({"type": "conv2d", "filters": 2, "stride": "3;3"}, "conv2", "stride",
-     "must be an integer >= 1 or a [height, width] pair; got the text '3;3', not a number"),
-    ({"type": "batchnorm"}, None, "type", "unknown layer type 'batchnorm'"),
-    ("conv", None, None, "must be a dict with a 'type', got 'conv'"),
+     'stride must be a whole number, at least 1, or two of them (height, width); got the text "3;3", not a number'),
+    ({"type": "batchnorm"}, None, "type", 'there is no layer type "batchnorm"'),
+    ("conv", None, None, 'a layer must be a dict with a "type", such as {"type": "flatten"}; got "conv"'),
     ({"type": "maxpool", "kernel_size": 2, "padding": 2}, "maxpool1", None, "maxpool: padding 2 must be at most half"),
-    ({"type": "dense", "units": 3}, "dense1", None, "dense needs a flat input"),
+    ({"type": "dense", "units": 3}, "dense1", None, "a dense layer needs a flat list of values"),
 ])
 def test_the_broken_row_carries_its_problem_in_parts(entry, name, key, reason):
     rows = trace([conv(2), entry, {"type": "flatten"}], (1, 8, 8))
@@ -320,7 +321,7 @@ def test_the_broken_row_carries_its_problem_in_parts(entry, name, key, reason):
     assert problem["reason"].startswith(reason) and not problem["reason"].startswith("layer")
     # the message is made from the parts, counting from 0 or (the page) from 1
     assert row["error"] == problem_message(problem)
-    assert row["error"].startswith("layer 1" + (f" ({name})" if name else "") + (f", key {key!r}: " if key else ": "))
+    assert row["error"].startswith("layer 1" + (f" ({name})" if name else "") + ": ")
     assert problem_message(problem, first=1).startswith("layer 2")
     assert all(r["problem"] is None for r in rows[:2]) and rows[3]["problem"] is None
     assert rows[3]["error"] == AFTER_ERROR
@@ -354,3 +355,15 @@ def _conv_ref(x, w, np_mode):
         for j in range(out.shape[1]):
             out[i, j] = np.sum(xp[i : i + 3, j : j + 3] * w[0, 0])
     return out[np.newaxis]
+
+
+@pytest.mark.parametrize("value, shown", [
+    (-1e308, "got -1e+308"), (-(10 ** 400), "got -1e+400"), (float("nan"), "got not a number"),
+    (0.5, "got 0.5"), ("x" * 100, 'got the text "' + "x" * 39 + '…", not a number'),
+    ([0, 3], "got 0×3"),
+])
+def test_messages_quote_a_bad_value_short(value, shown):
+    row = error_row(trace([conv(2, stride=value)], (1, 8, 8)))
+    reason = row["problem"]["reason"]
+    assert reason.startswith("stride must be a whole number, at least 1") and reason.endswith(shown)
+    assert len(reason) < 160

@@ -111,12 +111,12 @@ def test_editing_a_layer_changes_the_table():
     # a size that shrinks below 1: 8 -> 4 -> 2 -> 1, then a 2x2 window does not fit
     ([{"type": "maxpool"}] * 4, 3, "larger than the padded input"),
     # a conv after flatten: the channel structure is gone
-    ([conv(4), {"type": "flatten"}, conv(4)], 2, "3-D input"),
-    # bad values, named by layer and key
-    ([conv(0)], 0, "'filters'"),
+    ([conv(4), {"type": "flatten"}, conv(4)], 2, "needs maps (channels × height × width)"),
+    # bad values, named by layer and setting
+    ([conv(0)], 0, "filters must be"),
     ([conv(4, stride=2, padding="same")], 0, "stride 1"),
-    ([conv(4), {"type": "dropout"}], 1, "unknown layer type"),
-    ([conv(4, kernel=3)], 0, "unknown key"),
+    ([conv(4), {"type": "dropout"}], 1, 'no layer type "dropout"'),
+    ([conv(4, kernel=3)], 0, 'no setting "kernel"'),
 ])
 def test_an_invalid_stack_is_marked_at_the_layer_that_breaks(spec, bad, words):
     meta = trace_meta({"spec": spec, "input": {"color": "gray", "height": 8, "width": 8}})
@@ -208,7 +208,7 @@ def test_a_layer_too_big_to_hold_is_numbered_from_1():
 
 @pytest.mark.parametrize("value, words", [
     (None, "it is empty"),          # an empty Filters/Units field
-    ("abc", "'abc', not a number"),  # text from an imported JSON
+    ("abc", '"abc", not a number'),  # text from an imported JSON
 ])
 @pytest.mark.parametrize("layer", [conv(1), {"type": "dense", "units": 1}])
 def test_empty_or_text_counts_say_so_not_none(layer, value, words):
@@ -217,7 +217,8 @@ def test_empty_or_text_counts_say_so_not_none(layer, value, words):
     meta = trace_meta({"spec": spec + [{**layer, key: value}],
                        "input": {"color": "gray", "height": 8, "width": 8}})
     reason = meta["rows"][-1]["reason"]
-    assert f"'{key}'" in reason and words in reason and "None" not in reason
+    assert reason.startswith(f"{key} must be a whole number, at least 1; ")
+    assert words in reason and "None" not in reason
 
 
 @pytest.mark.parametrize("key", ["kernel_size", "stride", "dilation", "padding"])
@@ -225,7 +226,7 @@ def test_unreadable_size_text_shows_the_forms_the_field_takes(key):
     meta = trace_meta({"spec": [{"type": "conv2d", "filters": 2, key: "3;3"}],
                        "input": {"color": "gray", "height": 8, "width": 8}})
     reason = meta["rows"][1]["reason"]
-    assert f"key '{key}': '3;3' is not a size" in reason
+    assert reason.startswith(f'{key.replace("_", " ")} "3;3" is not a size')
     assert "3,5" in reason and "[3, 5]" in reason and "3x5" in reason
 
 
@@ -234,7 +235,7 @@ def test_unknown_layer_types_are_numbered_from_1_like_the_table():
                        "input": {"color": "gray", "height": 8, "width": 8}})
     row = meta["rows"][2]
     assert meta["error_index"] == 1 and row["name"] == "layer2"
-    assert meta["error"].startswith("layer 2, key 'type': unknown layer type 'dropout'")
+    assert meta["error"].startswith('layer 2: there is no layer type "dropout"')
     assert "layer1" not in meta["error"] and "layer0" not in meta["error"]
 
 
@@ -424,3 +425,15 @@ def test_json_export_round_trips_and_invalid_stacks_export_json_only():
                             "input": {"height": 4, "width": 4}})["meta"]
     assert bad["torch"] is None and bad["pycore"] is None and "flatten" in bad["error"]
     assert json.loads(bad["json"])["spec"] == [{"type": "dense", "units": 3}]
+
+
+@pytest.mark.parametrize("params, field, words", [
+    ({"input": {"height": 0}}, "input.height", "input height"),
+    ({"input": {"width": float("nan")}}, "input.width", "input width is empty"),
+    ({"input": {"color": "cmyk"}}, "input.color", "input colour"),
+    ({"seed": -1}, "seed", "seed must be at least 0"),
+])
+def test_a_refused_setting_names_the_builder_control_it_came_from(params, field, words):
+    out = page.worker_call("network_trace", None, {"spec": [], **params})
+    assert out["arrays"] == {} and out["meta"]["field"] == field, out["meta"]
+    assert out["meta"]["error"].startswith(words)

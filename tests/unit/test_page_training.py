@@ -487,3 +487,25 @@ def test_reset_empties_the_session():
     for fn in ("train_step", "train_filters", "train_save", "train_export"):
         with pytest.raises(ValueError, match="no network"):
             call(fn, {})
+
+
+def test_filters_and_predictions_say_how_many_values_are_not_finite():
+    call("train_setup", {})
+    steps(1)
+    finite = call("train_filters", {})["meta"]["filters"]
+    assert finite["nonfinite"]["any"] is False
+    # the pad's answer: the input and every layer's output say whether they hold any
+    out = call("train_predict", {"pixels": [8] * 64})["meta"]
+    assert out["input"]["nonfinite"]["any"] is False
+    assert all(entry["nonfinite"]["any"] is False for entry in out["layers"])
+    w = TR.SESSION.net.params()["conv1.weight"]  # a diverged run: weights at ±inf and NaN
+    lo, hi = float(w.min()), float(w.max())
+    w.flat[0], w.flat[1], w.flat[2] = np.inf, -np.inf, np.nan
+    meta = call("train_filters", {})["meta"]["filters"]
+    nf = meta["nonfinite"]
+    assert (nf["any"], nf["posinf"], nf["neginf"], nf["nan"]) == (True, 1, 1, 1)
+    assert "3 of" in nf["text"] and "not finite" in nf["text"]
+    # the range is of the finite weights, so the colours still mean something
+    finite_w = w[np.isfinite(w)]
+    assert meta["vmin"] == pytest.approx(float(finite_w.min())) and meta["vmax"] == pytest.approx(float(finite_w.max()))
+    assert lo <= meta["vmin"] and meta["vmax"] <= hi

@@ -5,6 +5,7 @@
 // the URL hash (#build?s=...), so a link reproduces the network.
 import { el } from "../ui/dom.js";
 import { fillSelect } from "../ui/fields.js";
+import { clearFieldError, showFieldError } from "../ui/field-errors.js";
 import { choices } from "../ui/choices.js";
 import { fmtMs } from "../ui/format.js";
 import { coalesce } from "../ui/schedule.js";
@@ -91,6 +92,23 @@ export function mountBuilder(root, ctx) {
   const sizeSel = el("select", { id: "b-size", dataset: { testid: "builder-thumb" } },
     el("option", { value: "s" }, "small"), el("option", { value: "m", selected: true }, "medium"), el("option", { value: "l" }, "large"));
   const results = el("div", { className: "b-results thumb-m", dataset: { testid: "builder-results" } });
+  // the band over results that no longer match the network (markStale)
+  const staleNote = el("p", { className: "stale-note b-stale-note", role: "status", dataset: { testid: "builder-stale-note" }, hidden: true });
+
+  // the builder's own settings by the key pycore ties a problem to (WorkerError.field)
+  const settingControls = () => ({ "input.height": hIn, "input.width": wIn, "input.color": colorRadios.inputs[0],
+    "input.fit": fitRadios.inputs[0], seed: seedIn, init: initSel });
+  /** Show a refused setting's message under its control; clear the others. Returns the control, or null. */
+  function showSettingError(field, text) {
+    let shown = null;
+    for (const [key, control] of Object.entries(settingControls())) {
+      if (key === field) {
+        showFieldError(control, text, { anchor: control.closest("fieldset") ?? undefined });
+        shown = control;
+      } else clearFieldError(control);
+    }
+    return shown;
+  }
 
   const exporter = exportCard({
     fetch: async () => (await ctx.client.latest("builder-export", "network_export", callParams(b.state))).meta,
@@ -136,6 +154,7 @@ export function mountBuilder(root, ctx) {
           el("h2", { id: "b-h-run" }, "Run: every layer's output"),
           el("div", { className: "b-row" }, runBtn, el("label", { className: "inline" }, autoChk, " run after every change"))),
         runStatus,
+        staleNote,
         el("div", { className: "b-row b-view" },
           el("label", { htmlFor: "b-mode", className: "inline" }, "Colours", modeSel),
           el("label", { htmlFor: "b-size", className: "inline" }, "Map size", sizeSel)),
@@ -334,17 +353,19 @@ export function mountBuilder(root, ctx) {
       // A malformed setting (an input size or seed out of range, or empty): the message
       // names it and what is allowed; nothing runs, and the maps drawn are marked out of date.
       const text = e.message[0].toUpperCase() + e.message.slice(1);
+      showSettingError(e.field, `${text}.`);
       stack.status.textContent = `${text}.`;
       stack.status.classList.add("bad");
       runStatus.textContent = `Not run: ${text}.`;
       runStatus.dataset.problem = "true";
       runBtn.disabled = true;
       b.dirty = true;
-      results.classList.toggle("stale", !!b.lastRun);
+      markStale(!!b.lastRun, false);
       return;
     }
-    delete runStatus.dataset.problem;
     if (r.stale) return;
+    delete runStatus.dataset.problem;
+    showSettingError(null);
     b.trace = r.meta;
     b.traceKey = k;
     if (r.meta.runnable) python?.update(runParams(), { image: !!ctx.image?.inWorker() });
@@ -358,9 +379,25 @@ export function mountBuilder(root, ctx) {
     runBtn.disabled = !t.runnable;
     exporter.refresh();
     b.dirty = !(b.lastRun && b.lastRun.key === k);
-    results.classList.toggle("stale", b.dirty && !!b.lastRun);
+    markStale(b.dirty && !!b.lastRun, t.runnable);
     if (b.dirty && t.runnable && b.auto) maybeRun();
     else if (!t.runnable) showRunHint();
+  }
+
+  /**
+   * Mark the drawn results as out of date (or not): the maps are hatched (builder.css) and,
+   * unless a run is about to replace them, a band says why. `runnable`: the current
+   * network can run (an auto-run follows when it is on and there is an image).
+   */
+  function markStale(stale, runnable) {
+    results.classList.toggle("stale", stale);
+    const rerun = runnable && b.auto && !!ctx.getImage();
+    staleNote.hidden = !stale || rerun;
+    if (staleNote.hidden) return;
+    const text = runnable
+      ? "Out of date: these outputs are of the network before your last change. Run the network to update them."
+      : "Out of date: these outputs are of the last network that could run. Fix the problem marked in the layers or the input to run it again.";
+    if (staleNote.textContent !== text) staleNote.textContent = text;
   }
 
   function breakText(t) {
@@ -396,8 +433,10 @@ export function mountBuilder(root, ctx) {
     } catch (e) {
       runBtn.disabled = !(b.trace && b.trace.runnable);
       if (e.kind === "Restart") return;
+      // beside the results it did not make (and under the setting, if one is to blame)
       runStatus.textContent = `Not run: ${e.message}`;
-      ctx.setError(ERR, `Build a CNN: ${e.message}`);
+      runStatus.dataset.problem = "true";
+      showSettingError(e.field, `Not run: ${e.message}`);
       return;
     }
     if (r.stale) return;
@@ -417,7 +456,7 @@ export function mountBuilder(root, ctx) {
   function drawRun() {
     if (!b.lastRun) return;
     renderResults(results, b.lastRun.result, { mode: b.colorMode, prefix: "cnn" });
-    results.classList.toggle("stale", b.dirty);
+    markStale(b.dirty, true);
   }
 
   // ------------------------------------------------------------------ wiring
@@ -460,6 +499,7 @@ export function mountBuilder(root, ctx) {
     runBtn.addEventListener("click", () => (ctx.getImage() ? run() : showRunHint()));
     autoChk.addEventListener("change", () => {
       b.auto = autoChk.checked;
+      if (b.lastRun) markStale(b.dirty, !!b.trace?.runnable);
       if (b.auto && b.dirty) maybeRun();
     });
     modeSel.addEventListener("change", () => {
@@ -492,7 +532,7 @@ export function mountBuilder(root, ctx) {
   });
 
   // A new worker: the drawn run is out of date until it has been run again there.
-  ctx.onWorkerLost?.(() => b.lastRun && results.classList.add("stale"));
+  ctx.onWorkerLost?.(() => b.lastRun && markStale(true, true));
   ctx.onRestored?.(() => {
     if (!b.lastRun) return;
     b.dirty = true;

@@ -5,6 +5,7 @@
 // (train_step, about 50 ms each) driven by loop.js, so Pause acts within one slice and the
 // pad's calls run between slices. Python keeps the one training session (pycore.page.training).
 import { el } from "../ui/dom.js";
+import { clearFieldErrors, showFieldError } from "../ui/field-errors.js";
 import { fmt } from "../ui/format.js";
 import { coalesce } from "../ui/schedule.js";
 import { downloadBlob, downloadText } from "../ui/download.js";
@@ -182,6 +183,20 @@ export function mountTrain(root, ctx) {
     root.replaceChildren(el("div", { className: "t-columns" }, left, right));
     python = mountPythonPanel(left, ctx, { view: "training", title: "the Train tab" });
     settingsBox.addEventListener("input", () => python.update(readSettings()));
+    // an edited setting is no longer the one refused (the next Start checks it again)
+    settingsBox.addEventListener("input", (e) => e.target.getAttribute("aria-invalid") && clearFieldErrors(settingsBox));
+  }
+
+  /**
+   * A refused call: its message under the setting pycore names (WorkerError.field), else in
+   * the status beside the buttons; never the page's banner. `what`: "Not started", "Step".
+   */
+  function showCallError(what, e) {
+    clearFieldErrors(settingsBox);
+    const controls = { data: dataSel, optimizer: optSel, lr: lrIn, batch_size: batchIn, epochs: epochsIn, seed: seedIn };
+    const control = controls[e.field];
+    if (control) showFieldError(control, `${what}: ${e.message}`);
+    say(`${what}: ${e.message}`);
   }
 
   function describeLast(series, f) {
@@ -398,6 +413,7 @@ export function mountTrain(root, ctx) {
 
   async function setup() {
     const r = await ctx.client.call("train_setup", readSettings());
+    clearFieldErrors(settingsBox);
     startSession(r.meta, r.arrays);
     ctx.setError(ERR, null);
   }
@@ -411,8 +427,7 @@ export function mountTrain(root, ctx) {
         say("Setting up the network…");
         await setup();
       } catch (e) {
-        ctx.setError(ERR, `Not started: ${e.message}`);
-        say(`Not started: ${e.message}`);
+        showCallError("Not started", e);
         showControls();
         return;
       }
@@ -440,7 +455,7 @@ export function mountTrain(root, ctx) {
       setState(r.meta.state === "done" ? "finished" : "stepped");
       say(`Trained batch ${r.meta.step}: loss ${fmt(r.meta.step_losses[0])}.`);
     } catch (e) {
-      ctx.setError(ERR, `Step: ${e.message}`);
+      if (e.kind !== "Restart") showCallError("Step", e);
       showControls();
     }
   }

@@ -4,6 +4,7 @@
 import { el } from "../ui/dom.js";
 import { drawMap } from "../ui/canvas.js";
 import { fmt } from "../ui/format.js";
+import { nonfiniteNote } from "../ui/nonfinite.js";
 
 /** A (H, W) image of ink 0..1 (digits: bright ink) drawn as dark ink on white. */
 export function inkCanvas(data, h, w, { label, testid } = {}) {
@@ -36,7 +37,8 @@ export function filterGrid(meta, data) {
     figs.push(el("figure", { className: "t-filter-fig", role: "img", "aria-label": `filter ${i + 1} of ${f}` }, ...row, el("figcaption", {}, String(i + 1))));
   }
   return el("div", { className: "t-filters", dataset: { testid: "train-filters", layer: meta.name } }, ...figs,
-    c > channels ? el("p", { className: "hint" }, `The first ${channels} of each filter's ${c} input channels are shown.`) : null);
+    c > channels ? el("p", { className: "hint" }, `The first ${channels} of each filter's ${c} input channels are shown.`) : null,
+    nonfiniteNote(meta.nonfinite, `${meta.name}'s weights`));
 }
 
 /** The misclassified test images with their true and predicted classes. */
@@ -73,7 +75,7 @@ export function layerMaps({ meta, arrays }) {
   const input = arrays[meta.input.array];
   const inputMaps = [];
   for (let k = 0; k < c0; k++) inputMaps.push(inkCanvas(input.subarray(k * h0 * w0, (k + 1) * h0 * w0), h0, w0, { label: "the network's input" }));
-  sections.push(section("input", `${c0}×${h0}×${w0}`, inputMaps));
+  sections.push(section("input", `${c0}×${h0}×${w0}`, inputMaps, meta.input.nonfinite));
   for (const entry of meta.layers) {
     const data = arrays[entry.array ?? entry.same_as];
     const shape = entry.shape.join("×");
@@ -86,12 +88,12 @@ export function layerMaps({ meta, arrays }) {
         drawMap(canvas, data.subarray(k * h * w, (k + 1) * h * w), w, h, "gray", lo, hi);
         maps.push(canvas);
       }
-      sections.push(section(entry.name, shape, maps));
+      sections.push(section(entry.name, shape, maps, entry.nonfinite));
     } else if (entry.kind === "strip") {
       const n = entry.display_shape[0];
       const canvas = el("canvas", { className: "t-strip", role: "img", "aria-label": `${entry.name}: ${n} values in a row` });
       drawMap(canvas, data.subarray(0, n), n, 1, "gray", entry.vmin, entry.vmax);
-      sections.push(section(entry.name, shape, [canvas]));
+      sections.push(section(entry.name, shape, [canvas], entry.nonfinite));
     } else {
       const values = Array.from(data);
       const max = Math.max(1e-12, ...values.map(Math.abs));
@@ -100,14 +102,16 @@ export function layerMaps({ meta, arrays }) {
         bar.style.setProperty("--f", (Math.abs(v) / max).toFixed(4));
         return el("li", { title: `${i}: ${fmt(v)}` }, el("span", { className: "t-bar-label" }, String(i)), el("span", { className: "t-bar-track" }, bar), el("span", { className: "t-bar-value" }, fmt(v)));
       }));
-      sections.push(section(entry.name, shape, [bars]));
+      sections.push(section(entry.name, shape, [bars], entry.nonfinite));
     }
   }
   return sections;
 }
 
-function section(name, shape, children) {
+/** One layer's output; `nonfinite` (pycore's counts, or none) puts the overflow note under it. */
+function section(name, shape, children, nonfinite = null) {
   return el("section", { className: "t-layer", dataset: { testid: "pad-layer", name } },
     el("h4", {}, name, " ", el("span", { className: "muted" }, shape)),
-    el("div", { className: "t-layer-maps" }, ...children));
+    el("div", { className: "t-layer-maps" }, ...children),
+    nonfiniteNote(nonfinite, name));
 }

@@ -3,6 +3,7 @@
 // filled in from pycore's trace.
 import { el, prefixTestids } from "./dom.js";
 import { fmtInt } from "./format.js";
+import { clearFieldErrors, showFieldError } from "./field-errors.js";
 
 export const TYPE_LABELS = {
   conv2d: "Conv2d",
@@ -169,7 +170,7 @@ function layerFields(layer, i, label, opts) {
     pair("stride", "Stride", "step between positions");
     // padding: "same", "valid" or a number of pixels
     const kind = typeof layer.padding === "string" ? layer.padding : "number";
-    const select = el("select", { dataset: { testid: "field-padding-kind" }, "aria-label": aria("padding kind") },
+    const select = el("select", { dataset: { testid: "field-padding-kind", key: "padding" }, "aria-label": aria("padding kind") },
       el("option", { value: "same", selected: kind === "same" }, "same"),
       el("option", { value: "valid", selected: kind === "valid" }, "valid"),
       el("option", { value: "number", selected: kind === "number" }, "pixels"));
@@ -203,7 +204,19 @@ function layerFields(layer, i, label, opts) {
   return out;
 }
 
-/** Write a trace's shapes, errors and working into the cards drawn by renderStack. */
+/**
+ * The control of a card that a trace problem's `key` names (the visible one: padding has a
+ * kind menu and a size box), or null when the problem is the layer's, not one setting's.
+ */
+function controlOf(card, key) {
+  if (!key) return null;
+  const controls = [...card.querySelectorAll(".b-fields [data-key]")].filter((c) => c.dataset.key === key && !c.hidden);
+  return controls[controls.length - 1] || null;
+}
+
+/** Write a trace's shapes, errors and working into the cards drawn by renderStack. A bad
+ * setting's reason goes under its own box (ui/field-errors.js); a layer that does not fit
+ * its input says so at the card's foot. */
 export function updateStack(list, trace) {
   const rows = trace ? trace.rows.slice(1) : [];
   list.querySelectorAll(":scope > li.b-layer").forEach((card, i) => {
@@ -214,6 +227,7 @@ export function updateStack(list, trace) {
     const why = card.querySelector(".b-why");
     card.classList.remove("bad", "after-bad");
     card.removeAttribute("aria-invalid");
+    clearFieldErrors(card);
     errEl.hidden = true;
     why.hidden = true;
     if (!row) {
@@ -224,9 +238,16 @@ export function updateStack(list, trace) {
     if (row.error && row.index === trace.error_index) {
       card.classList.add("bad");
       card.setAttribute("aria-invalid", "true");
-      shapeEl.textContent = "✕ the stack breaks here:";
-      errEl.hidden = false;
-      errEl.textContent = row.reason || row.error;
+      const reason = row.reason || row.error;
+      const control = controlOf(card, row.problem?.key);
+      if (control) {
+        shapeEl.textContent = "✕ the stack breaks here, at the setting marked above";
+        showFieldError(control, reason);
+      } else {
+        shapeEl.textContent = "✕ the stack breaks here:";
+        errEl.hidden = false;
+        errEl.textContent = reason;
+      }
     } else if (row.error) {
       card.classList.add("after-bad");
       shapeEl.textContent = "not computed: a layer above breaks the stack";
