@@ -459,7 +459,7 @@ def pool_summary(raw: dict) -> dict:
             "alone_compute_median_ms": median(r["aloneComputeMs"]),
             "bit_equal_to_one_conv2d": r["check"]["bitEqual"], "check": r["check"],
         }
-    for key, r in runs.items():
+    for r in runs.values():
         one = runs.get("filters:1") or runs.get(f"{r['split']}:1")
         r["speedup_vs_one"] = (one["median_ms"] / r["median_ms"]
                                if one and one["median_ms"] and r["median_ms"] else None)
