@@ -124,3 +124,16 @@ test("ConvPool: one part per worker, stitched, and the buffers reused once relea
   r.maps.forEach((m, k) => assert.deepEqual(m, full.subarray(k * 9, (k + 1) * 9)));
   await assert.rejects(new ConvPool([pool.workers[0]]).conv(plan, null, [], {}), /a plan of 2 parts for 1 workers/);
 });
+
+test("ConvPool stitches each band as it arrives, and times the stitch after the last reply", async () => {
+  const plan = PLANS[1];
+  const full = numbered(...plan.out);
+  const pool = new ConvPool(plan.ranges.map(() => fakeWorker(full, plan.out, [])));
+  const r = await pool.conv(plan, new Float32Array(1), [1, 1, 1, 1], {});
+  assert.deepEqual(r.out, full);
+  assert.ok(r.stitched && r.stitchMs >= 0 && r.lastStitchMs >= 0 && r.lastStitchMs <= r.totalMs);
+  // new buffers every call when none are handed back
+  const again = await pool.conv(plan, new Float32Array(1), [1, 1, 1, 1], {});
+  assert.notEqual(again.out, r.out);
+  assert.deepEqual(again.out, full);
+});

@@ -2,7 +2,7 @@
 of output rows (each with the halo rows it reads) or ranges of filters, computed part by
 part and put back together, against one conv2d call and against a loop twin; the plan and
 the worker's JSON entry points; the pool's figures and table rows (tools/bench/report.py,
-browser.py). The stitch the page does (pool.mjs) is tested in tests/js/pool.test.mjs and
+browser.py). The stitch the page does (pool.mjs) is tested in tests/js/bench-pool.test.mjs and
 in the browser by tests/e2e/test_bench_pool_page.py."""
 from __future__ import annotations
 
@@ -202,7 +202,8 @@ def _raw_pool(one_ms=100.0, two_ms=62.5, equal=True):
         parts = [{"sendMs": 0.2, "computeMs": ms * 0.9, "copyMs": 1.0, "replyMs": 0.3}] * n
         return {"split": split, "workers": n, "parts": n, "ranges": [], "stitched": split == "rows" and n > 1,
                 "check": {"bitEqual": equal, "mismatches": 0, "maxAbsDiff": 0},
-                "ms": [ms * 1.1, ms, ms * 0.9], "stitchMs": [2.0, 2.0, 2.0], "perPart": parts,
+                "ms": [ms * 1.1, ms, ms * 0.9], "stitchMs": [2.0, 2.0, 2.0], "lastStitchMs": [1.0, 1.5, 1.0],
+                "perPart": parts,
                 "aloneComputeMs": alone}
     return {"hardwareConcurrency": 2, "all": 2, "cap": 4, "counts": [1, 2], "startMs": 3000,
             "hold": [], "runs": {"rows:1": run("rows", 1, one_ms * 1.05, []),
@@ -238,7 +239,7 @@ def test_worker_speedup_feeds_the_speed_target_and_the_table():
     assert label in pool_rows and len(pool_rows) == 4
     row = pool_rows[label]
     assert row[1] == "62.5" and row[6] == "1.60x one worker; bit-equal to one conv2d"
-    assert "(part 1 alone 51);" in row[4] and "stitch 2" in row[4] and "copy out 1/1" in row[4]
+    assert "(part 1 alone 51);" in row[4] and "stitch 2 (1 after the last reply)" in row[4] and "copy out 1/1" in row[4]
     assert "stitch" not in pool_rows[label.replace("bands of rows", "filters")][4]
     assert pool_rows[label.replace("2 workers (all)", "1 worker")][6] == "-; bit-equal to one conv2d"
     differs = {"cases": {"c": browser.pool_summary(_raw_pool(equal=False))}}

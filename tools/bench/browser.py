@@ -439,7 +439,7 @@ def measure_tfjs(page, case_ids, mode: dict) -> dict:
 
 # The worker pool (tools/bench/page/pool.mjs): these conv cases on 1, 2 and all workers,
 # split by output rows (bands with their halo rows) and by filters.
-POOL_CASES = ("conv_rgb_1024_8x3x3", "conv_rgb_512_8x3x3")
+POOL_CASES = ("conv_rgb_1024_8x3x3", "conv_rgb_512_8x3x3", "conv_gray_512_3x3")
 POOL_SPLITS = ("rows", "filters")
 POOL_TARGET_CASE = "conv_rgb_1024_8x3x3"  # the speed issue's "all workers vs one"
 
@@ -455,6 +455,7 @@ def pool_summary(raw: dict) -> dict:
             "split": r["split"], "workers": r["workers"], "parts": r["parts"],
             "median_ms": median(r["ms"]), "ms": r["ms"],
             "stitch_median_ms": median(r["stitchMs"]), "stitched": r.get("stitched"),
+            "stitch_after_last_reply_median_ms": median(r.get("lastStitchMs") or []),
             "per_part_median_ms": r["perPart"],
             "alone_compute_median_ms": median(r["aloneComputeMs"]),
             "bit_equal_to_one_conv2d": r["check"]["bitEqual"], "check": r["check"],
@@ -468,8 +469,9 @@ def pool_summary(raw: dict) -> dict:
             "hold": raw.get("hold"), "runs": runs}
 
 
-def measure_workers(page, mode: dict, case_ids=POOL_CASES) -> dict:
-    """Each of `case_ids` on pools of 1, 2 and all workers (bench page), both splits.
+def measure_workers(page, mode: dict, case_ids=POOL_CASES, reuse: bool = True) -> dict:
+    """Each of `case_ids` on pools of 1, 2 and all workers (bench page), both splits
+    (`reuse=False`: new buffers for every call, to measure what handing them back saves).
     `speedup` = the 1-worker median over the all-workers median of conv 1024x1024 RGB
     8x3x3, for the split that does best (the one a shipped pool would use)."""
     from tools.bench import cases as bc
@@ -479,7 +481,7 @@ def measure_workers(page, mode: dict, case_ids=POOL_CASES) -> dict:
         raw = page.evaluate("(req) => window.bench.pool(req)", {
             "case": cid, "sizes": bc.case_sizes(cid), "settings": {"padding": "same"},
             "splits": list(POOL_SPLITS), "repeats": case_repeats(cid, mode),
-            "warmup": mode["warmup"]})
+            "warmup": mode["warmup"], "reuse": reuse})
         s = out["cases"][cid] = pool_summary(raw)
         s["load_1min"] = load_average()
         for key, r in s["runs"].items():

@@ -283,7 +283,9 @@ def worker_rows(workers: dict, cases: list[dict] | None = None) -> list[list[str
             detail.append("post + reply " + "/".join(
                 short_number((p.get("sendMs") or 0) + (p.get("replyMs") or 0)) for p in parts))
             if r.get("stitched"):
-                detail.append(f"stitch {short_number(r.get('stitch_median_ms'))}")
+                detail.append(f"stitch {short_number(r.get('stitch_median_ms'))} ("
+                              f"{short_number(r.get('stitch_after_last_reply_median_ms'))} after "
+                              "the last reply)")
             count = f"{n} worker{'s' if n != 1 else ''}" + (" (all)" if n == every and n > 1 else "")
             speed = r.get("speedup_vs_one")
             result = ("-" if speed is None or n == 1 else f"{speed:.2f}x one worker") + (

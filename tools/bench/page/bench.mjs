@@ -10,7 +10,8 @@
 // window.bench.pool({case, sizes, settings, splits, counts, repeats, warmup})
 //     a conv case on pools of 1, 2 and all workers (pool.mjs; `counts` defaults to
 //     1, 2 and navigator.hardwareConcurrency capped at POOL_CAP), each pool's result
-//     checked bit for bit against one conv2d call in the bench worker -> see poolBench
+//     checked bit for bit against one conv2d call in the bench worker -> see poolBench;
+//     `reuse: false` gives every call new buffers (what handing them back saves)
 
 import { ConvPool, compareBits } from "./pool.mjs";
 
@@ -102,11 +103,11 @@ const median = (v) => {
 /**
  * -> {hardwareConcurrency, all, counts, startMs, hold: [{sendMs, holdMs, totalMs}],
  *     runs: {"rows:2": {parts, check: {bitEqual, mismatches, maxAbsDiff}, ms: [...],
- *            stitchMs: [...], perPart: [{sendMs, computeMs, copyMs, replyMs} medians],
+ *            stitchMs: [...], lastStitchMs: [...] (after the last reply), perPart: [{sendMs, computeMs, copyMs, replyMs} medians],
  *            aloneComputeMs: [...] (part 0 on its own, the others idle)}}}
  * The counts are interleaved within each repeat, so all of them see the same machine load.
  */
-async function poolBench({ case: caseId, sizes, settings, splits, counts, repeats, warmup }) {
+async function poolBench({ case: caseId, sizes, settings, splits, counts, repeats, warmup, reuse = true }) {
   const hw = navigator.hardwareConcurrency || 1;
   const all = Math.min(POOL_CAP, hw);
   const wanted = counts ?? [...new Set([1, 2, all])].sort((a, b) => a - b);
@@ -134,7 +135,7 @@ async function poolBench({ case: caseId, sizes, settings, splits, counts, repeat
   // without a stitch. Bands must be stitched.
   const once = async (c) => {
     const r = await c.pool.conv(c.plan, w, wshape, settings, { stitch: c.split === "rows" });
-    c.pool.release(r);
+    if (reuse) c.pool.release(r); // else every call gets new buffers (to measure what reuse saves)
     return r;
   };
   for (let i = 0; i < warmup; i++) for (const c of configs) await once(c);
@@ -154,7 +155,8 @@ async function poolBench({ case: caseId, sizes, settings, splits, counts, repeat
     runs[c.key] = {
       split: c.split, workers: c.n, parts: c.plan.ranges.length, ranges: c.plan.ranges, check: c.check,
       stitched: c.runs.some((r) => r.stitched),
-      ms: c.runs.map((r) => r.totalMs), stitchMs: c.runs.map((r) => r.stitchMs), perPart,
+      ms: c.runs.map((r) => r.totalMs), stitchMs: c.runs.map((r) => r.stitchMs),
+      lastStitchMs: c.runs.map((r) => r.lastStitchMs), perPart, reuse,
       aloneComputeMs: c.alone,
     };
     log(`${caseId} pool ${c.key}: ${median(runs[c.key].ms).toFixed(1)} ms` +

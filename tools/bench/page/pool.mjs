@@ -32,24 +32,33 @@ export function partLength(plan, i) {
  * @returns {Float32Array}
  */
 export function stitchParts(plan, parts, into = null) {
-  const [cOut, ho, wo] = plan.out;
   if (parts.length !== plan.ranges.length) {
     throw new Error(`${parts.length} parts for a plan of ${plan.ranges.length}`);
   }
-  const plane = ho * wo;
-  const out = into && into.length === cOut * plane ? into : new Float32Array(cOut * plane);
-  plan.ranges.forEach(([lo, hi], i) => {
-    const part = parts[i];
-    const want = partLength(plan, i);
-    if (part.length !== want) throw new Error(`part ${i} has ${part.length} values, not ${want}`);
-    if (plan.split === "filters") {
-      out.set(part, lo * plane);
-      return;
-    }
-    const band = (hi - lo) * wo;
-    for (let c = 0; c < cOut; c++) out.set(part.subarray(c * band, (c + 1) * band), c * plane + lo * wo);
-  });
+  const out = outputBuffer(plan, into);
+  parts.forEach((part, i) => stitchPart(plan, out, i, part));
   return out;
+}
+
+/** `into` when it has the length of plan's output, else a new array of that length. */
+function outputBuffer(plan, into) {
+  const n = plan.out.reduce((a, b) => a * b, 1);
+  return into && into.length === n ? into : new Float32Array(n);
+}
+
+/** Part i of `plan` copied to its place in `out` (see stitchParts). */
+export function stitchPart(plan, out, i, part) {
+  const [cOut, ho, wo] = plan.out;
+  const [lo, hi] = plan.ranges[i];
+  const want = partLength(plan, i);
+  if (part.length !== want) throw new Error(`part ${i} has ${part.length} values, not ${want}`);
+  const plane = ho * wo;
+  if (plan.split === "filters") {
+    out.set(part, lo * plane);
+    return;
+  }
+  const band = (hi - lo) * wo;
+  for (let c = 0; c < cOut; c++) out.set(part.subarray(c * band, (c + 1) * band), c * plane + lo * wo);
 }
 
 /**
@@ -114,6 +123,11 @@ export class ConvPool {
       throw new Error(`a plan of ${plan.ranges.length} parts for ${this.workers.length} workers`);
     }
     const t0 = sharedNow();
+    const whole = plan.ranges.length === 1 && partLength(plan, 0) === plan.out.reduce((a, b) => a * b, 1);
+    // Each band is stitched as it comes, while the other workers still compute.
+    const out = stitch && !whole ? outputBuffer(plan, this.spareOut) : null;
+    if (out) this.spareOut = null;
+    let stitchMs = 0;
     const replies = await Promise.all(plan.ranges.map(async (range, i) => {
       const request = JSON.stringify({ wshape, settings, split: plan.split, range });
       const spare = this.spareParts[i];
@@ -121,25 +135,22 @@ export class ConvPool {
       this.spareParts[i] = null;
       const sentAt = sharedNow();
       const r = await this.workers[i].call({ op: "part", w, request, into }, into ? [into.buffer] : []);
-      return { ...r, sentAt, gotAt: sharedNow() };
+      const gotAt = sharedNow();
+      if (out) {
+        stitchPart(plan, out, i, r.part);
+        stitchMs += sharedNow() - gotAt;
+      }
+      return { ...r, sentAt, gotAt };
     }));
     const t1 = sharedNow();
     const parts = replies.map((r) => r.part);
-    let out = null;
-    let maps = null;
-    if (parts.length === 1 && plan.ranges.length === 1 && partLength(plan, 0) === plan.out.reduce((a, b) => a * b)) {
-      out = parts[0]; // one worker did it all: its part is the output
-    } else if (stitch) {
-      out = stitchParts(plan, parts, this.spareOut);
-      this.spareOut = null;
-    } else {
-      maps = channelViews(plan, parts);
-    }
+    const maps = !stitch && !whole ? channelViews(plan, parts) : null;
     const t2 = sharedNow();
     return {
-      out, maps, parts, stitched: stitch && out !== parts[0],
+      out: whole ? parts[0] : out, maps, parts, stitched: out !== null,
       totalMs: t2 - t0,
-      stitchMs: t2 - t1,
+      stitchMs, // all of it; the last part's comes after every reply
+      lastStitchMs: t1 - Math.max(...replies.map((r) => r.gotAt)),
       steps: replies.map((r) => ({
         sendMs: r.receivedAt - r.sentAt,
         computeMs: r.computeMs,
