@@ -437,6 +437,81 @@ def measure_tfjs(page, case_ids, mode: dict) -> dict:
     return out
 
 
+# The worker pool (tools/bench/page/pool.mjs): these conv cases on 1, 2 and all workers,
+# split by output rows (bands with their halo rows) and by filters.
+POOL_CASES = ("conv_rgb_1024_8x3x3", "conv_rgb_512_8x3x3", "conv_gray_512_3x3")
+POOL_SPLITS = ("rows", "filters")
+POOL_TARGET_CASE = "conv_rgb_1024_8x3x3"  # the speed issue's "all workers vs one"
+
+
+def pool_summary(raw: dict) -> dict:
+    """One pool measurement (window.bench.pool) as figures: per "split:n" the median ms,
+    the medians of each part's steps, and the speed-up over one worker. One worker is
+    "filters:1" when measured (a whole conv2d call, as the page's worker makes it today),
+    else the same split on one worker."""
+    runs = {}
+    for key, r in (raw.get("runs") or {}).items():
+        runs[key] = {
+            "split": r["split"], "workers": r["workers"], "parts": r["parts"],
+            "median_ms": median(r["ms"]), "ms": r["ms"],
+            "stitch_median_ms": median(r["stitchMs"]), "stitched": r.get("stitched"),
+            "stitch_after_last_reply_median_ms": median(r.get("lastStitchMs") or []),
+            "per_part_median_ms": r["perPart"],
+            "alone_compute_median_ms": median(r["aloneComputeMs"]),
+            "bit_equal_to_one_conv2d": r["check"]["bitEqual"], "check": r["check"],
+        }
+    for r in runs.values():
+        one = runs.get("filters:1") or runs.get(f"{r['split']}:1")
+        r["speedup_vs_one"] = (one["median_ms"] / r["median_ms"]
+                               if one and one["median_ms"] and r["median_ms"] else None)
+    return {"hardware_concurrency": raw.get("hardwareConcurrency"), "all": raw.get("all"),
+            "cap": raw.get("cap"), "counts": raw.get("counts"), "start_ms": raw.get("startMs"),
+            "hold": raw.get("hold"), "runs": runs}
+
+
+def measure_workers(page, mode: dict, case_ids=POOL_CASES, reuse: bool = True) -> dict:
+    """Each of `case_ids` on pools of 1, 2 and all workers (bench page), both splits
+    (`reuse=False`: new buffers for every call, to measure what handing them back saves).
+    `speedup` = the 1-worker median over the all-workers median of conv 1024x1024 RGB
+    8x3x3, for the split that does best (the one a shipped pool would use)."""
+    from tools.bench import cases as bc
+
+    out = {"cases": {}}
+    for cid in case_ids:
+        raw = page.evaluate("(req) => window.bench.pool(req)", {
+            "case": cid, "sizes": bc.case_sizes(cid), "settings": {"padding": "same"},
+            "splits": list(POOL_SPLITS), "repeats": case_repeats(cid, mode),
+            "warmup": mode["warmup"], "reuse": reuse})
+        s = out["cases"][cid] = pool_summary(raw)
+        s["load_1min"] = load_average()
+        for key, r in s["runs"].items():
+            parts = r["per_part_median_ms"]
+            log(f"  pool     {cid:24s} {key:10s} {short_number(r['median_ms']):>7s} ms "
+                f"(x{short_number(r['speedup_vs_one'])}; compute "
+                f"{', '.join(short_number(p['computeMs']) for p in parts)}, alone "
+                f"{short_number(r['alone_compute_median_ms'])}; bit-equal "
+                f"{r['bit_equal_to_one_conv2d']})")
+    target = out["cases"].get(POOL_TARGET_CASE)
+    if target:
+        best = None
+        for split in POOL_SPLITS:
+            r = target["runs"].get(f"{split}:{target['all']}")
+            if r and r["speedup_vs_one"] is not None and (best is None or r["speedup_vs_one"]
+                                                          > best["speedup_vs_one"]):
+                best = r
+        if best:
+            out.update(speedup=best["speedup_vs_one"], split=best["split"],
+                       workers=best["workers"])
+    out["measured"] = ("tools/bench/page/pool.mjs on the bench page: each worker loads Pyodide "
+                       "through js/core/pyodide-loader.js and holds the image (sent once, a "
+                       "structured-clone copy each); a call posts each its part, gets it back "
+                       "as a transferred Float32Array and stitches; ms = main thread, post of "
+                       "the first part to the stitched output; the counts are interleaved in "
+                       "each repeat; every result checked bit for bit against one conv2d "
+                       "call; alone = part 0 computed with the other workers idle")
+    return out
+
+
 def settle(page, case_ids) -> None:
     """Run every case once in both runtimes before timing any.
 

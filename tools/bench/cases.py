@@ -241,6 +241,152 @@ def make(case_id: str, sizes: dict | None = None):
     return MAKERS[CASES[case_id]["kind"]](case_sizes(case_id, sizes), case_id)
 
 
+# ------------------------------------------------------------------ the worker pool's split
+# A pool of Pyodide workers (tools/bench/page/pool.mjs) shares one convolution: each worker
+# holds the whole image (sent once) and computes a band of output rows, or a range of
+# filters; the page stitches the parts and checks them bit-equal to one conv2d call.
+# Only the valid (non-FFT) paths are split: their sums per output cell do not depend on the
+# band, the FFT's blocks do.
+
+
+def split_ranges(n: int, parts: int) -> list[tuple[int, int]]:
+    """``[0, n)`` cut into at most ``parts`` contiguous, non-empty ranges whose lengths
+    differ by at most one (the first ones longer)."""
+    parts = max(1, min(int(parts), n))
+    q, r = divmod(n, parts)
+    out, start = [], 0
+    for i in range(parts):
+        end = start + q + (i < r)
+        out.append((start, end))
+        start = end
+    return out
+
+
+def conv_band_geometry(shape: tuple, kernel: tuple, stride=1, padding=0, dilation=1) -> dict:
+    """How a band of output rows maps back to the input, for conv2d's arguments.
+
+    ``shape`` is the image's (C, H, W), ``kernel`` (kH, kW). Returns ``{"out": (Ho, Wo),
+    "pad": (top, bottom, left, right)}``: the padded image has ``H + top + bottom`` rows,
+    and output rows ``[o0, o1)`` read its rows ``[o0 * sH, (o1 - 1) * sH + dH * (kH - 1) + 1)``
+    (:func:`band_input_rows`), the band plus ``dH * (kH - 1)`` halo rows.
+    """
+    from pycore import ops, validate
+
+    s = validate.pair(stride, "stride", 1)
+    d = validate.pair(dilation, "dilation", 1)
+    (pt, pb), (pl, pr) = ops.resolve_conv_padding(padding, tuple(kernel), s, d)
+    _, H, W = shape
+    ho = ops.conv_output_size(H, kernel[0], s[0], (pt, pb), d[0])
+    wo = ops.conv_output_size(W, kernel[1], s[1], (pl, pr), d[1])
+    return {"out": (ho, wo), "pad": (pt, pb, pl, pr), "stride": s, "dilation": d}
+
+
+def band_input_rows(rows: tuple[int, int], kh: int, stride: int, dilation: int) -> tuple[int, int]:
+    """The padded image's rows ``[p0, p1)`` that output rows ``[o0, o1)`` read."""
+    o0, o1 = rows
+    return o0 * stride, (o1 - 1) * stride + dilation * (kh - 1) + 1
+
+
+def conv_band(x, w, rows: tuple[int, int], bias=None, stride=1, padding=0, dilation=1,
+              padding_mode: str = "zeros") -> np.ndarray:
+    """Output rows ``[o0, o1)`` of ``ops.conv2d(x, w, bias, stride, padding, dilation,
+    padding_mode=padding_mode)`` for x (C_in, H, W): (C_out, o1 - o0, Wo).
+
+    Only the band's padded rows and their halo are built: each padded row's source row
+    comes from padding the row numbers 0..H-1 with pycore's own rule (``ops.pad``; -1 for
+    a zero row), then the columns are padded and the band convolved without padding.
+    """
+    from pycore import ops
+
+    x = np.asarray(x)
+    w = np.asarray(w)
+    geo = conv_band_geometry(x.shape, w.shape[-2:], stride, padding, dilation)
+    pt, pb, pl, pr = geo["pad"]
+    o0, o1 = rows
+    if not 0 <= o0 < o1 <= geo["out"][0]:
+        raise ValueError(f"rows {rows} are not a band of the {geo['out'][0]} output rows")
+    mode = ops.conv_pad_mode(padding_mode)
+    p0, p1 = band_input_rows(rows, w.shape[-2], geo["stride"][0], geo["dilation"][0])
+    H = x.shape[-2]
+    numbers = np.arange(H, dtype=np.float64)[:, None]
+    source = ops.pad(numbers, (0, 0, pt, pb), mode, value=-1.0)[p0:p1, 0].astype(np.intp)
+    if mode == "constant":
+        band = np.zeros(x.shape[:-2] + (p1 - p0, x.shape[-1] + pl + pr), dtype=x.dtype)
+        inside = source >= 0
+        band[..., inside, pl:pl + x.shape[-1]] = x[..., source[inside], :]
+    else:
+        band = ops.pad(x[..., source, :], (pl, pr, 0, 0), mode)
+    return ops.conv2d(band, w, bias, stride=geo["stride"], padding=0, dilation=geo["dilation"])
+
+
+def conv_filters(x, w, filters: tuple[int, int], bias=None, stride=1, padding=0, dilation=1,
+                 padding_mode: str = "zeros") -> np.ndarray:
+    """Filters ``[c0, c1)`` of the same conv2d call: (c1 - c0, Ho, Wo)."""
+    from pycore import ops
+
+    c0, c1 = filters
+    b = None if bias is None else np.asarray(bias)[c0:c1]
+    return ops.conv2d(x, np.asarray(w)[c0:c1], b, stride=stride, padding=padding,
+                      dilation=dilation, padding_mode=padding_mode)
+
+
+def conv_kwargs(settings: dict | None) -> dict:
+    """conv2d's stride, padding, dilation and padding_mode from a JSON request's settings
+    (a padding pair arrives as a list); missing ones take conv2d's defaults."""
+    st = settings or {}
+    padding = st.get("padding", 0)
+    return {"stride": st.get("stride", 1),
+            "padding": tuple(padding) if isinstance(padding, list) else padding,
+            "dilation": st.get("dilation", 1), "padding_mode": st.get("padding_mode", "zeros")}
+
+
+# A pool worker's side: the image it holds (sent once) and the part of a call it computes.
+HELD: dict = {}
+
+
+def _floats(data) -> np.ndarray:
+    """float32 values from bytes, a memoryview, an ndarray or (in Pyodide) a JS typed
+    array's proxy (copied out of the JS heap once)."""
+    if hasattr(data, "to_py"):
+        data = data.to_py()
+    return np.frombuffer(data, dtype=np.float32) if not isinstance(data, np.ndarray) else data
+
+
+def pool_hold_image(data, shape_json: str) -> None:
+    """Keep the image (C, H, W) float32 for later :func:`pool_part` calls."""
+    HELD["x"] = _floats(data).reshape(json.loads(shape_json))
+
+
+def pool_part(w_data, request_json: str) -> np.ndarray:
+    """One worker's part of a conv over the held image: ``request`` = ``{"wshape",
+    "settings": conv2d's stride, padding, dilation, padding_mode, "split": "rows" |
+    "filters", "range": [lo, hi]}``; the part is C-contiguous float32."""
+    req = json.loads(request_json)
+    w = _floats(w_data).reshape(req["wshape"])
+    part = {"rows": conv_band, "filters": conv_filters}.get(req["split"])
+    if part is None:
+        raise ValueError(f"split must be 'rows' or 'filters', got {req['split']!r}")
+    out = part(HELD["x"], w, tuple(req["range"]), None, **conv_kwargs(req.get("settings")))
+    return np.ascontiguousarray(out, dtype=np.float32)
+
+
+def pool_plan(shape, wshape, settings: dict, split: str, parts: int) -> dict:
+    """How ``parts`` workers share a conv of an image of ``shape`` (C, H, W) with weights
+    of ``wshape``: ``{"out": [C_out, Ho, Wo], "split", "ranges": [[lo, hi], ...]}``, the
+    output rows (``"rows"``) or filters (``"filters"``) of each worker, in order."""
+    kw = conv_kwargs(settings)
+    geo = conv_band_geometry(tuple(shape), tuple(wshape[-2:]), kw["stride"], kw["padding"],
+                             kw["dilation"])
+    if split == "rows":
+        n = geo["out"][0]
+    elif split == "filters":
+        n = wshape[0]
+    else:
+        raise ValueError(f"split must be 'rows' or 'filters', got {split!r}")
+    return {"out": [wshape[0], *geo["out"]], "split": split,
+            "ranges": [list(r) for r in split_ranges(n, parts)]}
+
+
 # ------------------------------------------------------------------------------ timing
 
 
@@ -295,7 +441,8 @@ def run_json(request: str) -> str:
     """The worker's single entry point: a JSON request in, a JSON answer out.
 
     ``{"op": "info"}`` -> :func:`runtime_info`;
-    ``{"op": "time", "case", "sizes", "repeats", "warmup"}`` -> :func:`time_case`.
+    ``{"op": "time", "case", "sizes", "repeats", "warmup"}`` -> :func:`time_case`;
+    ``{"op": "pool_plan", "shape", "wshape", "settings", "split", "parts"}`` -> :func:`pool_plan`.
     Errors come back as ``{"error": "Type: message"}`` rather than raising.
     """
     try:
@@ -306,6 +453,9 @@ def run_json(request: str) -> str:
         elif op == "time":
             out = time_case(req["case"], req.get("sizes"), int(req.get("repeats", 5)),
                             int(req.get("warmup", 1)))
+        elif op == "pool_plan":
+            out = pool_plan(req["shape"], req["wshape"], req.get("settings") or {}, req["split"],
+                            int(req["parts"]))
         else:
             raise ValueError(f"unknown op {op!r}")
     except Exception as exc:  # reported per case; the run goes on
@@ -313,11 +463,13 @@ def run_json(request: str) -> str:
     return json.dumps(out)
 
 
-def peer_arrays(case_id: str, sizes_json: str = "{}") -> list:
-    """Inputs and pycore's output of a conv/pool case, for TF.js to check its own against.
+def peer_arrays(case_id: str, sizes_json: str = "{}", settings_json: str = "") -> list:
+    """Inputs and pycore's output of a conv/pool case, for TF.js (and the worker pool) to
+    check its own against.
 
     Returns ``[x (C, H, W), weight (C_out, C_in, k, k) or an empty array, out]``, all
-    float32 C-contiguous (the worker hands their buffers to JS).
+    float32 C-contiguous (the worker hands their buffers to JS). ``settings`` (JSON, conv
+    cases only: see :func:`conv_kwargs`) replaces the case's own ``padding="same"``.
     """
     sizes = case_sizes(case_id, json.loads(sizes_json or "{}"))
     kind = CASES[case_id]["kind"]
@@ -327,5 +479,12 @@ def peer_arrays(case_id: str, sizes_json: str = "{}") -> list:
         x, w = pool_input(sizes, case_id), np.zeros(0, np.float32)
     else:
         raise ValueError(f"case {case_id} has no TF.js peer")
-    out = make(case_id, sizes)()
+    if settings_json and kind == "conv":
+        from pycore import ops
+
+        out = ops.conv2d(x, w, **conv_kwargs(json.loads(settings_json)))
+    elif settings_json:
+        raise ValueError(f"case {case_id} takes no conv settings")
+    else:
+        out = make(case_id, sizes)()
     return [np.ascontiguousarray(a, dtype=np.float32) for a in (x, w, out)]

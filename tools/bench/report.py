@@ -249,11 +249,51 @@ def table_rows(results: dict) -> list[list[str]]:
         shown = "-" if t["value"] is None else (byte_size(t["value"]) if fig.startswith("bytes")
                                                  else short_number(t["value"]))
         rows.append([label, shown, "-", "-", "-", _target_text(t), _verdict([t])])
+    rows += worker_rows(results.get("workers") or {}, results.get("cases", []))
     ex = results.get("explorer") or {}
     t = by_fig.get("sliding-window explorer, 32x32, steps/s")
     rows.append(["sliding-window explorer, 32x32, steps/s (one per frame: "
                  f"{short_number(ex.get('per_frame_steps_per_s'))})", short_number(ex.get("steps_per_s")),
                  "-", "-", "-", _target_text(t) if t else "-", _verdict([t]) if t else "-"])
+    return rows
+
+
+SPLIT_NAMES = {"rows": "bands of rows", "filters": "filters"}
+
+
+def worker_rows(workers: dict, cases: list[dict] | None = None) -> list[list[str]]:
+    """The worker pool's rows: per case, split and worker count the median ms, each step's
+    median (compute per part, with part 0 computed alone beside it; the copy out of the
+    wasm heap; post and reply; the stitch) and the speed-up over one worker."""
+    labels = {c.get("id"): c.get("case") for c in cases or []}
+    rows = []
+    for cid, w in (workers.get("cases") or {}).items():
+        every = w.get("all")
+        for r in (w.get("runs") or {}).values():
+            n = r["workers"]
+            parts = r.get("per_part_median_ms") or []
+
+            def steps(name, parts=parts):
+                return "/".join(short_number(p.get(name)) for p in parts)
+
+            detail = [f"compute {steps('computeMs')}"]
+            if r.get("alone_compute_median_ms") is not None:
+                detail[0] += f" (part 1 alone {short_number(r['alone_compute_median_ms'])})"
+            detail.append(f"copy out {steps('copyMs')}")
+            detail.append("post + reply " + "/".join(
+                short_number((p.get("sendMs") or 0) + (p.get("replyMs") or 0)) for p in parts))
+            if r.get("stitched"):
+                detail.append(f"stitch {short_number(r.get('stitch_median_ms'))} ("
+                              f"{short_number(r.get('stitch_after_last_reply_median_ms'))} after "
+                              "the last reply)")
+            count = f"{n} worker{'s' if n != 1 else ''}" + (" (all)" if n == every and n > 1 else "")
+            speed = r.get("speedup_vs_one")
+            result = ("-" if speed is None or n == 1 else f"{speed:.2f}x one worker") + (
+                "; bit-equal to one conv2d" if r.get("bit_equal_to_one_conv2d")
+                else "; DIFFERS from one conv2d")
+            rows.append([f"worker pool: {labels.get(cid, cid)}, {count}, by "
+                         f"{SPLIT_NAMES.get(r['split'], r['split'])}",
+                         short_number(r.get("median_ms")), "-", "-", "; ".join(detail), "-", result])
     return rows
 
 

@@ -29,12 +29,14 @@ from pathlib import Path
 
 from tools.bench.browser import (
     BENCH_DIR,
+    POOL_CASES,
     VIEWPORT,
     measure_browser_cases,
     measure_explorer,
     measure_latency,
     measure_startup,
     measure_tfjs,
+    measure_workers,
     png_bytes,
     prepare_bench_dir,
     settle,
@@ -117,6 +119,15 @@ def run_measurements(case_ids, mode: dict, png: Path, results: dict) -> None:
                         brw["cases"].update(measure_browser_cases(page, [cid], mode))
                     log("bench: TF.js in the browser, on pycore's inputs")
                     brw["tfjs"] = measure_tfjs(page, case_ids, mode)
+                    pool_cases = [c for c in POOL_CASES if c in case_ids]
+                    if pool_cases:
+                        log("bench: the worker pool (1, 2 and all workers)")
+                        try:
+                            brw["workers"] = measure_workers(page, mode, pool_cases)
+                        except Exception as exc:
+                            msg = f"workers: {type(exc).__name__}: {exc}"
+                            brw["errors"].append(msg)
+                            log("  ERROR " + msg)
                 finally:
                     ctx.close()
 
@@ -185,6 +196,8 @@ def assemble(case_ids, cpy: dict, nbk: dict, brw: dict, machine: dict, mode_name
     results["targets"] = (evaluate_targets(cases, startup, latency, explorer)
                           + speed_targets(cases, startup, latency, brw.get("workers")))
     results["explorer"] = explorer
+    if brw.get("workers"):
+        results["workers"] = brw["workers"]
     if brw.get("errors"):
         results["errors"] = brw["errors"]
     return results

@@ -7,6 +7,13 @@
 // window.bench.tfInfo()                     TF.js version, backends, wasm SIMD/threads
 // window.bench.tf({case, kind, sizes, backends, repeats, warmup})
 //     -> {backend: {ms, maxAbsDiff, maxAbsRef} | {error}} on pycore's own inputs
+// window.bench.pool({case, sizes, settings, splits, counts, repeats, warmup})
+//     a conv case on pools of 1, 2 and all workers (pool.mjs; `counts` defaults to
+//     1, 2 and navigator.hardwareConcurrency capped at POOL_CAP), each pool's result
+//     checked bit for bit against one conv2d call in the bench worker -> see poolBench;
+//     `reuse: false` gives every call new buffers (what handing them back saves)
+
+import { ConvPool, compareBits } from "./pool.mjs";
 
 const statusEl = document.querySelector("[data-testid=bench-status]");
 const logEl = document.querySelector("[data-testid=bench-log]");
@@ -75,6 +82,89 @@ function shapesFor(kind, s) {
   return { x: [s.c, s.h, s.w], w: [0], k: s.k, out: [Math.floor(s.h / s.k), Math.floor(s.w / s.k), s.c] };
 }
 
+/** The most workers a pool gets, whatever navigator.hardwareConcurrency says. */
+const POOL_CAP = 4;
+const poolWorkers = []; // py_worker.mjs instances, started on first use, kept for the page's life
+
+async function startPoolWorkers(n) {
+  const t0 = performance.now();
+  while (poolWorkers.length < n) {
+    poolWorkers.push(new Rpc(new URL("./py_worker.mjs", import.meta.url), { type: "module" }, true));
+  }
+  await Promise.all(poolWorkers.slice(0, n).map((w) => w.ready));
+  return performance.now() - t0;
+}
+
+const median = (v) => {
+  const s = [...v].sort((a, b) => a - b);
+  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : null;
+};
+
+/**
+ * -> {hardwareConcurrency, all, counts, startMs, hold: [{sendMs, holdMs, totalMs}],
+ *     runs: {"rows:2": {parts, check: {bitEqual, mismatches, maxAbsDiff}, ms: [...],
+ *            stitchMs: [...], lastStitchMs: [...] (after the last reply), perPart: [{sendMs, computeMs, copyMs, replyMs} medians],
+ *            aloneComputeMs: [...] (part 0 on its own, the others idle)}}}
+ * The counts are interleaved within each repeat, so all of them see the same machine load.
+ */
+async function poolBench({ case: caseId, sizes, settings, splits, counts, repeats, warmup, reuse = true }) {
+  const hw = navigator.hardwareConcurrency || 1;
+  const all = Math.min(POOL_CAP, hw);
+  const wanted = counts ?? [...new Set([1, 2, all])].sort((a, b) => a - b);
+  const { arrays } = await py.call({
+    op: "arrays", case: caseId, sizes: JSON.stringify(sizes), settings: JSON.stringify(settings),
+  });
+  const [x, w, ref] = arrays; // ref: one conv2d call in the bench worker
+  const shape = [sizes.c_in, sizes.h, sizes.w];
+  const wshape = [sizes.c_out, sizes.c_in, sizes.k, sizes.k];
+  const startMs = await startPoolWorkers(Math.max(...wanted));
+  const hold = await new ConvPool(poolWorkers.slice(0, Math.max(...wanted))).hold(x, shape);
+  const configs = [];
+  for (const split of splits) {
+    for (const n of wanted) {
+      const plan = await window.bench.py({ op: "pool_plan", shape, wshape, settings, split, parts: n });
+      if (plan.error) throw new Error(plan.error);
+      const pool = new ConvPool(poolWorkers.slice(0, plan.ranges.length));
+      const first = await pool.conv(plan, w, wshape, settings); // stitched, to check it
+      const check = compareBits(first.out, ref);
+      pool.release(first);
+      configs.push({ key: `${split}:${n}`, split, n, plan, pool, check, runs: [], alone: [] });
+    }
+  }
+  // A split over filters leaves each map whole in its part: timed as a page would use it,
+  // without a stitch. Bands must be stitched.
+  const once = async (c) => {
+    const r = await c.pool.conv(c.plan, w, wshape, settings, { stitch: c.split === "rows" });
+    if (reuse) c.pool.release(r); // else every call gets new buffers (to measure what reuse saves)
+    return r;
+  };
+  for (let i = 0; i < warmup; i++) for (const c of configs) await once(c);
+  for (let i = 0; i < repeats; i++) {
+    for (const c of configs) {
+      c.runs.push(await once(c));
+      if (c.plan.ranges.length > 1) {
+        const request = JSON.stringify({ wshape, settings, split: c.split, range: c.plan.ranges[0] });
+        c.alone.push((await poolWorkers[0].call({ op: "part", w, request })).computeMs);
+      }
+    }
+  }
+  const runs = {};
+  for (const c of configs) {
+    const perPart = c.plan.ranges.map((_, p) => Object.fromEntries(
+      ["sendMs", "computeMs", "copyMs", "replyMs"].map((k) => [k, median(c.runs.map((r) => r.steps[p][k]))])));
+    runs[c.key] = {
+      split: c.split, workers: c.n, parts: c.plan.ranges.length, ranges: c.plan.ranges, check: c.check,
+      stitched: c.runs.some((r) => r.stitched),
+      ms: c.runs.map((r) => r.totalMs), stitchMs: c.runs.map((r) => r.stitchMs),
+      lastStitchMs: c.runs.map((r) => r.lastStitchMs), perPart, reuse,
+      aloneComputeMs: c.alone,
+    };
+    log(`${caseId} pool ${c.key}: ${median(runs[c.key].ms).toFixed(1)} ms` +
+        ` (bit-equal to one conv2d: ${c.check.bitEqual})`);
+  }
+  return { hardwareConcurrency: hw, all, cap: POOL_CAP, counts: wanted, startMs, hold, runs };
+}
+
 window.bench = {
   pyReady: py.ready,
 
@@ -105,6 +195,8 @@ window.bench = {
     }
     return out;
   },
+
+  pool: poolBench,
 };
 
 py.ready.then(

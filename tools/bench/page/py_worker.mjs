@@ -5,7 +5,15 @@
 // dist-bench/bench/, so ../js/ is the product's js/ next to it.
 //
 // request  {id, op: "json", request: string}      -> {id, ok, json: string}
-//          {id, op: "arrays", case, sizes: string} -> {id, ok, arrays: [Float32Array x3]}
+//          {id, op: "arrays", case, sizes: string, settings?: string}
+//              -> {id, ok, arrays: [Float32Array x3]}
+//          as a worker of the pool (pool.mjs; times on the shared clock, timeOrigin + now):
+//          {id, op: "hold", x: Float32Array, shape: string} -> {id, ok, holdMs, receivedAt}
+//              keeps the image (C, H, W) in Python for the next "part" calls
+//          {id, op: "part", w: Float32Array, request: string, into?: Float32Array}
+//              -> {id, ok, part: Float32Array, computeMs, copyMs, receivedAt, repliedAt}
+//              bench_cases.pool_part: its band of output rows or range of filters, copied
+//              into `into` (a part handed back to be reused) when its length fits
 // on load  {ready: true, loadMs} | {loadError}
 import { startPyodide, loadPackages } from "../js/core/pyodide-loader.js";
 
@@ -27,17 +35,42 @@ async function load() {
   return performance.now() - t0;
 }
 
-function arraysOf(caseId, sizes) {
-  const list = cases.peer_arrays(caseId, sizes);
+/** Milliseconds on a clock all of the page's threads share. */
+const sharedNow = () => performance.timeOrigin + performance.now();
+
+/**
+ * A float32 ndarray's values copied out of the wasm heap (the proxy is destroyed): into
+ * `into` when it has the right length (a buffer the caller handed back, whose pages are
+ * already mapped), else into a new array.
+ */
+function floatsOut(a, into = null) {
+  const buf = a.getBuffer("f32");
+  try {
+    if (into && into.length === buf.data.length) {
+      into.set(buf.data);
+      return into;
+    }
+    return buf.data.slice();
+  } finally {
+    buf.release();
+    a.destroy();
+  }
+}
+
+function part(w, request, into, receivedAt) {
+  const t0 = performance.now();
+  const a = cases.pool_part(w, request);
+  const t1 = performance.now();
+  const data = floatsOut(a, into);
+  const t2 = performance.now();
+  return { part: data, computeMs: t1 - t0, copyMs: t2 - t1, receivedAt, repliedAt: sharedNow() };
+}
+
+function arraysOf(caseId, sizes, settings = "") {
+  const list = cases.peer_arrays(caseId, sizes, settings);
   const out = [];
   try {
-    for (let i = 0; i < list.length; i++) {
-      const a = list.get(i);
-      const buf = a.getBuffer("f32");
-      out.push(buf.data.slice()); // copy out of the wasm heap
-      buf.release();
-      a.destroy();
-    }
+    for (let i = 0; i < list.length; i++) out.push(floatsOut(list.get(i)));
   } finally {
     list.destroy();
   }
@@ -53,6 +86,7 @@ const ready = load().then(
 );
 
 self.onmessage = async (ev) => {
+  const receivedAt = sharedNow();
   const { id, op } = ev.data;
   try {
     await ready;
@@ -64,8 +98,15 @@ self.onmessage = async (ev) => {
     if (op === "json") {
       self.postMessage({ id, ok: true, json: cases.run_json(ev.data.request) });
     } else if (op === "arrays") {
-      const arrays = arraysOf(ev.data.case, ev.data.sizes);
+      const arrays = arraysOf(ev.data.case, ev.data.sizes, ev.data.settings ?? "");
       self.postMessage({ id, ok: true, arrays }, arrays.map((a) => a.buffer));
+    } else if (op === "hold") {
+      const t0 = performance.now();
+      cases.pool_hold_image(ev.data.x, ev.data.shape); // one copy into the wasm heap
+      self.postMessage({ id, ok: true, holdMs: performance.now() - t0, receivedAt });
+    } else if (op === "part") {
+      const r = part(ev.data.w, ev.data.request, ev.data.into ?? null, receivedAt);
+      self.postMessage({ id, ok: true, ...r }, [r.part.buffer]);
     } else {
       throw new Error(`unknown op ${op}`);
     }
