@@ -360,9 +360,14 @@ export function mountConvolution(panel, ctx) {
 
   // ------------------------------------------------------------------------- computing
 
+  // Each recompute's number: a result that comes back after newer settings were found
+  // not to compute (no newer call reached the worker to overtake it) is dropped.
+  let recomputes = 0;
+
   async function recompute() {
     writeURL(); // the address holds the settings even when they cannot be computed
     if (!image.get() || !client.ready || !image.inWorker()) return;
+    const ticket = ++recomputes;
     const { params, problems } = getSettings();
     if (problems.length) {
       markStale(true, showProblems(problems));
@@ -374,11 +379,11 @@ export function mountConvolution(panel, ctx) {
     try {
       result = await client.latest("conv", "convolve", params, { image: true });
     } catch (e) {
-      if (e.kind === "Restart") return;
+      if (e.kind === "Restart" || ticket !== recomputes) return;
       markStale(true, showProblems([{ field: e.field ?? null, message: e.message }]));
       return;
     }
-    if (result.stale) return;
+    if (result.stale || ticket !== recomputes) return;
     showProblems(poolProblems(result.meta));
     state.lastResult = result;
     drawResult(result);
