@@ -15,7 +15,13 @@ FMAP = "canvas[data-testid=fmap]"
 
 @pytest.fixture
 def page(app):
+    """The shared page (opened with ?image=none, as the other files' tests expect) on the
+    sample photo with the default settings."""
     reset(app.page)
+    if not (app.page.text_content("[data-testid=image-caption]") or "").startswith("sample"):
+        before = renders(app.page)
+        app.page.click("[data-testid=sample]")
+        wait_render(app.page, before)
     yield app.page
     reset(app.page)
 
@@ -119,6 +125,14 @@ def test_on_a_phone_a_preview_of_the_maps_stays_in_view_of_a_lower_control(brows
         p.focus("[data-testid=pool-padding]")
         after = p.evaluate("() => document.querySelector('[data-testid=map-strip] canvas').toDataURL()")
         assert after != before
+        # a message for the control being typed in is not hidden behind the strip
+        p.fill("[data-testid=stride]", "0")
+        p.wait_for_function("() => document.querySelector('#convolution [data-testid=stride]').getAttribute('aria-invalid') === 'true'")
+        p.wait_for_timeout(100)
+        message = p.evaluate("""() => document.getElementById(
+            document.querySelector('#convolution [data-testid=stride]').getAttribute('aria-describedby')).getBoundingClientRect().bottom""")
+        assert not strip.is_hidden() and message <= strip.bounding_box()["y"], "the strip covers the stride's message"
+        set_control(p, "stride", "1")
         shot(p, "convolution-375-preview-strip")
     finally:
         context.close()

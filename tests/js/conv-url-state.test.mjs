@@ -25,6 +25,15 @@ test("every setting survives the round trip, odd cell texts and names included",
   assert.deepEqual(back, settings);
 });
 
+test("only what differs from the defaults is written; nothing differing is a bare #convolution", () => {
+  const filters = [{ name: "edge", rows: 1, cols: 1, cells: ["1"] }];
+  const defaults = { filters, stride: "1", padding: "0", poolCeil: false, view: { scale: "own" } };
+  assert.equal(encodeSettings({ ...defaults, filters: [...filters], view: { scale: "own" } }, defaults), "#convolution");
+  assert.equal(encodeSettings({ ...defaults, stride: "2", poolCeil: true, view: { scale: "shared" } }, defaults),
+    "#convolution?stride=2&ceil=1&view.scale=shared");
+  assert.equal(encodeSettings({ ...defaults, filters: [{ ...filters[0], cells: ["2"] }] }, defaults), "#convolution?k=1x1:2:edge");
+});
+
 test("a filter's text is size, cells and name; a bad one says what is wrong", () => {
   const f = { name: "x", rows: 2, cols: 1, cells: ["1", "2"] };
   assert.equal(encodeFilter(f), "2x1:1,2:x");

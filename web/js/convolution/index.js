@@ -86,6 +86,7 @@ export function mountConvolution(panel, ctx) {
     await loadLibrary(options.kernels);
     if (first) {
       urlReady = true;
+      defaults = structuredClone(readControls()); // the page's own setup, before any link
       const query = queryOf(location.hash);
       if (query !== null) applyLink(query);
       writeURL();
@@ -340,7 +341,8 @@ export function mountConvolution(panel, ctx) {
       }
       if (shown.has(target.control)) continue;
       shown.add(target.control);
-      showFieldError(target.control, p.message, target.anchor ? { anchor: target.anchor } : {});
+      const box = showFieldError(target.control, p.message, target.anchor ? { anchor: target.anchor } : {});
+      if (target.control.contains(document.activeElement)) strip.keepClear(box); // the message of what is being typed in
       first ??= target.label;
     }
     const box = $("maps-error");
@@ -487,6 +489,7 @@ export function mountConvolution(panel, ctx) {
 
   let urlReady = false; // the options and library are in, and the arrival's link applied
   let settledHash = null; // the address as this tab last left it
+  let defaults = null; // readControls() of the page's own setup: a link names what differs
   const visible = () => !panel.hidden;
 
   /** The controls as the address holds them (text as typed; url-state.js). */
@@ -499,7 +502,10 @@ export function mountConvolution(panel, ctx) {
 
   /** A link's settings onto the controls; what does not read is kept and said beside its control. */
   function applyLink(query) {
-    const { settings, problems } = decodeSettings(query, { maxSide: state.limits.MAX_KERNEL_SIDE, maxFilters: state.limits.MAX_FILTERS, view: state.mapView });
+    const decoded = decodeSettings(query, { maxSide: state.limits.MAX_KERNEL_SIDE, maxFilters: state.limits.MAX_FILTERS, view: state.mapView });
+    const { problems } = decoded;
+    // what the link does not name is the default
+    const settings = { ...structuredClone(defaults), ...decoded.settings, view: { ...defaults.view, ...decoded.settings.view } };
     linkProblems.clear();
     if (settings.filters) {
       state.filters = settings.filters;
@@ -522,20 +528,22 @@ export function mountConvolution(panel, ctx) {
       if (settings.padding !== "same") $("padding").value = settings.padding;
     }
     if (settings.poolCeil !== undefined) $("pool-ceil").checked = settings.poolCeil;
-    if (settings.poolStride !== undefined) $("pool-stride").dataset.touched = "1"; // the link's stride, not the window's
+    if (decoded.settings.poolStride !== undefined) $("pool-stride").dataset.touched = "1"; // the link's stride, not the window's
+    else delete $("pool-stride").dataset.touched;
     if (settings.colors !== undefined) {
       if (state.colorModes.some((m) => m.value === settings.colors)) state.colorMode = settings.colors;
       renderColorModes();
     }
-    if (settings.view) Object.assign(state.mapView, settings.view);
+    Object.assign(state.mapView, settings.view);
     syncControls();
     showProblems([]);
   }
 
   function writeURL() {
     if (!urlReady || !visible()) return;
-    const hash = encodeSettings(readControls());
-    if (location.hash !== hash) history.replaceState(null, "", hash);
+    const hash = encodeSettings(readControls(), defaults);
+    // the tutorial's setup on a bare address (the page's first load) leaves it bare
+    if (location.hash !== hash && !(hash === `#${TAB_ID}` && location.hash === "")) history.replaceState(null, "", hash);
     settledHash = location.hash;
   }
 
@@ -613,13 +621,15 @@ export function mountConvolution(panel, ctx) {
     }).observe($("maps"));
     narrow.addEventListener("change", sync);
     new MutationObserver(sync).observe(panel, { attributes: true, attributeFilter: ["hidden"] });
-    // a control focused under the strip (Tab from the one above) is scrolled clear of it
-    panel.addEventListener("focusin", (e) => {
+    /** Scroll `element` clear of the strip if the strip covers it. */
+    function keepClear(element) {
       if (box.hidden) return;
-      const over = e.target.getBoundingClientRect().bottom - box.getBoundingClientRect().top + 8;
+      const over = element.getBoundingClientRect().bottom - box.getBoundingClientRect().top + 8;
       if (over > 0) window.scrollBy(0, over);
-    });
-    return { update };
+    }
+    // a control focused under the strip (Tab from the one above) is scrolled clear of it
+    panel.addEventListener("focusin", (e) => keepClear(e.target));
+    return { update, keepClear };
   })();
 
   // --------------------------------------------------------------------------- arrival
@@ -628,8 +638,12 @@ export function mountConvolution(panel, ctx) {
   // the address says otherwise (`?image=none`, in the query or this tab's hash). Asked for
   // before Python is up, the image store reads it as soon as it is.
   const arrivalQuery = new URLSearchParams(location.search);
-  const noImage = arrivalQuery.get("image") === "none" || decodeSettings(queryOf(location.hash) ?? "", { maxSide: 0, maxFilters: 0 }).image === "none";
-  if (!noImage) image.loadSample();
+  // (window.__cnnNoSample is the end-to-end tests' hook: they load their own images)
+  const noImage = arrivalQuery.get("image") === "none" || globalThis.__cnnNoSample === true
+    || decodeSettings(queryOf(location.hash) ?? "", { maxSide: 0, maxFilters: 0 }).image === "none";
+  // Only when the page opens on this tab: a link to another tab opens as it always has.
+  const arrivingHere = ["", TAB_ID].includes(location.hash.replace(/^#/, "").split("?")[0]);
+  if (!noImage && arrivingHere) image.loadSample();
 
   return { start, getSettings };
 }

@@ -1,7 +1,8 @@
 // The Convolution tab's settings in the address: `#convolution?stride=2&k=3x3:...:edge...`.
 // Every control is written as the learner left it (the text of a number box, even one
-// that does not compute, so a shared link shows the same message); the image is not part
-// of it. Reading a link never throws: what does not read is kept at the page's value and
+// that does not compute, so a shared link shows the same message), when it differs from
+// the page's default (a link names what was changed; the rest is the defaults, so the
+// tutorial's setup is a bare "#convolution"); the image is not part of it. Reading a link never throws: what does not read is kept at the page's value and
 // comes back as a problem {field, message} to show beside that control.
 // Pure functions, no DOM (tested in tests/js).
 
@@ -50,20 +51,27 @@ function short(text) {
   return text.length > 24 ? `${text.slice(0, 20)}…` : text;
 }
 
+const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+
 /**
- * The hash for `settings` (what index.js's readControls gives).
+ * The hash for `settings` (what index.js's readControls gives): what differs from `defaults`
+ * (the same shape), or a bare "#convolution" when nothing does.
  * @param {{filters: object[], view: object, [k: string]: any}} settings
- * @returns {string}  "#convolution?..."
+ * @param {object} [defaults]
+ * @returns {string}  "#convolution" or "#convolution?..."
  */
-export function encodeSettings(settings) {
+export function encodeSettings(settings, defaults = { view: {} }) {
   const pairs = [];
   const put = (param, v) => pairs.push(`${param}=${readable(typeof v === "boolean" ? (v ? "1" : "0") : String(v))}`);
-  for (const f of settings.filters) put("k", encodeFilter(f));
+  if (!same(settings.filters, defaults.filters)) for (const f of settings.filters) put("k", encodeFilter(f));
   for (const [key, param] of Object.entries(PARAMS)) {
-    if (settings[key] !== undefined && settings[key] !== null) put(param, settings[key]);
+    const v = settings[key];
+    if (v !== undefined && v !== null && !same(v, defaults[key])) put(param, v);
   }
-  for (const [key, v] of Object.entries(settings.view || {})) put(VIEW_PREFIX + key, v);
-  return `#${TAB_ID}?${pairs.join("&")}`;
+  for (const [key, v] of Object.entries(settings.view || {})) {
+    if (!same(v, defaults.view?.[key])) put(VIEW_PREFIX + key, v);
+  }
+  return pairs.length ? `#${TAB_ID}?${pairs.join("&")}` : `#${TAB_ID}`;
 }
 
 // Percent-encoding, but ":", "," and "/" (legal in a fragment) stay as they are, so a
@@ -78,8 +86,8 @@ export function queryOf(hash) {
 }
 
 /**
- * Settings from a link's query. Only what the link holds is returned (the rest stays as it
- * is on the page).
+ * Settings from a link's query. Only what the link holds is returned (the caller puts the
+ * defaults under it).
  * @param {string} query  what follows "?" in the hash
  * @param {{maxSide: number, maxFilters: number, view: object}} o  view: state.mapView (its
  *   values' types say how each `view.*` parameter reads; keys it lacks are ignored)
