@@ -541,6 +541,7 @@ export function mountConvolution(panel, ctx) {
 
   function writeURL() {
     if (!urlReady || !visible()) return;
+    if (!["", TAB_ID].includes(location.hash.replace(/^#/, "").split("?")[0])) return; // another tab's link, arriving
     const hash = encodeSettings(readControls(), defaults);
     // the tutorial's setup on a bare address (the page's first load) leaves it bare
     if (location.hash !== hash && !(hash === `#${TAB_ID}` && location.hash === "")) history.replaceState(null, "", hash);
@@ -551,6 +552,8 @@ export function mountConvolution(panel, ctx) {
   // #convolution (a tab click) gets the settings' link.
   function followURL() {
     if (!urlReady || !visible() || location.hash === settledHash) return;
+    // a link to another tab (this panel is still shown as it arrives): that tab's business
+    if (location.hash.replace(/^#/, "").split("?")[0] !== TAB_ID) return;
     const query = queryOf(location.hash);
     if (query === null) writeURL();
     else {
