@@ -79,6 +79,9 @@ class App:
 
 def open_app(browser, base_url: str, path: str = "/", wait_ready: bool = True) -> App:
     context = browser.new_context(viewport=VIEWPORT)
+    # The page opens with no image, as the tests that load their own expect (a learner's
+    # arrival loads the sample photo); a hook, not ?image=none, so the tests' addresses stay theirs.
+    context.add_init_script("window.__cnnNoSample = true;")
     page = context.new_page()
     app = App(page=page, context=context, base_url=base_url)
     # Context-level: also sees requests made by the page's Web Worker.

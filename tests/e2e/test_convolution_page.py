@@ -163,10 +163,12 @@ def test_invalid_kernel_cell_is_marked_and_the_page_recovers(page, tmp_path, sho
     upload(page, path)
     cell = page.locator("[data-testid=kernel]").first.locator("[data-testid=kernel-cell]").nth(4)
     cell.fill("abc")
-    alert = page.locator(ALERT)
+    # the message is beside the filter it is about (no longer on the page's banner)
+    alert = page.locator("[data-testid=kernel] [data-testid=field-error]").first
     alert.wait_for(state="visible")
     text = alert.text_content()
     assert "row 2, column 2" in text and "abc" in text
+    assert banner(page) is None
     assert cell.get_attribute("aria-invalid") == "true"
     # The maps on screen are the last good ones, and the page says so.
     assert page.locator("[data-testid=stale-note]").is_visible()
@@ -182,23 +184,31 @@ def test_invalid_kernel_cell_is_marked_and_the_page_recovers(page, tmp_path, sho
     assert page.get_attribute("[data-testid=maps]", "data-stale") == "false"
 
 
+def stride_message(page):
+    """The shown message beside the stride control (None when there is none or it is hidden)."""
+    return page.evaluate("""() => { const c = document.querySelector('#convolution [data-testid=stride]');
+        const box = document.getElementById(c.getAttribute('aria-describedby') || '');
+        return box && box.offsetParent ? box.textContent : null; }""")
+
+
 def test_a_views_message_shows_only_on_its_own_tab(page, tmp_path):
     """A problem with the Convolution tab's settings is that tab's: it is not shown over the
-    Build or Train tab, comes back with its tab while the cause stays, and goes with it."""
+    Build or Train tab, comes back with its tab while the cause stays, and goes with it.
+    It sits beside the stride control, never on the page-wide banner."""
     path, _ = make_png(tmp_path, h=8, w=8, seed=6)
     upload(page, path)
-    alert = page.locator(ALERT)
     page.fill("[data-testid=stride]", "0")
-    alert.wait_for(state="visible")
-    message = banner(page)
+    page.wait_for_function("() => document.querySelector('#convolution [data-testid=stride]').getAttribute('aria-invalid') === 'true'")
+    message = stride_message(page)
     assert "stride" in message.lower()
+    assert banner(page) is None
     for tab in ("build", "train"):
         page.click(f"[data-testid=tab-{tab}]")
-        assert banner(page) is None, f"the Convolution tab's message shows on the {tab} tab"
+        assert banner(page) is None and stride_message(page) is None, f"the Convolution tab's message shows on the {tab} tab"
     page.click(CONV_TAB)
-    assert banner(page) == message
+    assert stride_message(page) == message
     set_control(page, "stride", "1")
-    assert banner(page) is None
+    assert stride_message(page) is None and banner(page) is None
     page.click("[data-testid=tab-build]")
     assert banner(page) is None
     page.click(CONV_TAB)
@@ -207,18 +217,20 @@ def test_a_views_message_shows_only_on_its_own_tab(page, tmp_path):
 def test_impossible_parameters_get_a_message_and_the_page_recovers(page, tmp_path):
     path, _ = make_png(tmp_path, h=8, w=8, seed=6)
     upload(page, path)
-    alert = page.locator(ALERT)
     page.fill("[data-testid=stride]", "0")
-    alert.wait_for(state="visible")
-    assert "stride" in alert.text_content().lower()
+    page.wait_for_function("() => document.querySelector('#convolution [data-testid=stride]').getAttribute('aria-invalid') === 'true'")
+    assert "stride" in stride_message(page).lower()
     set_control(page, "stride", "1")
-    assert alert.is_hidden()
-    # A dilated kernel larger than the padded input: 3x3 at dilation 5 spans 11 > 8.
+    assert stride_message(page) is None
+    # A dilated kernel larger than the padded input: 3x3 at dilation 5 spans 11 > 8. Its
+    # message (tied to no one control, or to dilation) is on the Convolution tab.
     page.fill("[data-testid=dilation]", "5")
+    shown = "#convolution [data-testid=field-error]:visible, #convolution [data-testid=maps-error]:visible"
+    alert = page.locator(shown).first
     alert.wait_for(state="visible")
     assert "larger" in alert.text_content().lower() or "padded input" in alert.text_content().lower()
     set_control(page, "dilation", "1")
-    assert alert.is_hidden()
+    assert page.locator(shown).count() == 0
     assert [m["height"] for m in fmaps(page)] == [6, 6, 6]
 
 

@@ -76,3 +76,18 @@ export function describeGeometry(entries, what, windowWord) {
       el("ul", {}, axisLine("height", entry.geometry.rows, "row"), axisLine("width", entry.geometry.cols, "column")));
   });
 }
+
+/**
+ * The one short sentence announced when a result settles, e.g. "3 feature maps, 298×449,
+ * pooled to 149×224." (sizes are rows × columns; several sizes are listed in order).
+ * @param {{maps: {shape: number[]}[], pooled: {shape: number[]}[], pool_error?: any}} meta  a convolve result's meta
+ * @returns {string}
+ */
+export function summaryOf(meta) {
+  const sizes = (list) => [...new Set(list.map((m) => `${m.shape[0]}×${m.shape[1]}`))].join(", ");
+  const n = meta.maps.length;
+  let text = `${n} feature map${n === 1 ? "" : "s"}, ${sizes(meta.maps)}`;
+  if (meta.pooled.length) text += `, pooled to ${sizes(meta.pooled)}`;
+  else if (meta.pool_error) text += ", not pooled (see the pooling settings)";
+  return `${text}.`;
+}

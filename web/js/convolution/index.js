@@ -3,7 +3,7 @@
 // Its markup is in index.html (section#convolution); this wires it, and start(options) fills
 // its option lists and limits from pycore's `options`. The panel's state is the one object
 // `state`; its settings are read only through getSettings().
-import { tid } from "../ui/dom.js";
+import { el, tid } from "../ui/dom.js";
 import { drawRGBA } from "../ui/canvas.js";
 import { cellText } from "../ui/cells.js";
 import { choices } from "../ui/choices.js";
@@ -15,12 +15,36 @@ import { describeGeometry } from "./geometry.js";
 import { mapCards, drawLegendFor } from "./maps.js";
 import { wireReceptiveHover } from "./receptive-hover.js";
 import { mountPythonPanel } from "../ui/python-panel.js";
+import { showFieldError, clearFieldErrors } from "../ui/field-errors.js";
+import { summaryOf } from "./geometry.js";
+import { TAB_ID, encodeSettings, decodeSettings, queryOf } from "./url-state.js";
 
 // The notebook's setup: edge, sharpen and blur, in that order.
 const DEFAULT_FILTERS = ["edge", "sharpen", "blur"];
 // The controls' first values (their option lists come from pycore).
 const DEFAULTS = { channel: "gray", "padding-mode": "zeros", activation: "relu", "pool-type": "max" };
 const NUMBER_CONTROLS = ["stride", "dilation", "padding", "slope", "pool-size", "pool-stride", "pool-padding"];
+// A settings key (pycore's `error.field`, the names convolve takes) -> the control it is
+// typed into and the name the learner sees on it. "kernels.N" is filter N's editor.
+const FIELDS = {
+  channel: ["channel", "Channel"], stride: ["stride", "Stride"], dilation: ["dilation", "Dilation"],
+  padding: ["padding", "Padding size"], padding_mode: ["padding-mode", "Padding mode"],
+  activation: ["activation", "Activation"], negative_slope: ["slope", "Slope below zero"],
+  pool: ["pool-type", "Pooling type"], "pool.type": ["pool-type", "Pooling type"],
+  "pool.kernel_size": ["pool-size", "Pooling window"], "pool.stride": ["pool-stride", "Pooling stride"],
+  "pool.padding": ["pool-padding", "Pooling padding"], "pool.ceil_mode": ["pool-ceil", "Ceil mode"],
+  // a pooling problem pycore ties to no one control: beside the pooling group
+  "pool.group": ["pool-controls", "the pooling settings"],
+};
+// Text typed by the learner, quoted short in a message (1e308, not 309 digits).
+const shortText = (text) => `"${text.length > 16 ? `${text.slice(0, 12)}…` : text}"`;
+// The number boxes as getSettings reads them: control id -> its field
+const NUMBER_FIELDS = { stride: "stride", dilation: "dilation", padding: "padding", slope: "negative_slope",
+  "pool-size": "pool.kernel_size", "pool-stride": "pool.stride", "pool-padding": "pool.padding" };
+// The controls as the address holds them: setting name -> control id (url-state.js)
+const URL_CONTROLS = { channel: "channel", stride: "stride", dilation: "dilation", paddingMode: "padding-mode",
+  activation: "activation", slope: "slope", poolType: "pool-type", poolSize: "pool-size", poolStride: "pool-stride",
+  poolPadding: "pool-padding" };
 
 /**
  * @param {HTMLElement} panel  section#convolution
@@ -29,7 +53,7 @@ const NUMBER_CONTROLS = ["stride", "dilation", "padding", "slope", "pool-size", 
  * @returns {{start: (options: object) => Promise<void>, getSettings: Function}}
  */
 export function mountConvolution(panel, ctx) {
-  const { client, setError, image } = ctx;
+  const { client, image } = ctx;
   const $ = (id) => tid(id, panel);
   const state = {
     library: new Map(), // name -> {rows, cols, values: Float32Array, description}
@@ -39,6 +63,8 @@ export function mountConvolution(panel, ctx) {
     colorModes: [], // pycore's options.color_modes
     limits: null, // pycore's options.limits.convolution
     lastResult: null, // the convolve result on screen
+    // How the maps are drawn (not what is computed); every key is kept in the address.
+    mapView: {},
   };
   const schedule = coalesce(recompute); // the client drops results that were overtaken
   const python = mountPythonPanel($("maps").closest(".card").parentElement, ctx, { view: "convolution", title: "the Convolution tab" });
@@ -55,15 +81,25 @@ export function mountConvolution(panel, ctx) {
    * pycore's kernel library (its names as `options` lists them) in the "Add" list.
    */
   async function start(options) {
-    if (!state.limits) applyOptions(options); // once: a worker restart keeps the user's choices
+    const first = !state.limits;
+    if (first) applyOptions(options); // once: a worker restart keeps the user's choices
     await loadLibrary(options.kernels);
+    if (first) {
+      urlReady = true;
+      defaults = structuredClone(readControls()); // the page's own setup, before any link
+      const query = queryOf(location.hash);
+      if (query !== null) applyLink(query);
+      writeURL();
+    }
   }
 
   function applyOptions(options) {
-    for (const [id, list] of [["channel", options.channels], ["padding-mode", options.padding_modes],
-      ["activation", options.activations], ["pool-type", options.pool_types]]) {
+    for (const [id, list] of [["channel", options.channels], ["activation", options.activations], ["pool-type", options.pool_types]]) {
       fillSelect($(id), choices(list), DEFAULTS[id]);
     }
+    // The mode's name in the box (its long label did not fit); the label under it, as the hint.
+    fillSelect($("padding-mode"), choices(options.padding_modes, { label: (e) => e.value }), DEFAULTS["padding-mode"]);
+    for (const o of $("padding-mode").options) o.title = options.padding_modes.find((m) => m.value === o.value).label;
     const L = options.limits.convolution;
     state.limits = L;
     for (const [id, max] of [["stride", L.MAX_STRIDE], ["dilation", L.MAX_DILATION], ["padding", L.MAX_PADDING],
@@ -73,6 +109,7 @@ export function mountConvolution(panel, ctx) {
     state.colorModes = options.color_modes;
     renderColorModes();
     drawLegendFor($("legend"), state.colorMode, state.colorModes);
+    syncControls();
   }
 
   /** pycore's kernel library, in the order and with the labels of options.kernels. */
@@ -86,7 +123,7 @@ export function mountConvolution(panel, ctx) {
       const k = library.get(name);
       if (!k) throw new Error(`the kernel library has no ${name}`);
       state.library.set(name, { rows: k.rows, cols: k.cols, values: arrays[k.array], description });
-      const opt = new Option(`${label} (${k.rows}×${k.cols})`, name);
+      const opt = new Option(`${label} ${k.rows}×${k.cols}`, name);
       opt.title = description;
       select.add(opt);
     }
@@ -115,6 +152,7 @@ export function mountConvolution(panel, ctx) {
   }
 
   function renderFilters() {
+    linkProblems.delete("kernels");
     if (state.filters.length < state.limits.MAX_FILTERS) showFiltersNote(null);
     $("filters").replaceChildren(
       ...state.filters.map((f, i) =>
@@ -180,9 +218,10 @@ export function mountConvolution(panel, ctx) {
 
   /**
    * The panel's current settings.
-   * @returns {{params: object, problems: string[], filters: {rows: number, cols: number, values: Float64Array, valid: boolean}[]}}
-   *   params: what convolve takes; problems: what must be fixed before it can run (first
-   *   the bad kernel cells, then non-numbers); filters: each filter's parsed cells
+   * @returns {{params: object, problems: {field: string, message: string}[], filters: {rows: number, cols: number, values: Float64Array, valid: boolean}[]}}
+   *   params: what convolve takes; problems: what must be fixed before it can run (the bad
+   *   kernel cells, one per filter, then the number boxes that hold no number), each with
+   *   the settings key of its control; filters: each filter's parsed cells
    */
   function getSettings() {
     const kernels = [];
@@ -190,10 +229,10 @@ export function mountConvolution(panel, ctx) {
     const problems = [];
     state.filters.forEach((f, i) => {
       const { values, errors: bad } = parseFilter(f);
-      for (const { index, reason } of bad) {
-        const r = Math.floor(index / f.cols) + 1;
-        const c = (index % f.cols) + 1;
-        problems.push(`Filter ${i + 1} (${f.name}), row ${r}, column ${c}: ${reason}.`);
+      if (bad.length) {
+        const where = bad.map(({ index, reason }) => `row ${Math.floor(index / f.cols) + 1}, column ${(index % f.cols) + 1} ${reason}`);
+        const more = where.length > 2 ? ` (and ${where.length - 2} more cells)` : "";
+        problems.push({ field: `kernels.${i}`, message: `Filter ${i + 1} (${f.name}): ${where.slice(0, 2).join("; ")}${more}.` });
       }
       kernels.push({ name: f.name, rows: f.rows, cols: f.cols, values });
       filters.push({ rows: f.rows, cols: f.cols, values, valid: bad.length === 0 });
@@ -215,24 +254,33 @@ export function mountConvolution(panel, ctx) {
         ceil_mode: $("pool-ceil").checked,
       },
     };
-    for (const [label, v] of [["Stride", params.stride], ["Dilation", params.dilation], ["Padding size", params.padding],
-      ["Pooling window", params.pool.kernel_size], ["Pooling stride", params.pool.stride], ["Pooling padding", params.pool.padding]]) {
-      if (typeof v === "number" && !Number.isFinite(v)) problems.push(`${label} must be a number.`);
+    for (const [id, field] of Object.entries(NUMBER_FIELDS)) {
+      if (id === "padding" && params.padding === "same") continue;
+      if (id === "slope" && params.activation !== "leaky_relu") continue;
+      if (Number.isFinite(numberOf(id))) continue;
+      const text = $(id).value.trim();
+      const label = FIELDS[field][1];
+      problems.push({ field, message: text === "" ? `${label} is empty: type a number.` : `${label} must be a number, not ${shortText(text)}.` });
     }
     return { params, problems, filters };
   }
 
-  for (const id of ["channel", "padding-mode", "activation", "pool-type", "pool-ceil", ...NUMBER_CONTROLS]) {
-    $(id).addEventListener("input", schedule);
-    $(id).addEventListener("change", schedule);
+  for (const id of ["channel", "padding-mode", "activation", "pool-type", "pool-ceil", "padding-kind", ...NUMBER_CONTROLS]) {
+    const edited = () => {
+      for (const [field, [control]] of Object.entries(FIELDS)) if (control === id) linkProblems.delete(field);
+      schedule();
+    };
+    $(id).addEventListener("input", edited);
+    $(id).addEventListener("change", edited);
   }
-  $("padding-kind").addEventListener("change", () => {
+  // What the controls' state implies for the others (also after a link set them).
+  function syncControls() {
     $("padding").disabled = $("padding-kind").value === "same";
-    schedule();
-  });
-  $("activation").addEventListener("change", () => {
     $("slope-row").hidden = $("activation").value !== "leaky_relu";
-  });
+    const mode = $("padding-mode").selectedOptions[0];
+    $("padding-mode-hint").textContent = `What the added border pixels contain${mode ? `: ${mode.title || mode.textContent}` : ""}.`;
+  }
+  for (const id of ["padding-kind", "activation", "padding-mode"]) $(id).addEventListener("change", syncControls);
   $("pool-size").addEventListener("input", () => {
     // Keep the common non-overlapping default unless the user chose a stride.
     if (!$("pool-stride").dataset.touched) $("pool-stride").value = $("pool-size").value;
@@ -243,21 +291,88 @@ export function mountConvolution(panel, ctx) {
   // --------------------------------------------------------------------------- computing
 
   // When the latest settings or image could not be computed, the maps on screen belong to
-  // earlier ones: say so, rather than let them pass for the current result.
-  function markStale(stale) {
+  // earlier ones: say so, and name the setting to fix, rather than let them pass for the
+  // current result. `cause`: the label of the control whose message says why (or null).
+  function markStale(stale, cause = null) {
     const maps = $("maps");
     maps.dataset.stale = String(stale);
     maps.closest(".card").classList.toggle("stale", stale);
     $("stale-note").hidden = !stale || maps.childElementCount === 0;
+    $("stale-note").textContent = `Not updated: these maps are from the last settings that could be computed.${cause ? ` Fix ${cause} (marked in red) to update them.` : ""}`;
     for (const id of ["conv-formula", "pool-formula", "timing"]) $(id).classList.toggle("stale", stale);
   }
 
+  // ------------------------------------------------------------------------- messages
+
+  // Problems a link's settings had, shown beside their controls until that control is
+  // changed (the control keeps the page's value meanwhile): field -> message.
+  const linkProblems = new Map();
+
+  /** The control a settings key belongs to, with where its message goes and its name. */
+  function controlFor(field) {
+    const kernel = /^kernels\.(\d+)/.exec(field || "");
+    if (kernel) {
+      const box = $("filters").querySelectorAll('[data-testid="kernel"]')[Number(kernel[1])];
+      if (box) return { control: box, anchor: box.querySelector(".kernel-grid"), label: `filter ${Number(kernel[1]) + 1}` };
+    }
+    if (field === "kernels" || kernel) return { control: $("filters"), anchor: $("add-kernel").closest(".add-filter"), label: "the filters" };
+    if (field === "padding" && $("padding-kind").value === "same") return { control: $("padding-kind"), label: "Padding" };
+    const known = FIELDS[field];
+    if (!known) return null;
+    return { control: $(known[0]), label: known[1] };
+  }
+
+  /**
+   * Show each problem beside its control (one message per control, the first), any without
+   * a known control at the top of the Feature maps card; clear every other message.
+   * @param {{field: string|null, message: string}[]} problems
+   * @returns {string|null}  the name of the first control marked, for the stale note
+   */
+  function showProblems(problems) {
+    clearFieldErrors(panel);
+    const loose = [];
+    let first = null;
+    const shown = new Set();
+    for (const p of [...problems, ...[...linkProblems].map(([field, message]) => ({ field, message }))]) {
+      const target = controlFor(p.field);
+      if (!target) {
+        loose.push(p.message);
+        continue;
+      }
+      if (shown.has(target.control)) continue;
+      shown.add(target.control);
+      const box = showFieldError(target.control, p.message, target.anchor ? { anchor: target.anchor } : {});
+      if (target.control.contains(document.activeElement)) strip.keepClear(box); // the message of what is being typed in
+      first ??= target.label;
+    }
+    const box = $("maps-error");
+    box.textContent = loose.join(" ");
+    box.hidden = loose.length === 0;
+    return first;
+  }
+
+  /** A pooling problem of a result: next to the pooling controls (pycore's field, or the pooling group). */
+  function poolProblems(meta) {
+    const e = meta.pool_error;
+    if (!e) return [];
+    const message = typeof e === "string" ? e : e.message;
+    const field = typeof e === "string" ? null : e.field;
+    return [{ field: FIELDS[field] ? field : "pool.group", message }];
+  }
+
+  // ------------------------------------------------------------------------- computing
+
+  // Each recompute's number: a result that comes back after newer settings were found
+  // not to compute (no newer call reached the worker to overtake it) is dropped.
+  let recomputes = 0;
+
   async function recompute() {
+    writeURL(); // the address holds the settings even when they cannot be computed
     if (!image.get() || !client.ready || !image.inWorker()) return;
+    const ticket = ++recomputes;
     const { params, problems } = getSettings();
     if (problems.length) {
-      setError("params", problems[0] + (problems.length > 1 ? ` (${problems.length - 1} more)` : ""));
-      markStale(true);
+      markStale(true, showProblems(problems));
       return;
     }
     python.update(params, { image: true });
@@ -266,17 +381,24 @@ export function mountConvolution(panel, ctx) {
     try {
       result = await client.latest("conv", "convolve", params, { image: true });
     } catch (e) {
-      if (e.kind === "Restart") return;
-      setError("params", e.message);
-      markStale(true);
+      if (e.kind === "Restart" || ticket !== recomputes) return;
+      markStale(true, showProblems([{ field: e.field ?? null, message: e.message }]));
       return;
     }
-    if (result.stale) return;
-    setError("params", null);
-    setError("pool", result.meta.pool_error);
+    if (result.stale || ticket !== recomputes) return;
+    showProblems(poolProblems(result.meta));
     state.lastResult = result;
     drawResult(result);
     $("maps").dataset.image = imageNumber;
+    announce(summaryOf(result.meta));
+  }
+
+  // One short sentence per settled result for screen readers (the formulas and maps are
+  // readable on the page but not announced: they ran to ~740 characters an edit).
+  function announce(text) {
+    const live = $("conv-summary");
+    if (live.textContent === text) live.textContent = ""; // the same text again is still news
+    live.textContent = text;
   }
 
   function drawResult(result) {
@@ -284,6 +406,13 @@ export function mountConvolution(panel, ctx) {
     const mode = state.colorMode;
     const box = $("maps");
     box.replaceChildren(...mapCards(result, mode));
+    if (meta.pool_error) {
+      // the pooled maps say why they are missing, where they would be
+      const why = poolProblems(meta)[0].message;
+      for (const row of box.querySelectorAll(".map-row")) {
+        row.append(el("p", { class: "pool-missing", dataset: { testid: "pool-missing" } }, `No pooled map: ${why}`));
+      }
+    }
     markStale(false);
     box.dataset.renders = String(Number(box.dataset.renders || 0) + 1);
     const overflowed = [...meta.maps, ...meta.pooled].some((m) => m.nonfinite?.any);
@@ -292,6 +421,8 @@ export function mountConvolution(panel, ctx) {
     $("conv-formula").replaceChildren(...describeGeometry(meta.maps, "Feature map", "kernel"));
     const pooled = meta.pooled.map((p, i) => ({ ...p, kernel: [meta.settings.pool.kernel_size, meta.settings.pool.kernel_size], label: meta.maps[i].label }));
     $("pool-formula").replaceChildren(...(meta.pooled.length ? describeGeometry(pooled, "Pooled map", "window") : []));
+    strip.update();
+    writeURL();
   }
 
   // --------------------------------------------------------------------------- colour modes
@@ -353,6 +484,169 @@ export function mountConvolution(panel, ctx) {
   } catch (e) {
     console.error("receptive field on the convolution panel", e);
   }
+
+  // --------------------------------------------------------------------------- the address
+
+  let urlReady = false; // the options and library are in, and the arrival's link applied
+  let settledHash = null; // the address as this tab last left it
+  let defaults = null; // readControls() of the page's own setup: a link names what differs
+  const visible = () => !panel.hidden;
+
+  /** The controls as the address holds them (text as typed; url-state.js). */
+  function readControls() {
+    const out = { filters: state.filters, view: state.mapView, colors: state.colorMode,
+      padding: $("padding-kind").value === "same" ? "same" : $("padding").value, poolCeil: $("pool-ceil").checked };
+    for (const [key, id] of Object.entries(URL_CONTROLS)) out[key] = $(id).value;
+    return out;
+  }
+
+  /** A link's settings onto the controls; what does not read is kept and said beside its control. */
+  function applyLink(query) {
+    const decoded = decodeSettings(query, { maxSide: state.limits.MAX_KERNEL_SIDE, maxFilters: state.limits.MAX_FILTERS, view: state.mapView });
+    const { problems } = decoded;
+    // what the link does not name is the default
+    const settings = { ...structuredClone(defaults), ...decoded.settings, view: { ...defaults.view, ...decoded.settings.view } };
+    linkProblems.clear();
+    if (settings.filters) {
+      state.filters = settings.filters;
+      state.nextCustom = 1 + state.filters.filter((f) => /^custom \d+$/.test(f.name)).length;
+    }
+    renderFilters(); // before the link's kernel problems are noted (a render clears them)
+    for (const p of problems) linkProblems.set(p.field, p.message);
+    const setSelect = (id, field, value) => {
+      const select = $(id);
+      if ([...select.options].some((o) => o.value === value)) select.value = value;
+      else linkProblems.set(field, `The link's ${FIELDS[field][1].toLowerCase()} ${shortText(value)} is not one of the choices; ${select.selectedOptions[0]?.textContent ?? "the first"} is used.`);
+    };
+    for (const [key, id] of Object.entries(URL_CONTROLS)) {
+      if (settings[key] === undefined) continue;
+      if ($(id).tagName === "SELECT") setSelect(id, Object.keys(FIELDS).find((f) => FIELDS[f][0] === id), settings[key]);
+      else $(id).value = settings[key];
+    }
+    if (settings.padding !== undefined) {
+      $("padding-kind").value = settings.padding === "same" ? "same" : "number";
+      if (settings.padding !== "same") $("padding").value = settings.padding;
+    }
+    if (settings.poolCeil !== undefined) $("pool-ceil").checked = settings.poolCeil;
+    if (decoded.settings.poolStride !== undefined) $("pool-stride").dataset.touched = "1"; // the link's stride, not the window's
+    else delete $("pool-stride").dataset.touched;
+    if (settings.colors !== undefined) {
+      if (state.colorModes.some((m) => m.value === settings.colors)) state.colorMode = settings.colors;
+      renderColorModes();
+    }
+    Object.assign(state.mapView, settings.view);
+    syncControls();
+    showProblems([]);
+  }
+
+  function writeURL() {
+    if (!urlReady || !visible()) return;
+    if (!["", TAB_ID].includes(location.hash.replace(/^#/, "").split("?")[0])) return; // another tab's link, arriving
+    const hash = encodeSettings(readControls(), defaults);
+    // the tutorial's setup on a bare address (the page's first load) leaves it bare
+    if (location.hash !== hash && !(hash === `#${TAB_ID}` && location.hash === "")) history.replaceState(null, "", hash);
+    settledHash = location.hash;
+  }
+
+  // A link pasted into the address bar, or reached by back and forward, is applied; a bare
+  // #convolution (a tab click) gets the settings' link.
+  function followURL() {
+    if (!urlReady || !visible() || location.hash === settledHash) return;
+    // a link to another tab (this panel is still shown as it arrives): that tab's business
+    if (location.hash.replace(/^#/, "").split("?")[0] !== TAB_ID) return;
+    const query = queryOf(location.hash);
+    if (query === null) writeURL();
+    else {
+      applyLink(query);
+      settledHash = location.hash;
+      schedule();
+    }
+  }
+  window.addEventListener("hashchange", followURL);
+  window.addEventListener("popstate", followURL);
+  new MutationObserver(followURL).observe(panel, { attributes: true, attributeFilter: ["hidden"] });
+
+  // Copy link: the clipboard where the page may write to it, else the link selected in a
+  // box for the learner to copy.
+  $("copy-link").addEventListener("click", async () => {
+    writeURL();
+    const link = location.href;
+    const note = $("copy-note");
+    const box = $("share-text");
+    try {
+      await navigator.clipboard.writeText(link);
+      box.hidden = true;
+      note.textContent = "Copied";
+    } catch {
+      box.value = link;
+      box.hidden = false;
+      box.focus();
+      box.select();
+      note.textContent = "Select and copy the link below";
+    }
+    clearTimeout(note.timer);
+    note.timer = setTimeout(() => (note.textContent = ""), 4000);
+  });
+
+  // --------------------------------------------------------------------------- the maps preview
+
+  // On a narrow screen the controls sit below the maps: while the maps card is scrolled out
+  // of view, a strip of small copies of the maps stays at the bottom of the viewport, so an
+  // edit's effect is seen where it is made. It only duplicates the maps (aria-hidden), and
+  // the page's scroll padding keeps a focused control above it.
+  const strip = (() => {
+    const box = $("map-strip");
+    const narrow = matchMedia("(max-width: 760px)");
+    let mapsInView = true;
+    function sync() {
+      const show = narrow.matches && !mapsInView && visible() && box.childElementCount > 0;
+      box.hidden = !show;
+      document.documentElement.style.scrollPaddingBottom = show ? `${box.offsetHeight + 8}px` : "";
+      panel.style.paddingBottom = show ? `${box.offsetHeight}px` : "";
+    }
+    function update() {
+      const thumbs = [...$("maps").querySelectorAll('canvas[data-testid="fmap"]')].map((src) => {
+        const c = el("canvas", { class: "strip-map" });
+        const scale = Math.min(1, 56 / src.height);
+        c.width = Math.max(1, Math.round(src.width * scale));
+        c.height = Math.max(1, Math.round(src.height * scale));
+        const g = c.getContext("2d");
+        g.imageSmoothingEnabled = scale < 1;
+        g.drawImage(src, 0, 0, c.width, c.height);
+        return el("figure", {}, c, el("figcaption", {}, src.dataset.label));
+      });
+      box.replaceChildren(...thumbs);
+      sync();
+    }
+    new IntersectionObserver((entries) => {
+      mapsInView = entries.some((e) => e.isIntersecting);
+      sync();
+    }).observe($("maps"));
+    narrow.addEventListener("change", sync);
+    new MutationObserver(sync).observe(panel, { attributes: true, attributeFilter: ["hidden"] });
+    /** Scroll `element` clear of the strip if the strip covers it. */
+    function keepClear(element) {
+      if (box.hidden) return;
+      const over = element.getBoundingClientRect().bottom - box.getBoundingClientRect().top + 8;
+      if (over > 0) window.scrollBy(0, over);
+    }
+    // a control focused under the strip (Tab from the one above) is scrolled clear of it
+    panel.addEventListener("focusin", (e) => keepClear(e.target));
+    return { update, keepClear };
+  })();
+
+  // --------------------------------------------------------------------------- arrival
+
+  // The sample photo is loaded on arrival, so the maps are there without a click, unless
+  // the address says otherwise (`?image=none`, in the query or this tab's hash). Asked for
+  // before Python is up, the image store reads it as soon as it is.
+  const arrivalQuery = new URLSearchParams(location.search);
+  // (window.__cnnNoSample is the end-to-end tests' hook: they load their own images)
+  const noImage = arrivalQuery.get("image") === "none" || globalThis.__cnnNoSample === true
+    || decodeSettings(queryOf(location.hash) ?? "", { maxSide: 0, maxFilters: 0 }).image === "none";
+  // Only when the page opens on this tab: a link to another tab opens as it always has.
+  const arrivingHere = ["", TAB_ID].includes(location.hash.replace(/^#/, "").split("?")[0]);
+  if (!noImage && arrivingHere) image.loadSample();
 
   return { start, getSettings };
 }
