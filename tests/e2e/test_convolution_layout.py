@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from page_helpers import ALERT, CONV_TAB, banner, fmaps, renders, reset, set_control, wait_render
+from page_helpers import banner, fmaps, renders, reset, set_control, wait_render
 
 FMAP = "canvas[data-testid=fmap]"
 
@@ -127,10 +127,12 @@ def test_on_a_phone_a_preview_of_the_maps_stays_in_view_of_a_lower_control(brows
         assert after != before
         # a message for the control being typed in is not hidden behind the strip
         p.fill("[data-testid=stride]", "0")
-        p.wait_for_function("() => document.querySelector('#convolution [data-testid=stride]').getAttribute('aria-invalid') === 'true'")
+        p.wait_for_function("() => document.querySelector('#convolution [data-testid=stride]')"
+                          ".getAttribute('aria-invalid') === 'true'")
         p.wait_for_timeout(100)
         message = p.evaluate("""() => document.getElementById(
-            document.querySelector('#convolution [data-testid=stride]').getAttribute('aria-describedby')).getBoundingClientRect().bottom""")
+            document.querySelector('#convolution [data-testid=stride]').getAttribute('aria-describedby'))
+            .getBoundingClientRect().bottom""")
         assert not strip.is_hidden() and message <= strip.bounding_box()["y"], "the strip covers the stride's message"
         set_control(p, "stride", "1")
         shot(p, "convolution-375-preview-strip")
@@ -182,10 +184,12 @@ def test_a_bad_kernel_cell_is_named_beside_its_filter(page):
     kernel = page.locator("[data-testid=kernel]").nth(1)
     cell = kernel.locator("[data-testid=kernel-cell]").nth(3)
     cell.fill("x/0")
-    page.wait_for_function("() => document.querySelectorAll('[data-testid=kernel]')[1].getAttribute('aria-invalid') === 'true'")
+    page.wait_for_function("() => document.querySelectorAll('[data-testid=kernel]')[1]"
+                           ".getAttribute('aria-invalid') === 'true'")
     text = page.evaluate("""() => { const k = document.querySelectorAll('[data-testid=kernel]')[1];
         const box = document.getElementById(k.getAttribute('aria-describedby'));
-        return box.previousElementSibling.classList.contains('kernel-grid') && k.contains(box) ? box.textContent : null; }""")
+        return box.previousElementSibling.classList.contains('kernel-grid') && k.contains(box)
+            ? box.textContent : null; }""")
     assert text and "Filter 2 (sharpen)" in text and "row 2, column 1" in text and '"x/0"' in text
     before = renders(page)
     cell.fill("-1")
@@ -254,8 +258,8 @@ def test_every_setting_is_in_the_address_and_a_reload_restores_it(browser, serve
         wait_render(p, before)
         p.check("[data-testid=color-diverging]")
         assert p.evaluate("location.hash").startswith("#convolution?k=3x3:")
-        ids = ["channel", "stride", "dilation", "padding-kind", "padding", "padding-mode", "activation", "slope", "pool-type",
-               "pool-size", "pool-stride", "pool-padding"]
+        ids = ["channel", "stride", "dilation", "padding-kind", "padding", "padding-mode", "activation", "slope",
+               "pool-type", "pool-size", "pool-stride", "pool-padding"]
         controls = {i: p.input_value(f"[data-testid={i}]") for i in ids}
         cells = p.locator("[data-testid=kernel-cell]").evaluate_all("cs => cs.map(c => c.value)")
         names = p.locator("[data-testid=kernel-name]").evaluate_all("cs => cs.map(c => c.value)")
@@ -290,7 +294,8 @@ def test_copy_link_copies_the_address_or_selects_it(browser, server):
         box.wait_for(state="visible")
         assert box.input_value() == p.evaluate("location.href")
         assert p.evaluate("() => { const b = document.querySelector('[data-testid=share-text]');"
-                          " return document.activeElement === b && b.selectionEnd - b.selectionStart === b.value.length; }")
+                          " return document.activeElement === b"
+                          " && b.selectionEnd - b.selectionStart === b.value.length; }")
     finally:
         context.close()
 
@@ -322,13 +327,15 @@ def test_a_hand_edited_link_with_bad_values_gives_field_messages(browser, server
 def test_one_short_summary_is_announced_per_result(page):
     wait_maps(page)
     # nothing else on the tab that reads formulas or maps is live
-    live = page.evaluate("""() => [...document.querySelectorAll('#convolution [aria-live], #convolution [role=status], #convolution [role=alert]')]
+    live = page.evaluate("""() => [...document.querySelectorAll(
+            '#convolution [aria-live], #convolution [role=status], #convolution [role=alert]')]
         .filter((e) => e.getAttribute('aria-live') !== 'off').map((e) => e.dataset.testid || e.className)""")
     for forbidden in ("conv-formula", "pool-formula", "maps"):
         assert forbidden not in live
     page.evaluate("""() => { window.__said = [];
         new MutationObserver(() => { const t = document.querySelector('[data-testid=conv-summary]').textContent;
-            if (t) window.__said.push(t); }).observe(document.querySelector('[data-testid=conv-summary]'), {childList: true, characterData: true, subtree: true}); }""")
+            if (t) window.__said.push(t); }).observe(document.querySelector('[data-testid=conv-summary]'),
+                {childList: true, characterData: true, subtree: true}); }""")
     set_control(page, "stride", "2")
     page.wait_for_timeout(200)
     said = page.evaluate("window.__said")

@@ -198,13 +198,15 @@ def test_a_views_message_shows_only_on_its_own_tab(page, tmp_path):
     path, _ = make_png(tmp_path, h=8, w=8, seed=6)
     upload(page, path)
     page.fill("[data-testid=stride]", "0")
-    page.wait_for_function("() => document.querySelector('#convolution [data-testid=stride]').getAttribute('aria-invalid') === 'true'")
+    page.wait_for_function("() => document.querySelector('#convolution [data-testid=stride]')"
+                        ".getAttribute('aria-invalid') === 'true'")
     message = stride_message(page)
     assert "stride" in message.lower()
     assert banner(page) is None
     for tab in ("build", "train"):
         page.click(f"[data-testid=tab-{tab}]")
-        assert banner(page) is None and stride_message(page) is None, f"the Convolution tab's message shows on the {tab} tab"
+        assert banner(page) is None and stride_message(page) is None, \
+            f"the Convolution tab's message shows on the {tab} tab"
     page.click(CONV_TAB)
     assert stride_message(page) == message
     set_control(page, "stride", "1")
@@ -218,7 +220,8 @@ def test_impossible_parameters_get_a_message_and_the_page_recovers(page, tmp_pat
     path, _ = make_png(tmp_path, h=8, w=8, seed=6)
     upload(page, path)
     page.fill("[data-testid=stride]", "0")
-    page.wait_for_function("() => document.querySelector('#convolution [data-testid=stride]').getAttribute('aria-invalid') === 'true'")
+    page.wait_for_function("() => document.querySelector('#convolution [data-testid=stride]')"
+                        ".getAttribute('aria-invalid') === 'true'")
     assert "stride" in stride_message(page).lower()
     set_control(page, "stride", "1")
     assert stride_message(page) is None

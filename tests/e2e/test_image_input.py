@@ -84,7 +84,8 @@ def test_one_pixel_image(page, tmp_path, shot):
     Image.fromarray(np.array([[[10, 200, 30]]], np.uint8), "RGB").save(path)
     page.set_input_files("input[type=file][data-testid=upload]", str(path))
     # the Convolution tab's messages sit on the tab: at the top of its maps, or beside the control
-    messages = page.locator("#convolution [data-testid=maps-error]:visible, #convolution [data-testid=field-error]:visible")
+    messages = page.locator("#convolution [data-testid=maps-error]:visible, "
+                            "#convolution [data-testid=field-error]:visible")
     alert = messages.first
     alert.wait_for(state="visible")
     assert "larger than the padded input" in alert.text_content()

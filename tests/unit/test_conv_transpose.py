@@ -261,8 +261,8 @@ def test_the_explorer_defaults_are_a_stride_2_example():
 ])
 def test_the_explorers_messages_name_their_control(settings, field, message):
     r = page.worker_call("transposed_steps", None, settings)
-    assert r["meta"]["field"] == field
-    assert message in r["meta"]["error"]
+    assert r["problem"]["field"] == field
+    assert message in r["problem"]["error"]
 
 
 def test_the_explorer_is_in_the_page_table_and_its_options():
