@@ -110,6 +110,7 @@ def test_camera_frames_go_through_the_filters_one_at_a_time(new_app_page, shot):
     assert page.evaluate("window.__cam.calls") == 1
     assert page.inner_text(CAMERA) == "Stop camera"
     assert page.get_attribute(CAMERA, "aria-pressed") == "true"
+    assert page.get_attribute("[data-testid=maps]", "aria-busy") == "true"  # not read out frame by frame
     # The maps re-render with the pattern's changing content.
     digests = set()
     deadline = time.monotonic() + 30
@@ -135,6 +136,7 @@ def test_camera_frames_go_through_the_filters_one_at_a_time(new_app_page, shot):
     assert page.inner_text(CAMERA) == "Use the camera"
     assert "last frame stays as the image" in page.inner_text(STATUS_LINE)
     assert not page.is_visible(FPS)
+    assert page.get_attribute("[data-testid=maps]", "aria-busy") is None
     wait_idle(page)
     drawn = renders(page)
     assert drawn >= start + 4

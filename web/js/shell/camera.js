@@ -98,6 +98,8 @@ export function wireCamera({ root, image, client, isReady }) {
   const button = find("camera");
   const status = find("camera-status");
   const fps = find("camera-fps");
+  // The maps change with every frame: a screen reader is not to read each one out.
+  const maps = find("maps");
   let session = null; // the running camera: {stream, video, canvas, times, ended, end, stopped}
   let asking = null; // the token of a getUserMedia call not yet answered
 
@@ -107,6 +109,8 @@ export function wireCamera({ root, image, client, isReady }) {
     button.setAttribute("aria-pressed", String(state === "running" || state === "waiting"));
     status.textContent = text || "";
     status.classList.toggle("camera-problem", state === "error");
+    if (state === "running") maps?.setAttribute("aria-busy", "true");
+    else maps?.removeAttribute("aria-busy");
     if (state !== "running") showRate(null);
   }
 
