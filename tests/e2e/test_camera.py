@@ -24,12 +24,13 @@ FPS = "[data-testid=camera-fps]"
 # Records what the camera path does: getUserMedia calls and their streams, the worker's
 # requests ({fn, id}) and answers (ids), in order.
 RECORDER = """
-window.__cam = { calls: 0, streams: [], log: [] };
+window.__cam = { calls: 0, streams: [], log: [], delay: 0 };
 const md = navigator.mediaDevices;
 if (md && md.getUserMedia) {
   const ask = md.getUserMedia.bind(md);
   md.getUserMedia = async (constraints) => {
     window.__cam.calls++;
+    if (window.__cam.delay) await new Promise((resolve) => setTimeout(resolve, window.__cam.delay)); // a slow answer
     const stream = await ask(constraints);
     window.__cam.streams.push(stream);
     return stream;
@@ -225,19 +226,33 @@ def test_the_camera_stops_when_the_tab_is_left_the_page_hidden_or_a_file_chosen(
     assert tracks_state(page) == ["ended", "ended"]
     assert "while the page is hidden" in page.inner_text(STATUS_LINE)
 
+    # Left while the browser still asks: the camera it grants is stopped at once.
+    page.evaluate("window.__cam.delay = 1500")
+    before = renders(page)
+    page.click(CAMERA)
+    assert camera_state(page) == "starting" and page.is_disabled(CAMERA)
+    page.click(EXPLORE_TAB)
+    page.wait_for_function("() => window.__cam.streams.length === 3")
+    page.wait_for_timeout(300)
+    assert tracks_state(page) == ["ended"] * 3
+    page.click(CONV_TAB)
+    assert camera_state(page) == "idle" and not page.is_disabled(CAMERA)
+    assert renders(page) == before
+    page.evaluate("window.__cam.delay = 0")
+
     start_camera(page, frames=2)
     before = renders(page)
     page.click("[data-testid=sample]")
     page.wait_for_function("""(n) => Number(document.querySelector('[data-testid=maps]').dataset.renders) > n
         && document.querySelector('canvas[data-testid=input-image]').dataset.decoder === 'browser'""", arg=before)
-    assert tracks_state(page) == ["ended"] * 3
+    assert tracks_state(page) == ["ended"] * 4
     assert "you chose another image" in page.inner_text(STATUS_LINE)
     wait_idle(page)
     drawn = renders(page)
     page.wait_for_timeout(800)
     assert renders(page) == drawn
     assert page.get_attribute("canvas[data-testid=input-image]", "data-decoder") == "browser"
-    assert page.evaluate("window.__cam.calls") == 3
+    assert page.evaluate("window.__cam.calls") == 4
 
 
 def test_the_camera_goes_on_after_the_worker_is_replaced(new_app_page):

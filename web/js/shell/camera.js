@@ -131,32 +131,36 @@ export function wireCamera({ root, image, client, isReady }) {
       return;
     }
     const token = {};
-    asking = token;
+    asking = token; // until the video plays: a stop meanwhile drops the camera
     show("starting", "Asking for the camera\u2026");
     button.disabled = true;
-    let stream;
+    const dropped = () => asking !== token; // stopped (the tab left, the page hidden) while the browser asked
+    let stream = null;
+    let video = null;
+    let kept; // not dropped by the time the video plays (or fails to)
     try {
       stream = await navigator.mediaDevices.getUserMedia({ video: { width: { ideal: 640 }, height: { ideal: 480 } }, audio: false });
+      if (!dropped()) {
+        video = document.createElement("video"); // never shown: the input image is the frame
+        video.muted = true;
+        video.playsInline = true;
+        video.srcObject = stream;
+        await video.play();
+      }
     } catch (e) {
-      if (asking === token) show("error", cameraProblem(e));
-      return;
+      for (const track of stream?.getTracks() || []) track.stop();
+      if (!dropped()) show("error", cameraProblem(e));
+      stream = null;
     } finally {
-      if (asking === token) button.disabled = false;
+      kept = !dropped();
+      if (kept) {
+        asking = null;
+        button.disabled = false;
+      }
     }
-    if (asking !== token) { // stopped (the tab left, the page hidden) while the browser asked
+    if (!stream) return;
+    if (!kept) {
       for (const track of stream.getTracks()) track.stop();
-      return;
-    }
-    asking = null;
-    const video = document.createElement("video"); // never shown: the input image is the frame
-    video.muted = true;
-    video.playsInline = true;
-    video.srcObject = stream;
-    try {
-      await video.play();
-    } catch (e) {
-      for (const track of stream.getTracks()) track.stop();
-      show("error", cameraProblem(e));
       return;
     }
     let end;
