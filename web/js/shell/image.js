@@ -23,7 +23,7 @@ import {
  */
 export function createImageStore({ client, setError, sampleURL }) {
   const current = {
-    info: null, // {width, height, sourceWidth, sourceHeight, name, decoder: "browser" | "pillow", decoderReason}
+    info: null, // {width, height, sourceWidth, sourceHeight, name, decoder: "browser" | "pillow" | "camera", decoderReason}
     rgba: null, // Uint8ClampedArray, width * height * 4: the working image pycore returned
     file: null, // what it was read from, to read again at another working size or after a restart
     frame: null, // or the camera frame it is: {rgba, width, height, name} at the camera's size, kept for the same
@@ -161,11 +161,11 @@ export function createImageStore({ client, setError, sampleURL }) {
       await load(file);
     },
     /**
-     * A camera frame {rgba, width, height, name} at the camera's size becomes the image (pycore
-     * scales it to the working size). live: more frames follow (the camera runs).
+     * A frame of the running camera, {rgba, width, height, name} at the camera's size, becomes
+     * the image (pycore scales it to the working size); more follow until endLive().
      */
-    setFrame(frame, { live = true } = {}) {
-      current.live = live;
+    setFrame(frame) {
+      current.live = true;
       return enqueue({ frame });
     },
     /** The camera stopped: the views that draw no live frames hear of the frame that stays. */
