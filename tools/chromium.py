@@ -17,6 +17,10 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
     "--disable-quic",
+    # A fake camera (a moving test pattern) whose permission is granted without a prompt, for
+    # the camera's tests; a page that asks for no camera is unaffected.
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
 ]
 
 

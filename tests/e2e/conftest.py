@@ -5,8 +5,9 @@
     browser        Playwright Browser: headless Chromium ($CHROMIUM_PATH, Playwright's own,
                    or /usr/bin/chromium)
     app            App: one page at the server URL, state "ready", shared by the whole session
-    new_app_page   factory: new_app_page(path="/", wait_ready=True) -> App in a fresh context
-                   (empty cache), closed after the test
+    new_app_page   factory: new_app_page(path="/", wait_ready=True, init_script=None) -> App in a
+                   fresh context (empty cache; init_script runs before the page's own), closed
+                   after the test
     artifacts      Path of artifacts/ at the repo root (git-ignored)
     shot           shot(page, name) -> Path, saves artifacts/<name>.png
 
@@ -77,11 +78,13 @@ class App:
                 if not (u.startswith(origin) or u.startswith(("data:", "blob:")))]
 
 
-def open_app(browser, base_url: str, path: str = "/", wait_ready: bool = True) -> App:
+def open_app(browser, base_url: str, path: str = "/", wait_ready: bool = True, init_script: str | None = None) -> App:
     context = browser.new_context(viewport=VIEWPORT)
     # The page opens with no image, as the tests that load their own expect (a learner's
     # arrival loads the sample photo); a hook, not ?image=none, so the tests' addresses stay theirs.
     context.add_init_script("window.__cnnNoSample = true;")
+    if init_script:
+        context.add_init_script(init_script)
     page = context.new_page()
     app = App(page=page, context=context, base_url=base_url)
     # Context-level: also sees requests made by the page's Web Worker.
@@ -194,8 +197,8 @@ def app(browser, server) -> App:
 def new_app_page(browser, server):
     opened: list[App] = []
 
-    def factory(path: str = "/", wait_ready: bool = True) -> App:
-        a = open_app(browser, server, path=path, wait_ready=wait_ready)
+    def factory(path: str = "/", wait_ready: bool = True, init_script: str | None = None) -> App:
+        a = open_app(browser, server, path=path, wait_ready=wait_ready, init_script=init_script)
         opened.append(a)
         return a
 

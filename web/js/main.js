@@ -8,6 +8,7 @@ import { CoreClient } from "./core/client.js";
 import { tid } from "./ui/dom.js";
 import { wireTabs } from "./ui/tabs.js";
 import { createImageStore } from "./shell/image.js";
+import { wireCamera } from "./shell/camera.js";
 import { registerOffline } from "./shell/offline.js";
 import { mountConvolution } from "./convolution/index.js";
 import { mountExplorers } from "./explorers/index.js";
@@ -96,9 +97,12 @@ const context = {
 const viewContext = (panel, extra = {}) => Object.assign(Object.create(context), { setError: panelErrors(panel) }, extra);
 
 const convolution = mountConvolution(document.getElementById("convolution"), viewContext("convolution"));
+// The camera's frames are the image only while the Convolution tab, which draws them, is shown.
+const camera = wireCamera({ root: document.getElementById("convolution"), image, client, isReady: context.isReady });
 const tabs = wireTabs(document.querySelector(".tabs"), (panel) => {
   shownPanel = panel;
   renderBanner();
+  if (panel !== "convolution") camera.stop("tab");
 });
 const builder = mountBuilder(tid("builder-root"), viewContext("build")); // it starts on ready, with context.options
 // The Train tab hands a trained network (train_export's result) to the Build tab.

@@ -452,7 +452,7 @@ export function mountConvolution(panel, ctx) {
   // --------------------------------------------------------------------------- the image
 
   const inputCanvas = $("input-image");
-  image.onChange((img) => {
+  image.onChange((img) => { // live: each camera frame too
     drawRGBA(inputCanvas, img.rgba, img.width, img.height);
     inputCanvas.dataset.image = String(Number(inputCanvas.dataset.image || 0) + 1);
     inputCanvas.dataset.decoder = img.decoder;
@@ -463,7 +463,7 @@ export function mountConvolution(panel, ctx) {
     const scaled = img.width !== img.sourceWidth ? ` (scaled from ${img.sourceWidth}×${img.sourceHeight})` : "";
     const pillow = img.decoder === "pillow" ? ` Read by Pillow (${img.decoderReason}).` : "";
     $("image-caption").textContent = `${img.name}: ${img.width}×${img.height} pixels (width × height)${scaled}; as an array ${img.height} rows × ${img.width} columns.${pillow}`;
-  });
+  }, { live: true });
   image.onSending(() => markStale(true)); // until the new image's maps are drawn
   image.onSent(schedule);
   ctx.onWorkerLost?.(() => markStale(true)); // until the new worker has drawn them again

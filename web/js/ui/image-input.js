@@ -1,8 +1,9 @@
-// Getting an image into the page: file picker, drag-and-drop, paste and the sample, and
-// the browser's half of reading it: the checks made before anything is read, and the
-// pixels at source size (EXIF orientation applied, over white). The rule of which decoder
-// reads a file, and the worker's copy of the image, are shell/image.js's business; the
-// scaling to the working size is pycore's (prepare_image), as in the command line.
+// Getting an image into the page: file picker, drag-and-drop, paste, the sample and a
+// camera's frames, and the browser's half of reading them: the checks made before anything
+// is read, and the pixels at source size (EXIF orientation applied, over white). The rule
+// of which decoder reads a file, and the worker's copy of the image, are shell/image.js's
+// business; the scaling to the working size is pycore's (prepare_image), as in the command
+// line.
 
 export const MAX_FILE_BYTES = 40 * 1024 * 1024;
 // The bytes pycore's header reader looks at (pycore.image.read_header reads no more).
@@ -74,6 +75,25 @@ export async function browserPixels(file, maxPixels) {
   } finally {
     bitmap.close();
   }
+}
+
+/**
+ * The frame a <video> shows now (a camera's), as RGBA pixels at the video's size, drawn on
+ * `canvas` (reused from frame to frame). No scaling here, as for a file.
+ * @param {HTMLVideoElement} video
+ * @param {HTMLCanvasElement | OffscreenCanvas} canvas
+ * @returns {{rgba: Uint8ClampedArray, width: number, height: number} | null}  null: no frame yet
+ */
+export function videoPixels(video, canvas) {
+  const { videoWidth: width, videoHeight: height } = video;
+  if (video.readyState < HTMLMediaElement.HAVE_CURRENT_DATA || !width || !height) return null;
+  if (canvas.width !== width || canvas.height !== height) {
+    canvas.width = width;
+    canvas.height = height;
+  }
+  const ctx = canvas.getContext("2d", { willReadFrequently: true });
+  ctx.drawImage(video, 0, 0, width, height);
+  return { rgba: ctx.getImageData(0, 0, width, height).data, width, height };
 }
 
 /**
