@@ -178,10 +178,10 @@ def _conv_geometry(h: int, w: int, k: np.ndarray, conv: dict, i: int, name: str)
                                                  ("columns", w, k.shape[1], cols, "wide")):
         span = d * (side - 1) + 1
         if span > n + before + after:
-            spread = f" (spread to {span} by dilation {d})" if d > 1 else ""
-            raise P.problem(f"Filter {i + 1} ({name}) is {span} {axis}{spread}, more than the input's {n} "
-                            f"{axis} with padding {before + after}: make it smaller or add padding.",
-                            f"kernels.{i}")
+            size = (f"dilation {d} spreads its {side} {axis} over {span}" if d > 1 else f"{side} {axis}")
+            fix = "make it smaller, lower the dilation or add padding" if d > 1 else "make it smaller or add padding"
+            raise P.problem(f"Filter {i + 1} ({name}) is larger than the padded input: {size}, but the input "
+                            f"has {n + before + after} {axis} with its padding. To fix it, {fix}.", f"kernels.{i}")
         mode = conv["padding_mode"]
         if (mode == "reflect" and max(before, after) >= n) or (mode == "circular" and max(before, after) > n):
             limit = "less than" if mode == "reflect" else "at most"
@@ -197,9 +197,10 @@ def _pool_one(a: np.ndarray, pool: dict, name: str) -> tuple[dict, np.ndarray]:
     try:
         geo = {axis: _axis(n, k, s, p, 1, ceil) for axis, n in (("rows", a.shape[0]), ("cols", a.shape[1]))}
     except ValueError:
-        padded = f" even with padding {p}" if p else ""
-        raise P.problem(f"Pooling the {a.shape[0]}×{a.shape[1]} map of {name}: the {k}×{k} window does not fit "
-                        f"in it{padded}. Use a smaller window.", "pool.kernel_size") from None
+        h, w = a.shape
+        padded = f"{h + 2 * p}×{w + 2 * p} with padding {p}" if p else f"{h}×{w}"
+        raise P.problem(f"Pooling the {h}×{w} map of {name}: the {k}×{k} window is larger than the padded input "
+                        f"({padded}). Use a smaller window.", "pool.kernel_size") from None
     if pool["type"] == "max":
         out = ops.max_pool2d(a, k, stride=s, padding=p, ceil_mode=ceil)
     elif pool["type"] == "avg":

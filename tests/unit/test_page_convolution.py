@@ -154,7 +154,7 @@ def test_a_pooling_problem_keeps_the_maps():
     )
     assert res["meta"]["maps"][0]["shape"] == [2, 2]
     assert res["meta"]["pooled"] == []
-    assert "Pooling the 2×2 map of k: the 3×3 window does not fit" in res["meta"]["pool_error"]
+    assert "Pooling the 2×2 map of k: the 3×3 window is larger than the padded input (2×2)" in res["meta"]["pool_error"]
     assert res["meta"]["pool_field"] == "pool.kernel_size"
     res = convolution.convolve(img, {"kernels": [kernel("k", np.ones((3, 3)))], "pool": {"type": "max", "stride": 0}})
     assert res["meta"]["pool_error"] == "Pooling stride must be at least 1, got 0"
@@ -209,7 +209,8 @@ def test_a_pooling_problem_keeps_the_maps():
         (
             {"kernels": [kernel("wide", np.ones((3, 9)))]},
             ValueError,
-            r"Filter 1 \(wide\) is 9 columns, more than the input's 6 columns with padding 0",
+            r"Filter 1 \(wide\) is larger than the padded input: 9 columns, but the input has 6 columns with its "
+            r"padding. To fix it, make it smaller or add padding.",
         ),
         ({"padding": "same", "stride": 2}, ValueError, 'Padding "same" .* works only with stride 1; the stride is 2'),
         ({"stride": float("nan")}, ValueError, "stride is empty or not a number"),
@@ -374,9 +375,9 @@ def test_a_bad_setting_is_tied_to_its_control_in_plain_words(params, field):
          "Pooling padding can be at most half the window (1 for a window of 3); it is 2."),
         ({"type": "max", "kernel_size": 2, "padding": -1}, "pool.padding", "Pooling padding must be at least 0"),
         ({"type": "min"}, "pool.type", "Pooling type must be one of none, max, avg"),
-        ({"type": "max", "kernel_size": 9}, "pool.kernel_size", "the 9×9 window does not fit in it"),
+        ({"type": "max", "kernel_size": 9}, "pool.kernel_size", "the 9×9 window is larger than the padded input (8×8)"),
         ({"type": "max", "kernel_size": 15, "padding": 3}, "pool.kernel_size",
-         "Pooling the 8×8 map of k: the 15×15 window does not fit in it even with padding 3"),
+         "Pooling the 8×8 map of k: the 15×15 window is larger than the padded input (14×14 with padding 3)"),
     ],
 )
 def test_a_pooling_problem_names_its_control(pool, field, words):

@@ -167,7 +167,11 @@ function wireGridKeys(grid, rows, cols) {
       atEnd: all || cell.selectionStart === cell.value.length,
       ctrl: ev.ctrlKey,
     });
-    if (to === null) return;
+    if (to === null) {
+      // at the grid's top or bottom edge Up/Down stay put (not jump the caret to an end)
+      if (ev.key === "ArrowUp" || ev.key === "ArrowDown") ev.preventDefault();
+      return;
+    }
     ev.preventDefault();
     cells[to].focus();
     cells[to].select(); // typing replaces it; the next arrow moves on
