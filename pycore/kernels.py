@@ -18,7 +18,10 @@ kernel_names()
 kernel_description(name)
     The one-line description (for UI tooltips).
 describe_kernels()
-    JSON-able list of ``{"name", "description", "default_size", "sizes"}``.
+    JSON-able list of ``{"name", "description", "look_for", "default_size", "sizes"}``.
+look_for(kernel)
+    One line on what to look for in a kernel's feature map: the library entry's own
+    line when the weights are one of its kernels, else a line read from the weights.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ __all__ = [
     "kernel_description",
     "describe_kernels",
     "gaussian_sigma",
+    "look_for",
 ]
 
 
@@ -57,12 +61,15 @@ class KernelInfo:
     sizes : str
         ``"fixed"`` (only ``default_size``), ``"odd"`` (any odd size >= 1) or
         ``"any"`` (any size >= 1).
+    look_for : str
+        One line on what the kernel's feature map shows: what to look for in it.
     """
 
     description: str
     make: Callable[[int, int | None, float | None], np.ndarray]
     default_size: int = 3
     sizes: str = "fixed"
+    look_for: str = ""
 
 
 def _fixed(rows):
@@ -125,52 +132,71 @@ def _t(rows):
 KERNELS: dict[str, KernelInfo] = {
     "identity": KernelInfo(
         "Identity: copies each pixel unchanged (a 1 in the centre).",
-        _fixed([[0, 0, 0], [0, 1, 0], [0, 0, 0]])),
+        _fixed([[0, 0, 0], [0, 1, 0], [0, 0, 0]]),
+        look_for="The image itself, unchanged: compare the other maps with this one."),
     "edge": KernelInfo(
         "The tutorial's edge detector [[2,4,-2],[4,0,-4],[2,-4,-2]]: bright where intensity changes.",
-        _fixed([[2, 4, -2], [4, 0, -4], [2, -4, -2]])),
+        _fixed([[2, 4, -2], [4, 0, -4], [2, -4, -2]]),
+        look_for="Weights sum to 0: flat areas go to 0 and outlines light up wherever the brightness changes."),
     "sharpen": KernelInfo(
         "Sharpen: the pixel times 5 minus its 4 neighbours; boosts local contrast.",
-        _fixed([[0, -1, 0], [-1, 5, -1], [0, -1, 0]])),
+        _fixed([[0, -1, 0], [-1, 5, -1], [0, -1, 0]]),
+        look_for="Weights sum to 1: flat areas keep their brightness while edges and texture (and noise) get crisper."),
     "blur": KernelInfo(
         "The tutorial's 3x3 Gaussian blur [[1,2,1],[2,4,2],[1,2,1]]/16; softens detail.",
-        _fixed(np.array([[1, 2, 1], [2, 4, 2], [1, 2, 1]]) / 16.0)),
+        _fixed(np.array([[1, 2, 1], [2, 4, 2], [1, 2, 1]]) / 16.0),
+        look_for="A weighted average (the weights sum to 1): fine detail and noise soften, large shapes stay."),
     "box": KernelInfo(
         "Box blur: the plain mean of a size x size window (odd size, default 3).",
-        _box, 3, "odd"),
+        _box, 3, "odd",
+        look_for="The plain average of the window: detail smears evenly; a larger window smears more."),
     "gaussian": KernelInfo(
         "Gaussian blur of odd size (default 3), sigma by OpenCV's rule 0.3*((size-1)/2-1)+0.8; sums to 1.",
-        _gaussian, 3, "odd"),
+        _gaussian, 3, "odd",
+        look_for="An average weighted by a bell: a softer, rounder blur than the box; a larger size blurs more."),
     "sobel_x": KernelInfo(
         "Sobel x: horizontal gradient; positive where the image gets brighter to the right.",
-        _fixed(_SOBEL_X)),
+        _fixed(_SOBEL_X),
+        look_for="Vertical edges: positive where the image gets brighter to the right, negative where it gets darker."),
     "sobel_y": KernelInfo(
         "Sobel y: vertical gradient; positive where the image gets brighter downwards.",
-        _fixed(_t(_SOBEL_X))),
+        _fixed(_t(_SOBEL_X)),
+        look_for="Horizontal edges: positive where the image gets brighter downwards, negative where it gets darker."),
     "scharr_x": KernelInfo(
         "Scharr x: like Sobel x with weights 3-10-3, more rotation-accurate.",
-        _fixed(_SCHARR_X)),
+        _fixed(_SCHARR_X),
+        look_for="Vertical edges, as Sobel x, with more even weight for slanted edges."),
     "scharr_y": KernelInfo(
         "Scharr y: like Sobel y with weights 3-10-3, more rotation-accurate.",
-        _fixed(_t(_SCHARR_X))),
+        _fixed(_t(_SCHARR_X)),
+        look_for="Horizontal edges, as Sobel y, with more even weight for slanted edges."),
     "prewitt_x": KernelInfo(
         "Prewitt x: horizontal gradient with equal row weights.",
-        _fixed(_PREWITT_X)),
+        _fixed(_PREWITT_X),
+        look_for="Vertical edges: brightness to the right minus brightness to the left, rows weighted alike."),
     "prewitt_y": KernelInfo(
         "Prewitt y: vertical gradient with equal column weights.",
-        _fixed(_t(_PREWITT_X))),
+        _fixed(_t(_PREWITT_X)),
+        look_for="Horizontal edges: brightness below minus brightness above, columns weighted alike."),
     "laplacian": KernelInfo(
         "Laplacian: 4 neighbours minus 4x the centre; responds to edges in every direction.",
-        _fixed([[0, 1, 0], [1, -4, 1], [0, 1, 0]])),
+        _fixed([[0, 1, 0], [1, -4, 1], [0, 1, 0]]),
+        look_for=("Weights sum to 0: flat areas and even slopes go to 0; thin lines and spots stand out in "
+                  "every direction, dark spots positive.")),
     "emboss": KernelInfo(
         "Emboss: a diagonal gradient plus the pixel itself; looks like raised relief.",
-        _fixed([[-2, -1, 0], [-1, 1, 1], [0, 1, 2]])),
+        _fixed([[-2, -1, 0], [-1, 1, 1], [0, 1, 2]]),
+        look_for=("One side of each edge light, the other dark, as if lit from a corner; flat areas keep their "
+                  "brightness.")),
     "outline": KernelInfo(
         "Outline: 8x the centre minus its 8 neighbours; zero on flat areas, strong on edges.",
-        _fixed([[-1, -1, -1], [-1, 8, -1], [-1, -1, -1]])),
+        _fixed([[-1, -1, -1], [-1, 8, -1], [-1, -1, -1]]),
+        look_for="Weights sum to 0: flat areas go to 0 and every edge and corner lights up, in all directions."),
     "random": KernelInfo(
         "Random: uniform(-1, 1) weights like an untrained filter (any size, reproducible with a seed).",
-        _random, 3, "any"),
+        _random, 3, "any",
+        look_for=("Random weights, as an untrained network starts: no designed pattern; see which edges or "
+                  "textures it happens to pick up.")),
 }
 
 
@@ -256,6 +282,94 @@ def describe_kernels() -> list[dict]:
         ``{"name": str, "description": str, "default_size": int,
         "sizes": "fixed" | "odd" | "any"}`` per kernel, in library order.
     """
-    return [{"name": name, "description": info.description,
+    return [{"name": name, "description": info.description, "look_for": info.look_for,
              "default_size": info.default_size, "sizes": info.sizes}
             for name, info in KERNELS.items()]
+
+
+def _matches(kernel: np.ndarray, name: str) -> bool:
+    """Whether ``kernel`` holds the library kernel ``name`` at its size (to the six
+    significant digits a kernel cell shows; ``random`` never matches: any weights may
+    be a draw)."""
+    info = KERNELS[name]
+    rows, cols = kernel.shape
+    if name == "random" or rows != cols or rows < 2:  # a 1x1 box or bell is the identity
+        return False
+    if (info.sizes == "fixed" and rows != info.default_size) or (info.sizes == "odd" and rows % 2 == 0):
+        return False
+    ref = info.make(rows, None, None)
+    return bool(np.allclose(kernel, ref, rtol=1e-5, atol=1e-6 * np.abs(ref).max()))
+
+
+def _number(v: float) -> str:
+    return f"{v:.3g}".replace("-", "−")
+
+
+def _read_weights(k: np.ndarray) -> str:
+    """What to look for, read from the weights alone (an edited or hand-typed kernel)."""
+    scale = np.abs(k).sum()
+    if scale == 0:
+        return "All weights are 0: the map is 0 everywhere."
+    total = float(k.sum())
+    near = 1e-6 * scale  # the cells show six significant digits
+    nonzero = np.flatnonzero(np.abs(k) > near)
+    rows, cols = k.shape
+    if nonzero.size == 1:
+        r, c = divmod(int(nonzero[0]), cols)
+        scaled = "" if abs(total - 1) <= near else f", times {_number(total)}"
+        if (2 * r + 1, 2 * c + 1) == (rows, cols):
+            return f"One weight, at the centre: the image itself{scaled}."
+        return (f"One weight, at row {r + 1}, column {c + 1}: the image itself{scaled}, shifted (each output "
+                "reads the pixel under that weight).")
+    if abs(total) <= near:
+        if np.allclose(k, -k[:, ::-1], atol=near):
+            return ("Weights sum to 0: flat areas go to 0; vertical edges light up, one sign where the image "
+                    "gets brighter to the right, the other where it gets darker.")
+        if np.allclose(k, -k[::-1, :], atol=near):
+            return ("Weights sum to 0: flat areas go to 0; horizontal edges light up, one sign where the image "
+                    "gets brighter downwards, the other where it gets darker.")
+        return "Weights sum to 0: flat areas go to 0 and edges light up."
+    negative = bool((k < -near).any())
+    if not negative:
+        if abs(total - 1) <= near:
+            return ("No negative weights, summing to 1: an average of the neighbourhood, so a blur; flat areas "
+                    "keep their brightness.")
+        brighter = "brighter" if total > 1 else "darker"
+        return (f"No negative weights, summing to {_number(total)}: a blur that also makes the image "
+                f"{brighter} ({_number(total)} times).")
+    if not (k > near).any():
+        return (f"Only negative weights, summing to {_number(total)}: a blur of the negative image; "
+                "after ReLU, nothing is left.")
+    if abs(total - 1) <= near:
+        return ("Weights sum to 1 with negative ones around: flat areas keep their brightness and edges get "
+                "crisper, like sharpen.")
+    if total > 0:
+        return (f"Weights sum to {_number(total)}: flat areas are scaled by {_number(total)}; patterns like the "
+                "positive weights light up and their opposite goes negative.")
+    return (f"Weights sum to {_number(total)}: flat areas turn negative (0 after ReLU); what lights up is "
+            "brightness under the positive weights and darkness under the negative ones.")
+
+
+def look_for(kernel) -> str:
+    """One line on what to look for in the feature map of ``kernel``.
+
+    Parameters
+    ----------
+    kernel : array_like, shape (kH, kW)
+
+    Returns
+    -------
+    str
+        The library entry's ``look_for`` when ``kernel`` is one of the library's kernels
+        (whatever it is called), else a line read from its weights: what their sum and
+        signs do to flat areas and edges.
+    """
+    k = np.asarray(kernel, dtype=np.float64)
+    if k.ndim != 2 or k.size == 0:
+        raise ValueError(f"a kernel must be a non-empty 2-D array, got shape {k.shape}")
+    if not np.all(np.isfinite(k)):
+        return "Some weights are not finite numbers: the map holds infinities or NaN."
+    for name in KERNELS:
+        if _matches(k, name):
+            return KERNELS[name].look_for
+    return _read_weights(k)

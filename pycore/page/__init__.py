@@ -129,6 +129,7 @@ def options(image, params) -> dict:
 CALLS = {
     "options": options,
     "library": convolution.library,
+    "kernel": convolution.kernel,
     "convolve": convolution.convolve,
     "multiply_sum": explorers.multiply_sum,
     "window_steps": explorers.window_steps,

@@ -10,7 +10,8 @@ Views and the settings they take (the same params as the view's own page call):
 ================== ======================= ============================================
 view               settings of             arrays the code shows (meta ``names``)
 ================== ======================= ============================================
-convolution        ``convolve``            ``map<i>``, ``pooled<i>``
+convolution        ``convolve``            ``pre<i>`` (with ``pre_activation``), ``map<i>``,
+                                           ``pooled<i>``
 multiply_sum       ``multiply_sum``        ``a``, ``b``, ``products``
 window_steps       ``window_steps``        ``padded``, ``kernel``, ``outputs``
 pool_steps         ``pool_steps``          ``input``, ``output``
@@ -206,11 +207,19 @@ def _convolution(image, settings) -> _Code:
     conv = _kwargs(stride=(s["stride"], 1), padding=(s["padding"], 0), padding_mode=(s["padding_mode"], "zeros"),
                    dilation=(s["dilation"], 1))
     slope = P.number(params, "negative_slope", 0.01, "leaky ReLU slope")
-    fmap = _activation(f"pycore.conv2d(x, kernel{conv})", s["activation"], slope) + "[0]"
     fmap_shape = _shape(meta["maps"][0]["shape"]) if len(shapes) == 1 else "shapes as listed above"
-    c.add("for name, kernel in filters:",
-          f"    fmap = {fmap}  # {fmap_shape}",
-          "    show(fmap, title=name)")
+    before = " before the activation"
+    if s["pre_activation"]:  # the view draws each map before the activation too
+        c.add("for name, kernel in filters:",
+              f"    before = pycore.conv2d(x, kernel{conv})[0]  # {fmap_shape}",
+              f'    show(before, title=f"{{name}},{before}")',
+              f"    fmap = {_activation('before', s['activation'], slope)}",
+              "    show(fmap, title=name)")
+    else:
+        fmap = _activation(f"pycore.conv2d(x, kernel{conv})", s["activation"], slope) + "[0]"
+        c.add("for name, kernel in filters:",
+              f"    fmap = {fmap}  # {fmap_shape}",
+              "    show(fmap, title=name)")
     pool, pooled = s["pool"], {p["array"]: p for p in meta["pooled"]}
     if pool is not None and not meta["pool_error"]:
         k = pool["kernel_size"]
@@ -223,6 +232,8 @@ def _convolution(image, settings) -> _Code:
     elif meta["pool_error"]:
         c.add(f"    # no pooling: {meta['pool_error']}")
     for i, m in enumerate(meta["maps"]):
+        if m["pre"] is not None:
+            c.name(m["pre"]["array"], f"{m['label']},{before}", "convolve", m["shape"])
         c.name(m["array"], m["label"], "convolve", m["shape"])
         if f"pooled{i}" in pooled:
             p = pooled[f"pooled{i}"]

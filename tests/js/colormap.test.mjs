@@ -59,3 +59,21 @@ test("+∞, −∞ and NaN have colours of their own in every mode, used by no f
   assert.equal(nonfiniteRGB(1e308), null);
   assert.equal(nonfiniteRGB(-0), null);
 });
+
+test("sharedRange: the finite extremes over every map; none when no map has one", async () => {
+  const { sharedRange } = await import("../../web/js/ui/colormap.js");
+  assert.deepEqual(sharedRange([{ vmin: -1, vmax: 2 }, { vmin: 0.5, vmax: 7 }, { vmin: -3, vmax: 0 }]), { vmin: -3, vmax: 7 });
+  assert.deepEqual(sharedRange([{ vmin: null, vmax: null }, { vmin: 1, vmax: 4 }]), { vmin: 1, vmax: 4 });
+  assert.deepEqual(sharedRange([{ vmin: null, vmax: null }]), { vmin: null, vmax: null });
+  assert.deepEqual(sharedRange([]), { vmin: null, vmax: null });
+});
+
+test("legendTicks: the ends, and zero where it falls inside with room", async () => {
+  const { legendTicks } = await import("../../web/js/ui/colormap.js");
+  assert.deepEqual(legendTicks("diverging", -4, 4), [{ value: -4, at: 0 }, { value: 0, at: 0.5 }, { value: 4, at: 1 }]);
+  assert.deepEqual(legendTicks("gray", -1, 3), [{ value: -1, at: 0 }, { value: 0, at: 0.25 }, { value: 3, at: 1 }]);
+  assert.deepEqual(legendTicks("gray", -1, 99), [{ value: -1, at: 0 }, { value: 99, at: 1 }]); // zero too near the end
+  assert.deepEqual(legendTicks("abs", 0, 5), [{ value: 0, at: 0 }, { value: 5, at: 1 }]);
+  assert.deepEqual(legendTicks("gray", 2, 2), [{ value: 2, at: 0.5 }]);
+  assert.throws(() => legendTicks("rainbow", 0, 1), /unknown colour mode/);
+});

@@ -5,7 +5,15 @@ import json
 import numpy as np
 import pytest
 
-from pycore.kernels import KERNELS, describe_kernels, gaussian_sigma, get_kernel, kernel_description, kernel_names
+from pycore.kernels import (
+    KERNELS,
+    describe_kernels,
+    gaussian_sigma,
+    get_kernel,
+    kernel_description,
+    kernel_names,
+    look_for,
+)
 
 
 def test_notebook_kernels_have_the_notebook_values():
@@ -123,3 +131,66 @@ def test_descriptions_are_one_line_and_json_able():
                 "outline", "gaussian", "random"}
     assert set(kernel_names()) == expected
 
+
+
+def test_every_preset_says_what_to_look_for():
+    rows = {r["name"]: r for r in describe_kernels()}
+    for name, info in KERNELS.items():
+        assert info.look_for and "\n" not in info.look_for and len(info.look_for) < 160, name
+        assert rows[name]["look_for"] == info.look_for
+        if name != "random":
+            # the preset's weights get the preset's line, whatever the filter is called
+            assert look_for(get_kernel(name)) == info.look_for, name
+    assert len({info.look_for for info in KERNELS.values()}) == len(KERNELS)  # each its own words
+    for size in (3, 5, 7, 11):
+        assert look_for(get_kernel("gaussian", size)) == KERNELS["gaussian"].look_for
+        assert look_for(get_kernel("box", size)) == KERNELS["box"].look_for
+
+
+def test_a_preset_typed_with_six_digits_is_still_the_preset():
+    g = np.array([float(f"{v:.6g}") for v in get_kernel("gaussian", 5).ravel()]).reshape(5, 5)
+    assert look_for(g) == KERNELS["gaussian"].look_for
+    # one weight changed: no longer the preset, read from its weights
+    s = get_kernel("sharpen")
+    s[0, 0] = 0.5
+    assert look_for(s) != KERNELS["sharpen"].look_for
+
+
+def test_random_draws_are_read_from_their_weights():
+    k = get_kernel("random", 3, seed=5)
+    text = look_for(k)
+    assert text != KERNELS["random"].look_for
+    assert f"{k.sum():.3g}".replace("-", "−") in text
+
+
+@pytest.mark.parametrize("weights,words", [
+    ([[1, 0, -1], [2, 0, -2], [1, 0, -1]], "flat areas go to 0; vertical edges"),  # sobel's negative
+    ([[1, 1], [-1, -1]], "flat areas go to 0; horizontal edges"),
+    ([[0, 1, 0], [1, -3, 0], [0, 0, 1]], "Weights sum to 0: flat areas go to 0 and edges light up"),
+    ([[1, 1, 1, 1]], None),  # 4 equal positive weights: a brightening blur
+    ([[0.25, 0.25], [0.25, 0.25]], "a blur; flat areas keep their brightness"),
+    ([[0.1, 0.1], [0.1, 0.1]], "a blur that also makes the image darker"),
+    ([[2, 3]], "a blur that also makes the image brighter"),
+    ([[-1, -1]], "Only negative weights"),
+    ([[-1, 0, 0], [0, 3, 0], [0, 0, -1]], "Weights sum to 1 with negative ones around"),
+    ([[-1, 3]], "Weights sum to 2: flat areas are scaled by 2"),
+    ([[-3, 1]], "Weights sum to −2: flat areas turn negative"),
+    ([[0, 0], [0, 0]], "All weights are 0"),
+    ([[0, 0, 0], [0, 2, 0], [0, 0, 0]], "One weight, at the centre: the image itself, times 2."),
+    ([[0, 0, 0], [0, 0, 1], [0, 0, 0]], "One weight, at row 2, column 3: the image itself, shifted"),
+    ([[1]], "One weight, at the centre: the image itself."),
+    ([[1, float("inf")]], "not finite"),
+])
+def test_an_edited_kernel_is_read_from_its_weights(weights, words):
+    k = np.array(weights, dtype=np.float64)
+    text = look_for(k)
+    if words is None:
+        assert "brighter (4 times)" in text
+    else:
+        assert words in text, text
+    assert text not in {info.look_for for info in KERNELS.values()}
+
+
+def test_look_for_needs_a_2d_kernel():
+    with pytest.raises(ValueError, match="non-empty 2-D"):
+        look_for(np.ones(3))

@@ -60,6 +60,15 @@ CASES = {
          "pool": {"type": "max", "kernel_size": 3, "stride": 1, "ceil_mode": True}},
         # pooling that cannot work: the maps are still shown, the pooling is left out
         {"kernels": TUTORIAL, "stride": 8, "pool": {"type": "max", "kernel_size": 32}},
+        # each map before the activation too (and seeded random draws, as "Add random" makes them)
+        {"kernels": TUTORIAL + ODD[:1] + [
+            {"name": f"random {seed}", "rows": 3, "cols": 3,
+             "values": kernels.get_kernel("random", 3, seed=seed).ravel().tolist()} for seed in (1, 2)],
+         "activation": "leaky_relu", "negative_slope": 0.1, "pre_activation": True, "padding": 1,
+         "pool": {"type": "max", "kernel_size": 2}},
+        {"kernels": ODD, "activation": "tanh", "pre_activation": True, "pool": {"type": "none"}},
+        # no activation: nothing separate to show before it
+        {"kernels": TUTORIAL[:2], "activation": "none", "pre_activation": True},
     ],
     "multiply_sum": [
         {},
@@ -208,6 +217,9 @@ def test_the_cases_reach_every_branch(image):
     assert "reshape(3, 8, 4, 8, 4)" in code("padded_view", 1)["code"]
     assert [n["array"] for n in code("convolution", 0)["names"]] == ["map0", "pooled0", "map1", "pooled1", "map2",
                                                                       "pooled2"]
+    assert [n["array"] for n in code("convolution", 7)["names"]] == ["pre0", "map0", "pre1", "map1", "pre2",
+                                                                      "map2"]
+    assert "before" not in code("convolution", 8)["code"]
 
 
 def test_param_counts_code_prints_the_pages_numbers(image):

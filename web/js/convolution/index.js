@@ -12,7 +12,7 @@ import { FILE_ACCEPT, wireFileInput, wireDropZone, wirePaste } from "../ui/image
 import { coalesce } from "../ui/schedule.js";
 import { parseFilter, renderKernelEditor, resizeCells } from "./kernel-editor.js";
 import { describeGeometry } from "./geometry.js";
-import { mapCards, drawLegendFor } from "./maps.js";
+import { mapCards, drawLegendFor, mapViewControls, syncMapViewControls, MAP_VIEW_DEFAULTS } from "./maps.js";
 import { wireReceptiveHover } from "./receptive-hover.js";
 import { mountPythonPanel } from "../ui/python-panel.js";
 import { showFieldError, clearFieldErrors } from "../ui/field-errors.js";
@@ -63,8 +63,8 @@ export function mountConvolution(panel, ctx) {
     colorModes: [], // pycore's options.color_modes
     limits: null, // pycore's options.limits.convolution
     lastResult: null, // the convolve result on screen
-    // How the maps are drawn (not what is computed); every key is kept in the address.
-    mapView: {},
+    mapView: { ...MAP_VIEW_DEFAULTS }, // how the maps are drawn: {scale: "each"|"shared", before: bool}
+    nextSeed: 1, // the seed of the next "random" filter: each one is a new draw
   };
   const schedule = coalesce(recompute); // the client drops results that were overtaken
   const python = mountPythonPanel($("maps").closest(".card").parentElement, ctx, { view: "convolution", title: "the Convolution tab" });
@@ -199,6 +199,9 @@ export function mountConvolution(panel, ctx) {
     }
     if (name === "__custom__") {
       state.filters.push({ name: `custom ${state.nextCustom++}`, rows: 3, cols: 3, cells: new Array(9).fill("0") });
+    } else if (name === "random") {
+      addRandom();
+      return;
     } else if (state.library.has(name)) {
       state.filters.push(filterFromLibrary(name));
     }
@@ -207,6 +210,23 @@ export function mountConvolution(panel, ctx) {
     cells[cells.length - 1]?.querySelector("input")?.focus();
     schedule();
   });
+
+  // pycore draws each random filter with the next seed, so two are never the same
+  async function addRandom() {
+    const seed = state.nextSeed++;
+    let result;
+    try {
+      result = await client.call("kernel", { name: "random", seed });
+    } catch (e) {
+      if (e.kind !== "Restart") showFiltersNote(e.message);
+      return;
+    }
+    const { meta, arrays } = result;
+    state.filters.push({ name: `random ${seed}`, rows: meta.rows, cols: meta.cols, cells: Array.from(arrays[meta.array], (v) => cellText(v)) });
+    renderFilters();
+    $("filters").querySelector('[data-testid="kernel"]:last-child input')?.focus();
+    schedule();
+  }
 
   // --------------------------------------------------------------------------- settings
 
@@ -253,6 +273,7 @@ export function mountConvolution(panel, ctx) {
         padding: numberOf("pool-padding"),
         ceil_mode: $("pool-ceil").checked,
       },
+      pre_activation: state.mapView.before,
     };
     for (const [id, field] of Object.entries(NUMBER_FIELDS)) {
       if (id === "padding" && params.padding === "same") continue;
@@ -356,7 +377,7 @@ export function mountConvolution(panel, ctx) {
     const e = meta.pool_error;
     if (!e) return [];
     const message = typeof e === "string" ? e : e.message;
-    const field = typeof e === "string" ? null : e.field;
+    const field = typeof e === "string" ? meta.pool_field ?? null : e.field;
     return [{ field: FIELDS[field] ? field : "pool.group", message }];
   }
 
@@ -405,18 +426,11 @@ export function mountConvolution(panel, ctx) {
     const { meta, ms } = result;
     const mode = state.colorMode;
     const box = $("maps");
-    box.replaceChildren(...mapCards(result, mode));
-    if (meta.pool_error) {
-      // the pooled maps say why they are missing, where they would be
-      const why = poolProblems(meta)[0].message;
-      for (const row of box.querySelectorAll(".map-row")) {
-        row.append(el("p", { class: "pool-missing", dataset: { testid: "pool-missing" } }, `No pooled map: ${why}`));
-      }
-    }
+    box.replaceChildren(...mapCards(result, mode, state.mapView));
     markStale(false);
     box.dataset.renders = String(Number(box.dataset.renders || 0) + 1);
     const overflowed = [...meta.maps, ...meta.pooled].some((m) => m.nonfinite?.any);
-    drawLegendFor($("legend"), mode, state.colorModes, overflowed);
+    drawLegendFor($("legend"), mode, state.colorModes, overflowed, state.mapView.scale);
     $("timing").textContent = `Computed by pycore in ${ms.toFixed(0)} ms on the ${meta.input.shape[0]}×${meta.input.shape[1]} input. Map sizes are rows × columns, as in the formulas.`;
     $("conv-formula").replaceChildren(...describeGeometry(meta.maps, "Feature map", "kernel"));
     const pooled = meta.pooled.map((p, i) => ({ ...p, kernel: [meta.settings.pool.kernel_size, meta.settings.pool.kernel_size], label: meta.maps[i].label }));
@@ -448,6 +462,14 @@ export function mountConvolution(panel, ctx) {
       modesBox.append(label);
     }
   }
+
+  // the map view's controls: a new scale redraws, the maps before the activation recompute
+  const mapViewBox = mapViewControls(state.mapView, (key, value) => {
+    state.mapView[key] = value;
+    if (key === "before") schedule();
+    else if (state.lastResult) drawResult(state.lastResult);
+  });
+  $("color-modes").closest(".maps-head").after(mapViewBox);
 
   // --------------------------------------------------------------------------- the image
 
@@ -535,6 +557,7 @@ export function mountConvolution(panel, ctx) {
       renderColorModes();
     }
     Object.assign(state.mapView, settings.view);
+    syncMapViewControls(mapViewBox, state.mapView);
     syncControls();
     showProblems([]);
   }

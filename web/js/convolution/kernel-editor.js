@@ -101,7 +101,7 @@ export function renderKernelEditor(filter, index, { onCells, onResize, onRename,
   grid.className = "kernel-grid";
   grid.style.gridTemplateColumns = `repeat(${filter.cols}, minmax(2.2rem, 3.2rem))`;
   grid.setAttribute("role", "group");
-  grid.setAttribute("aria-label", `${filter.name}: ${filter.rows} by ${filter.cols} kernel values`);
+  grid.setAttribute("aria-label", `${filter.name}: ${filter.rows} by ${filter.cols} kernel values; arrow keys move between cells`);
   filter.cells.forEach((text, i) => {
     const cell = document.createElement("input");
     cell.type = "text";
@@ -113,6 +113,7 @@ export function renderKernelEditor(filter, index, { onCells, onResize, onRename,
     cell.dataset.row = String(Math.floor(i / filter.cols));
     cell.dataset.col = String(i % filter.cols);
     cell.setAttribute("aria-label", `row ${Math.floor(i / filter.cols) + 1}, column ${(i % filter.cols) + 1}`);
+    cell.tabIndex = i === 0 ? 0 : -1; // one tab stop per grid; the arrow keys move within it
     const mark = () => {
       const r = parseCell(cell.value);
       cell.classList.toggle("invalid", !r.ok);
@@ -125,6 +126,54 @@ export function renderKernelEditor(filter, index, { onCells, onResize, onRename,
     });
     grid.append(cell);
   });
+  wireGridKeys(grid, filter.rows, filter.cols);
   box.append(grid);
   return box;
+}
+
+/**
+ * The index of the cell an arrow key moves to from `index` in a rows × cols grid (Ctrl+Home
+ * and Ctrl+End: the first and the last cell); null for any other key or at the edge.
+ * Up and Down always move; Left and Right only when the caret is at that end of the text
+ * (or all of it is selected), so editing within a cell still works.
+ */
+export function cellMove(key, index, rows, cols, { atStart = true, atEnd = true, ctrl = false } = {}) {
+  const r = Math.floor(index / cols);
+  const c = index % cols;
+  let to = null;
+  if (key === "ArrowUp" && r > 0) to = index - cols;
+  else if (key === "ArrowDown" && r < rows - 1) to = index + cols;
+  else if (key === "ArrowLeft" && atStart && c > 0) to = index - 1;
+  else if (key === "ArrowRight" && atEnd && c < cols - 1) to = index + 1;
+  else if (key === "Home" && ctrl) to = 0;
+  else if (key === "End" && ctrl) to = rows * cols - 1;
+  return to === index ? null : to;
+}
+
+// Roving focus: the focused cell is the grid's one tab stop; the arrow keys move it.
+function wireGridKeys(grid, rows, cols) {
+  const cells = [...grid.querySelectorAll("input")];
+  grid.addEventListener("focusin", (ev) => {
+    if (!cells.includes(ev.target)) return;
+    for (const c of cells) c.tabIndex = c === ev.target ? 0 : -1;
+  });
+  grid.addEventListener("keydown", (ev) => {
+    const cell = ev.target;
+    const index = cells.indexOf(cell);
+    if (index < 0 || ev.altKey || ev.metaKey || ev.shiftKey) return;
+    const all = cell.selectionStart === 0 && cell.selectionEnd === cell.value.length;
+    const to = cellMove(ev.key, index, rows, cols, {
+      atStart: all || (cell.selectionStart === 0 && cell.selectionEnd === 0),
+      atEnd: all || cell.selectionStart === cell.value.length,
+      ctrl: ev.ctrlKey,
+    });
+    if (to === null) {
+      // at the grid's top or bottom edge Up/Down stay put (not jump the caret to an end)
+      if (ev.key === "ArrowUp" || ev.key === "ArrowDown") ev.preventDefault();
+      return;
+    }
+    ev.preventDefault();
+    cells[to].focus();
+    cells[to].select(); // typing replaces it; the next arrow moves on
+  });
 }

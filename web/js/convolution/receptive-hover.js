@@ -1,6 +1,8 @@
 // The receptive field on the panel's own maps: hover (or focus + arrow keys) over a
 // feature map or pooled map and the input region it depends on is outlined on the input
-// image, with its size; for a feature-map pixel the window sum is shown too.
+// image, with its size; for a feature-map pixel the window sum is shown too. From the
+// keyboard the pixel cursor moves 1 pixel with the arrow keys and 10 with Page Up/Down
+// (rows) or Shift+arrows; Home/End go to the row's ends. Each move is announced briefly.
 // pycore's receptive_field computes the region for the panel's current settings.
 import { el } from "../ui/dom.js";
 import { cellAt } from "../ui/canvas.js";
@@ -14,9 +16,12 @@ import { fmt, rangeText as span } from "../ui/format.js";
 export function wireReceptiveHover({ client, getImage, getSettings, maps, input }) {
   const wrap = input.parentElement;
   const overlay = el("div", { class: "rf-overlay", hidden: true, dataset: { testid: "rf-conv-overlay" } });
-  const readout = el("p", { class: "rf-conv-readout hint", hidden: true, dataset: { testid: "rf-conv-readout" }, "aria-live": "polite" });
+  // the full sentence is read on demand (it is long); a move announces only where it is
+  const readout = el("p", { class: "rf-conv-readout hint", hidden: true, dataset: { testid: "rf-conv-readout" } });
+  const announce = el("p", { class: "visually-hidden", role: "status", dataset: { testid: "rf-conv-announce" } });
   wrap.append(overlay);
   wrap.append(readout);
+  maps.after(announce);
   let current = null; // {canvas, row, col}
   const POOL_LAYER = { max: "maxpool", avg: "avgpool" }; // the panel's pool type -> the spec's layer type
 
@@ -75,6 +80,8 @@ export function wireReceptiveHover({ client, getImage, getSettings, maps, input 
     if (layer === 0 && t.sum !== undefined) text += ` Window × kernel summed: ${fmt(t.sum)} (before the activation).`;
     if (settings.params.padding_mode === "circular") text += " With circular padding, edge pixels also read the opposite border.";
     readout.textContent = text;
+    readout.dataset.row = String(row);
+    readout.dataset.col = String(col);
     readout.dataset.region = t.region.join(",");
     readout.dataset.size = t.size.join(",");
     if (t.sum !== undefined) readout.dataset.sum = String(t.sum);
@@ -92,7 +99,8 @@ export function wireReceptiveHover({ client, getImage, getSettings, maps, input 
     readout.hidden = true;
   }
 
-  const isMap = (t) => t instanceof HTMLCanvasElement && (t.dataset.testid === "fmap" || t.dataset.testid === "pooled");
+  const MAPS = ["fmap", "pooled", "pre-map"];
+  const isMap = (t) => t instanceof HTMLCanvasElement && MAPS.includes(t.dataset.testid);
   maps.addEventListener("pointermove", (ev) => {
     const c = ev.target;
     if (!isMap(c)) return;
@@ -109,21 +117,41 @@ export function wireReceptiveHover({ client, getImage, getSettings, maps, input 
   maps.addEventListener("focusout", (ev) => isMap(ev.target) && hide());
   maps.addEventListener("keydown", (ev) => {
     const c = ev.target;
-    const moves = { ArrowLeft: [0, -1], ArrowRight: [0, 1], ArrowUp: [-1, 0], ArrowDown: [1, 0] };
-    if (!isMap(c) || !(ev.key in moves) || !current) return;
+    if (!isMap(c) || !current || ev.altKey || ev.ctrlKey || ev.metaKey) return;
+    const move = cursorMove(ev.key, ev.shiftKey, current.row, current.col, c.height, c.width);
+    if (!move) return;
     ev.preventDefault();
-    const row = Math.max(0, Math.min(c.height - 1, current.row + moves[ev.key][0]));
-    const col = Math.max(0, Math.min(c.width - 1, current.col + moves[ev.key][1]));
-    show(c, row, col);
+    if (move.row === current.row && move.col === current.col) return;
+    show(c, move.row, move.col);
+    announce.textContent = `Row ${move.row}, column ${move.col}.`;
   });
   // Make the panel's map canvases focusable (they are redrawn on every change).
   new MutationObserver(() => {
     hide();
-    for (const c of maps.querySelectorAll('canvas[data-testid="fmap"], canvas[data-testid="pooled"]')) {
+    for (const c of maps.querySelectorAll(MAPS.map((t) => `canvas[data-testid="${t}"]`).join(", "))) {
       if (!c.hasAttribute("tabindex")) {
         c.tabIndex = 0;
-        c.title = "Hover, or focus and use the arrow keys: the input region this pixel depends on is outlined on the input image";
+        c.title = "Hover, or focus and use the arrow keys (Page Up/Down or Shift: 10 pixels): the input region this pixel depends on is outlined on the input image";
       }
     }
   }).observe(maps, { childList: true });
+}
+
+/**
+ * Where a key moves the pixel cursor at (row, col) on an h × w map, kept on the map:
+ * arrows 1 pixel (10 with Shift), Page Up/Down 10 rows, Home/End the row's first and last
+ * pixel; null for any other key.
+ * @returns {{row: number, col: number} | null}
+ */
+export function cursorMove(key, shift, row, col, h, w) {
+  const step = shift ? 10 : 1;
+  const moves = {
+    ArrowLeft: [0, -step], ArrowRight: [0, step], ArrowUp: [-step, 0], ArrowDown: [step, 0],
+    PageUp: [-10, 0], PageDown: [10, 0],
+  };
+  if (key === "Home") return { row, col: 0 };
+  if (key === "End") return { row, col: w - 1 };
+  if (!(key in moves)) return null;
+  const [dr, dc] = moves[key];
+  return { row: Math.max(0, Math.min(h - 1, row + dr)), col: Math.max(0, Math.min(w - 1, col + dc)) };
 }

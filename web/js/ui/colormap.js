@@ -86,3 +86,34 @@ export function colorOf(mode, v, lo, hi) {
       throw new Error(`unknown colour mode ${mode}`);
   }
 }
+
+/**
+ * One range for several maps: the smallest vmin and the largest vmax among the finite ones
+ * (a map with no finite value, pycore's None, adds nothing).
+ * @param {{vmin: number|null, vmax: number|null}[]} ranges
+ * @returns {{vmin: number|null, vmax: number|null}}  nulls when no map has a finite value
+ */
+export function sharedRange(ranges) {
+  let vmin = Infinity;
+  let vmax = -Infinity;
+  for (const r of ranges) {
+    if (Number.isFinite(r.vmin)) vmin = Math.min(vmin, r.vmin);
+    if (Number.isFinite(r.vmax)) vmax = Math.max(vmax, r.vmax);
+  }
+  return vmin <= vmax ? { vmin, vmax } : { vmin: null, vmax: null };
+}
+
+/**
+ * The values a colour bar names, for a mode's range {lo, hi} (modeRange's): both ends, and
+ * zero where it falls inside with room to name it (the diverging bar's white middle).
+ * @returns {{value: number, at: number}[]}  at: 0 (left end) .. 1 (right end), in order
+ */
+export function legendTicks(mode, lo, hi) {
+  if (!["gray", "diverging", "abs"].includes(mode)) throw new Error(`unknown colour mode ${mode}`);
+  if (!(hi > lo)) return [{ value: lo, at: 0.5 }]; // a constant map is drawn mid-scale
+  const ticks = [{ value: lo, at: 0 }];
+  const zero = -lo / (hi - lo);
+  if (lo < 0 && hi > 0 && zero >= 0.2 && zero <= 0.8) ticks.push({ value: 0, at: zero });
+  ticks.push({ value: hi, at: 1 });
+  return ticks;
+}
