@@ -56,8 +56,8 @@ def test_a_bad_setting_names_its_control(fn, params, field, words):
 
 def test_the_worker_call_returns_the_field():
     out = pycore_page.worker_call("window_steps", None, {**RANDOM, "kernel": {"preset": "box", "size": 9}})
-    assert out["arrays"] == {} and out["meta"]["field"] == "kernel.size"
-    assert out["meta"]["kind"] == "ValueError" and "kernel size" in out["meta"]["error"]
+    assert "arrays" not in out and out["problem"]["field"] == "kernel.size"
+    assert out["problem"]["kind"] == "ValueError" and "kernel size" in out["problem"]["error"]
 
 
 def test_a_crop_larger_than_the_image_names_the_grid_size():

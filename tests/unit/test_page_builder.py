@@ -435,5 +435,5 @@ def test_json_export_round_trips_and_invalid_stacks_export_json_only():
 ])
 def test_a_refused_setting_names_the_builder_control_it_came_from(params, field, words):
     out = page.worker_call("network_trace", None, {"spec": [], **params})
-    assert out["arrays"] == {} and out["meta"]["field"] == field, out["meta"]
-    assert out["meta"]["error"].startswith(words)
+    assert "arrays" not in out and out["problem"]["field"] == field, out
+    assert out["problem"]["error"].startswith(words)

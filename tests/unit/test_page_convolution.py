@@ -362,7 +362,7 @@ def test_a_bad_setting_is_tied_to_its_control_in_plain_words(params, field):
     for code_like in ("torch", "stride=(", "kernel_size=", "padding=", "key '"):
         assert code_like not in message, message
     # the worker's path gives the same field as data
-    answer = page.worker_call("convolve", img, {"kernels": [kernel("k", np.ones((3, 3)))], **params})["meta"]
+    answer = page.worker_call("convolve", img, {"kernels": [kernel("k", np.ones((3, 3)))], **params})["problem"]
     assert answer["field"] == field and answer["error"] == message
 
 
@@ -408,5 +408,5 @@ def test_the_kernel_call_draws_a_new_random_kernel_for_each_seed():
     np.testing.assert_array_equal(sobel["arrays"]["kernel"], K.get_kernel("sobel_x"))
     for bad, field in [({"name": "nope"}, "name"), ({"seed": -1}, "seed"), ({"name": "edge", "size": 5}, "size"),
                        ({"size": 12}, "size")]:
-        answer = page.worker_call("kernel", None, bad)["meta"]
+        answer = page.worker_call("kernel", None, bad)["problem"]
         assert answer["field"] == field, answer
