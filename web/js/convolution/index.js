@@ -469,7 +469,7 @@ export function mountConvolution(panel, ctx) {
     if (key === "before") schedule();
     else if (state.lastResult) drawResult(state.lastResult);
   });
-  $("color-modes").closest(".maps-head").after(mapViewBox);
+  $("color-modes").after(mapViewBox);
 
   // --------------------------------------------------------------------------- the image
 

@@ -6,8 +6,8 @@ import { debounce } from "../ui/schedule.js";
 import { mountPythonPanel } from "../ui/python-panel.js";
 import { nonfiniteNotes } from "../ui/nonfinite.js";
 
-const STALE_NOTE = "Not updated: see the message above. What is dimmed here is for the previous settings.";
-const staleNoteBeside = (name) => `Not updated: see the message at “${name}”. What is dimmed here is for the previous settings.`;
+const STALE_NOTE = "Not updated: see the message above. What is hatched here is from the previous settings.";
+const staleNoteBeside = (name) => `Not updated: see the message at “${name}”. What is hatched here is from the previous settings.`;
 
 /** What a control is called on screen: its aria-label, or its <label>'s own text. */
 function controlName(control) {
