@@ -169,7 +169,9 @@ def test_a_bad_setting_is_named_beside_its_control_and_goes_when_fixed(page, tmp
     for code_like in ("=(", "torch", "key '", "params"):
         assert code_like not in m["text"]
     assert banner(page) is None  # the banner is for page-wide problems
-    if target != POOL_GROUP:  # a pooling problem leaves the feature maps current
+    if testid.startswith("pool-"):  # a pooling problem leaves the feature maps current
+        assert not page.locator("[data-testid=stale-note]").is_visible()
+    else:
         note = page.text_content("[data-testid=stale-note]")
         assert page.locator("[data-testid=stale-note]").is_visible() and "above" not in note
         assert "Fix" in note
@@ -220,19 +222,22 @@ def test_pool_window_3_with_padding_2_says_why_the_pooled_maps_are_missing(page,
     assert missing.count() == 0 and page.locator("#convolution [data-testid=field-error]").count() == 0
 
 
-def test_an_error_with_no_control_shows_at_the_top_of_the_maps_card(page, tmp_path):
+def test_a_kernel_too_large_for_the_input_is_named_beside_that_filter(page, tmp_path):
     from page_helpers import make_png, upload
     path, _ = make_png(tmp_path, h=8, w=8, seed=6)
     upload(page, path)
-    page.fill("[data-testid=dilation]", "5")  # 3x3 at dilation 5 spans 11 > 8
-    box = page.locator("[data-testid=maps-error]")
-    box.wait_for(state="visible")
-    assert box.evaluate("e => e.closest('section.card').dataset.testid") == "maps-card"
+    page.fill("[data-testid=dilation]", "5")  # 3x3 at dilation 5 spans 11 > 8: pycore names filter 1
+    first = page.locator("[data-testid=kernel]").first
+    page.wait_for_function("() => document.querySelector('[data-testid=kernel]')"
+                           ".getAttribute('aria-invalid') === 'true'", timeout=30_000)
+    box = page.locator("#" + first.get_attribute("aria-describedby").split()[-1])
+    assert first.evaluate("(k, b) => k.contains(b)", box.element_handle())
     text = box.text_content().lower()
-    assert "larger" in text or "padded input" in text
-    assert banner(page) is None
+    assert "larger than the padded input" in text and "dilation 5" in text
+    assert banner(page) is None and page.locator("[data-testid=maps-error]").is_hidden()
     set_control(page, "dilation", "1")
-    assert box.is_hidden()
+    assert first.get_attribute("aria-invalid") is None
+    assert page.locator("#convolution [data-testid=field-error]").count() == 0
 
 
 # ----------------------------------------------------------------------------- the address

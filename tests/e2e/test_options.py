@@ -3,6 +3,8 @@ returns (the page asks the worker once, when Python is up); nothing is a copy in
 """
 from __future__ import annotations
 
+import re
+
 import pytest
 from page_helpers import CONV_TAB
 
@@ -27,9 +29,12 @@ def page(app):
 
 
 def test_convolution_panel_lists_and_limits_are_pycores(page):
-    for testid, key in [("channel", "channels"), ("padding-mode", "padding_modes"), ("activation", "activations"),
-                        ("pool-type", "pool_types")]:
+    for testid, key in [("channel", "channels"), ("activation", "activations"), ("pool-type", "pool_types")]:
         assert select_options(page, f"[data-testid={testid}]") == pairs(OPTIONS[key]), testid
+    # padding modes: short names that fit the box, pycore's long label as each option's title
+    assert select_options(page, "[data-testid=padding-mode]") == pairs(OPTIONS["padding_modes"], lambda e: e["value"])
+    titles = page.eval_on_selector("[data-testid=padding-mode]", "s => [...s.options].map(o => o.title)")
+    assert titles == [e["label"] for e in OPTIONS["padding_modes"]]
     modes = page.eval_on_selector_all("[data-testid=color-modes] label", """ls => ls.map(l => {
         const i = l.querySelector('input'); return [i.value, l.textContent.trim(), l.title]; })""")
     assert modes == [[m["value"], m["label"], m["help"]] for m in OPTIONS["color_modes"]]
@@ -41,7 +46,8 @@ def test_convolution_panel_lists_and_limits_are_pycores(page):
                                     "s => [...s.options].map(o => [o.value, o.text, o.title])")
     assert [k[0] for k in kernels] == [k["value"] for k in OPTIONS["kernels"]] + ["__custom__"]
     assert [k[2] for k in kernels[:-1]] == [k["description"] for k in OPTIONS["kernels"]]
-    assert all(text.startswith(f"{k['label']} (") for (_, text, _), k in zip(kernels, OPTIONS["kernels"]))
+    for (_, text, _), k in zip(kernels, OPTIONS["kernels"]):
+        assert re.fullmatch(re.escape(k["label"]) + r" \d+×\d+", text), text
     lim = OPTIONS["limits"]["convolution"]
     for testid, key in [("stride", "MAX_STRIDE"), ("dilation", "MAX_DILATION"), ("padding", "MAX_PADDING"),
                         ("pool-size", "MAX_POOL"), ("pool-stride", "MAX_POOL"), ("pool-padding", "MAX_POOL_PADDING")]:

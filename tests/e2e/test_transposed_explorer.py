@@ -146,7 +146,7 @@ def test_a_bad_setting_is_shown_beside_its_control_and_goes_with_its_cause(tx):
     # the message sits in the control's fieldset, right after its label
     assert page.evaluate("(sel) => document.querySelector(sel).closest('label').nextElementSibling.id", control) == \
         described
-    assert "see the message under “Output padding”" in page.text_content("[data-testid=transposed-error]")
+    assert "see the message at “Output padding”" in page.text_content("[data-testid=transposed-stale]")
     assert page.get_attribute("[data-testid=explorer-transposed] .x-stage", "data-stale") == "true"
     assert page.is_visible("[data-testid=transposed-stale]")
     ARTIFACTS_DIR.mkdir(exist_ok=True)

@@ -12,7 +12,6 @@ import { Player } from "../ui/player.js";
 import { onWidthChange } from "../ui/schedule.js";
 import { choices, wholeRange } from "../ui/choices.js";
 import { colorOf, modeRange } from "../ui/colormap.js";
-import { showFieldError, clearFieldErrors } from "../ui/field-errors.js";
 import { numberTable } from "./tables.js";
 import { makeRunner } from "./runner.js";
 import { hint } from "./card.js";
@@ -56,39 +55,6 @@ function writeNumbers(base, values, h, w, cell, ink) {
 function numbersOn(base, values, h, w, cell, mode, lo, hi) {
   const range = modeRange(mode, lo, hi);
   writeNumbers(base, values, h, w, cell, (i) => inkOn(colorOf(mode, values[i], range.lo, range.hi)));
-}
-
-/**
- * The context the runner gets: the shell's, with a client whose transposed_steps calls show
- * a bad setting's message beside its control (WorkerError.field names the settings key).
- * The runner then only says where the message is, above the output it marks out of date.
- * @param {object} ctx  the shell's context
- * @param {Record<string, {input: HTMLElement, name: string}>} fields  settings key -> control
- * @param {HTMLElement} controls  the element holding them (its messages are cleared per call)
- */
-function fieldErrorContext(ctx, fields, controls) {
-  const base = ctx.client;
-  async function latest(channel, fn, args, opts) {
-    if (fn !== FN) return base.latest(channel, fn, args, opts);
-    try {
-      const result = await base.latest(channel, fn, args, opts);
-      if (!result.stale) clearFieldErrors(controls);
-      return result;
-    } catch (e) {
-      if (e.kind === "Restart") throw e;
-      clearFieldErrors(controls);
-      const field = e.field ? fields[e.field] : null;
-      if (!field) throw e; // no control to blame: the runner shows it above the output
-      showFieldError(field.input, e.message[0].toUpperCase() + e.message.slice(1));
-      const pointer = new Error(`not computed: see the message under “${field.name}”`);
-      pointer.kind = e.kind;
-      throw pointer;
-    }
-  }
-  const client = new Proxy(base, {
-    get: (target, key) => (key === "latest" ? latest : typeof target[key] === "function" ? target[key].bind(target) : target[key]),
-  });
-  return Object.assign(Object.create(ctx), { client });
 }
 
 export function mountTransposed(card, ctx, name) {
@@ -168,7 +134,8 @@ export function mountTransposed(card, ctx, name) {
   card.append(el("div", { class: "x-layout" }, controls, stage));
 
   // ------------------------------------------------------------------ compute
-  const runner = makeRunner(fieldErrorContext(ctx, fields, controls), { key: name, fn: FN, host: card, collect, onResult });
+  // a bad setting's message goes beside its control (the runner asks `controls` for it)
+  const runner = makeRunner(ctx, { key: name, fn: FN, host: card, collect, onResult, controls: (field) => fields[field]?.input ?? null });
 
   function collect() {
     return {
