@@ -63,7 +63,7 @@ export function mountParams(card, ctx, name) {
     const ratio = m.ratio >= 1 ? `${int(Math.round(m.ratio * 10) / 10)} times as many weights as` : `${int(Math.round(10 / m.ratio) / 10)} times fewer weights than`;
     out.replaceChildren(
       el("div", { class: "pc-wrap" }, el("table", { class: "pc-table" },
-        el("thead", {}, el("tr", {}, el("th", {}, ""), el("th", {}, "how"), el("th", {}, "weights"), el("th", {}, "+ biases"))),
+        el("thead", {}, el("tr", {}, el("th", {}, "layer"), el("th", {}, "how"), el("th", {}, "weights"), el("th", {}, "+ biases"))),
         el("tbody", {},
           el("tr", { dataset: { testid: `${name}-fc-neuron` } }, el("th", {}, "one fully connected neuron"), el("td", {}, `${m.height} × ${m.width}${chans}`), el("td", { class: "n" }, int(fc.weights_per_neuron)), el("td", { class: "n" }, "1")),
           fc.neurons > 1 ? el("tr", { dataset: { testid: `${name}-fc-layer` } }, el("th", {}, `${fc.neurons} such neurons`), el("td", {}, `${int(fc.weights_per_neuron)} × ${fc.neurons}`), el("td", { class: "n" }, int(fc.weights)), el("td", { class: "n" }, int(fc.biases))) : null,

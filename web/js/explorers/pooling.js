@@ -74,7 +74,7 @@ export function mountPooling(card, ctx, name) {
       return `Position ${i + 1} of ${data.meta.positions}: output row ${Math.floor(i / wo)}, column ${i % wo} = ${fmt(data.arrays.values[i])}`;
     },
   });
-  const stage = el("div", { class: "x-stage", tabindex: "0", dataset: { testid: `${name}-stage` },
+  const stage = el("div", { class: "x-stage", role: "group", tabindex: "0", dataset: { testid: `${name}-stage` },
     "aria-label": "Pooling window. Arrow keys step, space plays or pauses." },
   player.element, el("div", { class: "x-figs" }, el("figure", {}, inCanvas, inCap, inTable.element), el("figure", {}, outCanvas, outCap, outTable.element)),
   legend, arith, notes, formula);

@@ -112,7 +112,7 @@ export function mountSliding(card, ctx, name) {
   const actL = line(`${name}-act`);
   const outL = line(`${name}-out`);
   const where = el("p", { class: "arith-where", dataset: { testid: `${name}-where` } });
-  const arith = el("div", { class: "arith", dataset: { testid: `${name}-arith` }, "aria-label": "The arithmetic at this position" },
+  const arith = el("div", { class: "arith", role: "group", dataset: { testid: `${name}-arith` }, "aria-label": "The arithmetic at this position" },
     where,
     el("div", { class: "arith-tables" }, winT.element, el("span", { class: "op", "aria-hidden": "true" }, "×"), kerT.element,
       el("span", { class: "op", "aria-hidden": "true" }, "="), prodT.element),
@@ -134,7 +134,7 @@ export function mountSliding(card, ctx, name) {
       return `Position ${i + 1} of ${ho * wo}: output row ${Math.floor(i / wo)}, column ${i % wo} = ${fmt(o)}`;
     },
   });
-  const stage = el("div", { class: "x-stage", tabindex: "0", dataset: { testid: `${name}-stage` },
+  const stage = el("div", { class: "x-stage", role: "group", tabindex: "0", dataset: { testid: `${name}-stage` },
     "aria-label": "Sliding window. Arrow keys step, space plays or pauses, Home and End jump." },
   player.element,
   el("div", { class: "x-figs" }, el("figure", {}, inCanvas, inCap, inTable.element), el("figure", {}, outCanvas, outCap, outTable.element)),

@@ -125,7 +125,7 @@ export function mountTransposed(card, ctx, name) {
       return `Position ${i + 1} of ${ho * wo}: output row ${Math.floor(i / wo)}, column ${i % wo} = ${fmt(data.arrays.output[i])}, from ${plural(n, "input cell")}`;
     },
   });
-  const stage = el("div", { class: "x-stage", tabindex: "0", dataset: { testid: `${name}-stage` },
+  const stage = el("div", { class: "x-stage", role: "group", tabindex: "0", dataset: { testid: `${name}-stage` },
     "aria-label": "Transposed convolution. Arrow keys step, space plays or pauses, Home and End jump." },
   player.element,
   el("div", { class: "x-figs" }, inFig.element, spreadFig.element, outFig.element),
