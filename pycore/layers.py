@@ -275,7 +275,7 @@ class Conv2d(Layer):
                 raise ValueError(f"padding must be an integer >= 0, a pair, 'same' or "
                                  f"'valid', got {padding!r}")
             if padding == "same" and self.stride != (1, 1):
-                raise ValueError(f"padding 'same' needs stride 1, got stride {self.stride}")
+                raise ValueError(f'padding "same" needs stride 1, got stride {validate.pair_text(self.stride)}')
             self.padding = padding
         else:
             self.padding = validate.pair(padding, "padding", 0)
@@ -421,8 +421,7 @@ class Pool2d(Layer):
         for p, k in zip(self.padding, self.kernel_size):
             # torch's limit: a window must always cover at least one real pixel
             if 2 * p > k:
-                raise ValueError(f"{self.type}: padding {p} must be at most half the "
-                                 f"kernel size {k}")
+                raise ValueError(f"{self.type}: padding {p} must be at most half the window size {k}")
         self.ceil_mode = bool(ceil_mode)
 
     def output_shape(self, input_shape):

@@ -338,7 +338,7 @@ def conv_output_geometry(
         # (ceil_mode, as torch, still accepts a kernel that sticks out of the
         # padded input by less than one stride: one partial window)
         raise ValueError(
-            f"kernel_size {k} (dilated extent {span}) is larger than the padded input {padded}"
+            f"kernel size {k} (spanning {span} with its dilation) is larger than the padded input {padded}"
         )
     covered = (size - 1) * s + span
     dropped = max(0, padded - covered)
@@ -544,7 +544,7 @@ def resolve_conv_padding(
             return (0, 0), (0, 0)
         if padding == "same":
             if stride != (1, 1):
-                raise ValueError(f"padding='same' requires stride 1 (as in torch), got stride={stride}")
+                raise ValueError(f'padding "same" needs stride 1, got stride {validate.pair_text(stride)}')
             return same_padding(kernel[0], dilation[0]), same_padding(kernel[1], dilation[1])
         raise ValueError(f"padding must be an int, a pair of ints, 'valid' or 'same', got {padding!r}")
     p = validate.pair(padding, "padding", 0)
@@ -1223,8 +1223,8 @@ def _pool_args(kernel_size: Any, stride: Any, padding: Any, dilation: Any, ceil_
     p = validate.pair(padding, "padding", 0)
     if p[0] > k[0] // 2 or p[1] > k[1] // 2:
         raise ValueError(
-            f"padding must be at most half of kernel_size (torch's rule), got padding={padding!r} "
-            f"for kernel_size={kernel_size!r}"
+            f"padding must be at most half the window: the window is {validate.pair_text(k)} and the padding "
+            f"{validate.pair_text(p)}"
         )
     d = validate.pair(dilation, "dilation", 1)
     ceil_mode = validate.boolean(ceil_mode, "ceil_mode")

@@ -74,6 +74,11 @@ def pair(v: Any, name: str, minimum: int | None = None) -> tuple[int, int]:
     return out
 
 
+def pair_text(p: tuple[int, int]) -> str:
+    """A pair as a message says it: "2" when both sides agree, else "2 by 3" (rows by columns)."""
+    return str(p[0]) if p[0] == p[1] else f"{p[0]} by {p[1]}"
+
+
 def boolean(v: Any, name: str) -> bool:
     """``v`` if it is a bool (numpy's included), else TypeError."""
     if isinstance(v, (bool, np.bool_)):
