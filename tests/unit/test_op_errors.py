@@ -138,12 +138,14 @@ def test_conv2d_unknown_padding_mode():
 
 
 def test_conv2d_kernel_larger_than_padded_input():
-    with pytest.raises(ValueError, match=r"kernel size 7 \(spanning 7 with its dilation\) is larger than the padded input 6"):
+    with pytest.raises(ValueError, match=r"kernel size 7 \(spanning 7 with its dilation\) "
+                                             r"is larger than the padded input 6"):
         ops.conv2d(X, np.zeros((1, 2, 7, 3)))
 
 
 def test_conv2d_dilated_kernel_larger_than_padded_input():
-    with pytest.raises(ValueError, match=r"kernel size 3 \(spanning 7 with its dilation\) is larger than the padded input 6"):
+    with pytest.raises(ValueError, match=r"kernel size 3 \(spanning 7 with its dilation\) "
+                                             r"is larger than the padded input 6"):
         ops.conv2d(X, W, dilation=3)
 
 
@@ -271,7 +273,8 @@ def test_avg_pool_count_include_pad_not_bool():
 
 @pytest.mark.parametrize("pool", [ops.max_pool2d, ops.avg_pool2d])
 def test_pool_kernel_larger_than_input(pool):
-    with pytest.raises(ValueError, match=r"kernel size 7 \(spanning 7 with its dilation\) is larger than the padded input 6"):
+    with pytest.raises(ValueError, match=r"kernel size 7 \(spanning 7 with its dilation\) "
+                                             r"is larger than the padded input 6"):
         pool(X, 7)
 
 
@@ -335,12 +338,14 @@ def test_geometry_ceil_mode_not_bool():
 
 
 def test_geometry_kernel_too_large():
-    with pytest.raises(ValueError, match=r"kernel size 5 \(spanning 5 with its dilation\) is larger than the padded input 3"):
+    with pytest.raises(ValueError, match=r"kernel size 5 \(spanning 5 with its dilation\) "
+                                             r"is larger than the padded input 3"):
         ops.conv_output_size(3, 5)
 
 
 def test_geometry_dilated_kernel_too_large_with_padding():
-    with pytest.raises(ValueError, match=r"kernel size 3 \(spanning 9 with its dilation\) is larger than the padded input 7"):
+    with pytest.raises(ValueError, match=r"kernel size 3 \(spanning 9 with its dilation\) "
+                                             r"is larger than the padded input 7"):
         ops.conv_output_size(3, 3, padding=2, dilation=4)
 
 

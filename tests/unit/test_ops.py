@@ -584,7 +584,8 @@ def test_geometry_formula_and_fields():
         "⌈(3 + 2·1 − 1·(2−1) − 1) / 2⌉ + 1 − 1 (the last window would start in the right padding) = 2"
     )
     assert ops.conv_output_size(7, 3, dilation=3) == 1
-    with pytest.raises(ValueError, match=r"kernel size 5 \(spanning 5 with its dilation\) is larger than the padded input 3"):
+    with pytest.raises(ValueError, match=r"kernel size 5 \(spanning 5 with its dilation\) "
+                                             r"is larger than the padded input 3"):
         ops.conv_output_size(3, 5)
 
 
